@@ -1,0 +1,116 @@
+// Package app wires the platform together: it opens the database, runs every
+// module's migrations, builds the domain services and the HTTP handler, and
+// runs the server with graceful shutdown. cmd/chinhquyen is a thin CLI over
+// it, and e2e tests start the real program through it (WTF Dial's Main).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
+)
+
+// Modules lists every module's migrations in dependency order.
+func Modules() []db.Migrations {
+	return []db.Migrations{}
+}
+
+// App is an opened platform: database migrated, services built.
+type App struct {
+	Config  Config
+	Log     *slog.Logger
+	DB      *db.DB
+	Catalog *locale.Catalog
+	Now     func() time.Time
+}
+
+// Open opens the database named by cfg, migrates it and builds the services.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cat, err := locale.LoadCatalog()
+	if err != nil {
+		return nil, fmt.Errorf("load message catalog: %w", err)
+	}
+	d, err := db.Open(ctx, db.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLiteSync: cfg.SQLiteSync})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: d, Catalog: cat, Now: time.Now}
+	if err := d.Migrate(ctx, log, Modules()...); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Server is a running HTTP server.
+type Server struct {
+	URL      string // e.g. http://127.0.0.1:8080
+	srv      *http.Server
+	ln       net.Listener
+	done     chan error
+	shutdown time.Duration
+}
+
+// Listen starts serving on cfg.Addr ("127.0.0.1:0" picks a free port) and
+// returns at once; the server runs until Shutdown.
+func (a *App) Listen(ctx context.Context) (*Server, error) {
+	h, err := a.Handler()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	s := &Server{
+		URL: "http://" + ln.Addr().String(),
+		srv: &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       2 * time.Minute,
+			WriteTimeout:      2 * time.Minute,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		},
+		ln:       ln,
+		done:     make(chan error, 1),
+		shutdown: a.Config.ShutdownTimeout,
+	}
+	go func() {
+		err := s.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	return s, nil
+}
+
+// Done is closed (receives) when the server stops on its own.
+func (s *Server) Done() <-chan error { return s.done }
+
+// Shutdown stops accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown() error {
+	timeout := s.shutdown
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}

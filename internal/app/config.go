@@ -1,0 +1,115 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/config"
+)
+
+// Config is what `serve` and the other database commands share.
+type Config struct {
+	Addr            string        // listen address
+	BaseURL         string        // public URL, used in links and certificates; default http://<addr>
+	DataDir         string        // data folder: SQLite database, files, keys
+	DatabaseURL     string        // empty = SQLite in DataDir; postgres://… = PostgreSQL
+	SQLiteSync      string        // FULL or NORMAL
+	NoDemo          bool          // start empty instead of loading the demo province
+	LogFormat       string        // text or json
+	LogLevel        string        // debug, info, warn, error
+	ShutdownTimeout time.Duration // grace period for in-flight requests on SIGTERM
+}
+
+// BindDatabase registers the flags every database command needs.
+func (c *Config) BindDatabase(b *config.Binder) {
+	b.String(&c.DataDir, "data", "./data", "data folder (SQLite database, files, keys)")
+	b.String(&c.DatabaseURL, "database", "", "database URL: empty = SQLite in the data folder, postgres://user@host/db = PostgreSQL")
+	b.String(&c.SQLiteSync, "sqlite-sync", "FULL", "SQLite synchronous mode: FULL (an acknowledged change survives power loss) or NORMAL")
+	b.String(&c.LogFormat, "log-format", "text", "log format: text or json")
+	b.String(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+}
+
+// BindServe registers the flags of `serve`.
+func (c *Config) BindServe(b *config.Binder) {
+	c.BindDatabase(b)
+	b.String(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	b.String(&c.BaseURL, "base-url", "", "public base URL (default http://<addr>)")
+	b.Bool(&c.NoDemo, "no-demo", false, "start with an empty database instead of the demo province")
+	b.Duration(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM")
+}
+
+// Validate checks the configuration before anything is opened.
+func (c *Config) Validate() error {
+	if c.DatabaseURL == "" {
+		if c.DataDir == "" {
+			return apperr.New(apperr.Invalid, "Thiếu thư mục dữ liệu (--data)")
+		}
+		if err := checkDataDir(c.DataDir); err != nil {
+			return err
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return apperr.New(apperr.Invalid, "Định dạng nhật ký %q không hợp lệ: dùng text hoặc json", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return apperr.New(apperr.Invalid, "Địa chỉ công khai --base-url phải bắt đầu bằng http:// hoặc https://")
+	}
+	return nil
+}
+
+// checkDataDir makes sure the data folder exists (creating it) and is
+// readable and writable, so the problem is named before SQLite reports it.
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return apperr.Wrap(err, apperr.Unavailable, "Không tạo được thư mục dữ liệu %s", dir)
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return apperr.Wrap(err, apperr.Unavailable, "Không đọc được thư mục dữ liệu %s: hãy kiểm tra quyền truy cập", dir)
+	}
+	probe, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return apperr.Wrap(err, apperr.Unavailable, "Không ghi được vào thư mục dữ liệu %s: hãy kiểm tra quyền truy cập", dir)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, apperr.New(apperr.Invalid, "Mức nhật ký %q không hợp lệ: dùng debug, info, warn hoặc error", s)
+	}
+	return l, nil
+}
+
+// NewLogger builds the process logger from the configuration.
+func (c *Config) NewLogger(w *os.File) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// FilesDir is where uploaded and generated files live.
+func (c *Config) FilesDir() string { return filepath.Join(c.DataDir, "files") }
+
+// PublicURL is the base URL links and certificates use.
+func (c *Config) PublicURL(listenAddr string) string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	return fmt.Sprintf("http://%s", listenAddr)
+}

@@ -1,0 +1,61 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/httpx"
+	"github.com/chinhquyen/chinhquyen/internal/web"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Handler builds the whole HTTP stack: routes plus the middleware chain that
+// every request passes (DESIGN.md "How a change flows").
+func (a *App) Handler() (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := httpx.NewMetrics(reg)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+
+	pages, err := web.New(web.Deps{Catalog: a.Catalog})
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(mux)
+
+	// CSRF: net/http's Sec-Fetch-Site/Origin check on every state-changing
+	// request (STACK.md B.7), no tokens in forms.
+	csrf := http.NewCrossOriginProtection()
+	return httpx.Chain(mux,
+		httpx.WithRequestID,
+		metrics.Observe,
+		httpx.SecurityHeaders(false),
+		csrf.Handler,
+		httpx.LimitBody(1<<20),
+		web.RememberLanguage,
+	), nil
+}
+
+// ready answers 200 only when the database answers.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := a.DB.Ping(ctx); err != nil {
+		httpx.LogError(r, http.StatusServiceUnavailable, err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
