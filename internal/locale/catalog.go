@@ -110,22 +110,15 @@ func (c *Catalog) T(lang Lang, key string, args ...any) string {
 }
 
 // FromRequest picks the language: the ?lang= parameter, then the "lang"
-// cookie, then Accept-Language, then Vietnamese.
+// cookie, then Vietnamese. Accept-Language is ignored on purpose: many
+// officials run English-language browsers, and the platform is Vietnamese
+// first; English is a choice the user makes.
 func FromRequest(r *http.Request) Lang {
 	if v := r.URL.Query().Get("lang"); v != "" {
 		return ParseLang(v)
 	}
 	if c, err := r.Cookie("lang"); err == nil {
 		return ParseLang(c.Value)
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		if strings.HasPrefix(tag, "vi") {
-			return VI
-		}
-		if strings.HasPrefix(tag, "en") {
-			return EN
-		}
 	}
 	return VI
 }
