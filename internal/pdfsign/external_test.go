@@ -1,0 +1,150 @@
+package pdfsign
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/pdf"
+)
+
+// needTool skips (outside CI) or fails (in CI) when an external validator
+// is not installed.
+func needTool(t testing.TB, tool, pkg string) {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing in CI: apt-get install -y %s", tool, pkg)
+		}
+		t.Skipf("%s not installed (apt-get install -y %s): external check skipped", tool, pkg)
+	}
+}
+
+var nssOnce sync.Once
+
+// nssDir returns an NSS database trusting the test root.
+func nssDir(t testing.TB, p *testPKI) string {
+	dir := filepath.Join(p.dir, "nss")
+	nssOnce.Do(func() {
+		os.MkdirAll(dir, 0o755)
+		if out, err := exec.Command("certutil", "-N", "-d", "sql:"+dir, "--empty-password").CombinedOutput(); err != nil {
+			t.Fatalf("certutil -N: %v\n%s", err, out)
+		}
+		if out, err := exec.Command("certutil", "-A", "-d", "sql:"+dir, "-n", "testroot", "-t", "CT,C,C", "-i", filepath.Join(p.dir, "root.pem")).CombinedOutput(); err != nil {
+			t.Fatalf("certutil -A: %v\n%s", err, out)
+		}
+	})
+	return dir
+}
+
+var byteRangeRE = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
+
+// extractSig mirrors shared/tools/extract_sig.py: the bytes covered by the
+// n-th /ByteRange and the DER in its /Contents.
+func extractSig(data []byte, n int) (covered, der []byte, br [4]int64) {
+	m := byteRangeRE.FindAllSubmatch(data, -1)[n]
+	for i := range 4 {
+		br[i], _ = strconv.ParseInt(string(m[i+1]), 10, 64)
+	}
+	covered = append(append([]byte(nil), data[br[0]:br[0]+br[1]]...), data[br[2]:br[2]+br[3]]...)
+	raw, _ := hex.DecodeString(string(bytes.TrimSpace(data[br[0]+br[1]+1 : br[2]-1])))
+	return covered, trimDER(raw), br
+}
+
+// externalProof runs every external validator on a signed file: pdfsig
+// (valid + trusted per signature, last one covers the whole file), qpdf
+// --check, openssl cms -verify for CAdES signatures (and no signingTime),
+// openssl ts -verify for document time-stamps, and the ByteRange shape.
+// kinds lists "cades" or "ts" per signature, in file order.
+func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
+	t.Helper()
+	needTool(t, "pdfsig", "poppler-utils")
+	needTool(t, "qpdf", "qpdf")
+	needTool(t, "openssl", "openssl")
+	needTool(t, "certutil", "libnss3-tools")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "signed.pdf")
+	os.WriteFile(file, data, 0o644)
+
+	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nssDir(t, p), file).CombinedOutput()
+	s := string(out)
+	n := len(kinds)
+	if got := strings.Count(s, "Signature Validation: Signature is Valid."); got != n {
+		t.Errorf("pdfsig: %d valid signatures, want %d\n%s", got, n, s)
+	}
+	if got := strings.Count(s, "Certificate Validation: Certificate is Trusted."); got != n {
+		t.Errorf("pdfsig: %d trusted certificates, want %d\n%s", got, n, s)
+	}
+	blocks := strings.Split(s, "Signature #")
+	if last := blocks[len(blocks)-1]; !strings.Contains(last, "Total document signed") {
+		t.Errorf("pdfsig: last signature does not cover the whole document\n%s", s)
+	}
+	for i, k := range kinds {
+		want := "ETSI.CAdES.detached"
+		if k == "ts" {
+			want = "ETSI.RFC3161"
+		}
+		if i+1 < len(blocks) && !strings.Contains(blocks[i+1], "Signature Type: "+want) {
+			t.Errorf("pdfsig: signature %d type is not %s\n%s", i+1, want, blocks[i+1])
+		}
+	}
+
+	if out, err := exec.Command("qpdf", "--check", file).CombinedOutput(); err != nil || bytes.Contains(out, []byte("WARNING")) {
+		t.Errorf("qpdf --check: %v\n%s", err, out)
+	}
+
+	eofs := pdf.EOFMarkers(data)
+	for i, k := range kinds {
+		covered, der, br := extractSig(data, i)
+		end := br[2] + br[3]
+		if i == n-1 && end != int64(len(data)) {
+			t.Errorf("last ByteRange ends at %d, file has %d bytes", end, len(data))
+		}
+		if i < n-1 {
+			atEOF := false
+			for _, e := range eofs {
+				if e == end || e-1 == end {
+					atEOF = true
+				}
+			}
+			if !atEOF && !bytes.HasSuffix(data[:end], []byte("%%EOF")) {
+				t.Errorf("signature %d ByteRange ends at %d, not at a %%%%EOF", i+1, end)
+			}
+		}
+		bin := filepath.Join(dir, fmt.Sprintf("sig%d.bin", i))
+		derf := filepath.Join(dir, fmt.Sprintf("sig%d.der", i))
+		os.WriteFile(bin, covered, 0o644)
+		os.WriteFile(derf, der, 0o644)
+		if k == "ts" {
+			out, err := exec.Command("openssl", "ts", "-verify", "-token_in", "-in", derf, "-data", bin,
+				"-CAfile", filepath.Join(p.dir, "root.pem"), "-untrusted", filepath.Join(p.dir, "tsa.pem")).CombinedOutput()
+			if err != nil || !bytes.Contains(out, []byte("Verification: OK")) {
+				t.Errorf("openssl ts -verify (signature %d): %v\n%s", i+1, err, out)
+			}
+			continue
+		}
+		out, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", derf, "-content", bin,
+			"-CAfile", filepath.Join(p.dir, "root.pem"), "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("Verification successful")) {
+			t.Errorf("openssl cms -verify (signature %d): %v\n%s", i+1, err, out)
+		}
+		pr, err := exec.Command("openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", derf).CombinedOutput()
+		if err != nil {
+			t.Errorf("openssl cms -cmsout -print: %v\n%s", err, pr)
+		}
+		if bytes.Contains(pr, []byte("signingTime")) {
+			t.Errorf("signature %d has a signingTime attribute (forbidden in PAdES)", i+1)
+		}
+		if !bytes.Contains(pr, []byte("id-smime-aa-signingCertificateV2")) {
+			t.Errorf("signature %d lacks signing-certificate-v2:\n%s", i+1, pr)
+		}
+	}
+}
