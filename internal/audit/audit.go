@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -104,6 +105,9 @@ type Log struct {
 	log    *slog.Logger
 	opts   Options
 	signer *signer // nil: checkpoints cannot be signed
+
+	mu    sync.Mutex // guards cache
+	cache *treeCache // compact range of the tree last integrated by this process
 }
 
 // New returns the audit log stored in d (migrated with Migrations). With a
@@ -137,6 +141,11 @@ func New(d *db.DB, opts Options) (*Log, error) {
 		return nil, err
 	}
 	l.signer = s
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.register(ctx); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
