@@ -30,6 +30,26 @@ type Actor struct {
 	Roles     []RoleGrant
 	Clearance string // highest classification the actor may read (access.Level name)
 	MFA       bool   // the session passed a second factor
+	// Scopes is nil for people signed in with a session. For an API token it
+	// lists what the token may do, "module:read" or "module:write" (write
+	// implies read); access refuses anything outside them.
+	Scopes []string
+	// Demo marks a demonstration account (known password, exempt from MFA
+	// while flagged): pages show it so an operator can delete it.
+	Demo bool
+}
+
+// HasRole reports whether a holds role anywhere.
+func (a *Actor) HasRole(role string) bool {
+	if a == nil {
+		return false
+	}
+	for _, g := range a.Roles {
+		if g.Role == role {
+			return true
+		}
+	}
+	return false
 }
 
 // RoleGrant is a role held in an agency, optionally over its whole subtree.

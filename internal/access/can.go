@@ -1,0 +1,437 @@
+package access
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/db"
+)
+
+// Resource describes the object of an action with what the decision needs.
+// Callers fill what they know; zero values are the most restrictive reading
+// except Level (zero = Public), so a caller that holds non-public data must
+// say so.
+type Resource struct {
+	Type string // object type for the audit log: "account", "agency", "certificate"…
+	ID   string // object id as text, for the audit log
+	// AgencyID owns the object; 0 = a platform-wide object (trust store,
+	// national holiday list), which only platform-wide grants cover.
+	AgencyID int64
+	// OwnerID is the account of the data subject or owner (the citizen of a
+	// dossier, the official of a personal key, the account being changed);
+	// 0 = none.
+	OwnerID int64
+	// Level is the classification; Public when zero.
+	Level Level
+	// Units and People name who may read a Restricted object (unit ids of
+	// org, account ids), and who is cleared to see a state-secret record
+	// besides its agency's cleared officials.
+	Units  []int64
+	People []int64
+	// PersonalData marks personal data of a citizen or business (Law
+	// 91/2025/QH15): only the data subject (OwnerID) and the officials in
+	// Handlers may see it.
+	PersonalData bool
+	Handlers     []int64
+	// Role is the role being granted or revoked, for IdentityRoleGrant.
+	Role Role
+}
+
+// Decision is the answer of Can.
+type Decision struct {
+	Allowed bool
+	Reason  string      // Vietnamese, safe to show
+	Rule    string      // the rule that decided, e.g. "role.clerk.agency", "scope.agency"
+	Code    apperr.Code // for a refusal: EUNAUTHORIZED, EFORBIDDEN or ENOTFOUND (hides existence)
+}
+
+// Err returns nil when allowed, otherwise the refusal as an *apperr.Error.
+func (d Decision) Err() error {
+	if d.Allowed {
+		return nil
+	}
+	code := d.Code
+	if code == "" {
+		code = apperr.Forbidden
+	}
+	return apperr.New(code, "%s", d.Reason)
+}
+
+// Tree answers whether an agency lies in another's subtree (org.Subtree).
+type Tree interface {
+	Within(ctx context.Context, root, agency int64) (bool, error)
+}
+
+// SubtreeFunc adapts a function listing the ids of an agency's subtree
+// (root included), such as a wrapper of org's Subtree, to a Tree.
+type SubtreeFunc func(ctx context.Context, root int64) ([]int64, error)
+
+// Within reports whether agency is root or below it.
+func (f SubtreeFunc) Within(ctx context.Context, root, agency int64) (bool, error) {
+	if root == agency {
+		return true, nil
+	}
+	ids, err := f(ctx, root)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(ids, agency), nil
+}
+
+// Options configure a Guard.
+type Options struct {
+	// DB and Audit record denials, each in its own small transaction. When
+	// either is nil denials are only logged (tests of other modules).
+	DB    *db.DB
+	Audit *audit.Log
+	// Tree resolves subtree grants. Nil: a grant covers only its own agency.
+	Tree Tree
+	// Logger receives denials that cannot be recorded; slog.Default if nil.
+	Logger *slog.Logger
+}
+
+// Guard carries what Can needs besides the policy itself: the agency tree
+// and the audit log. The application installs one in every request's
+// context (WithGuard) and in the context of CLI commands and jobs.
+type Guard struct {
+	opts Options
+}
+
+// NewGuard returns a Guard.
+func NewGuard(opts Options) *Guard {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Guard{opts: opts}
+}
+
+type guardKey struct{}
+
+// WithGuard returns ctx carrying g for Can.
+func WithGuard(ctx context.Context, g *Guard) context.Context {
+	return context.WithValue(ctx, guardKey{}, g)
+}
+
+// GuardFrom returns the Guard in ctx, or nil.
+func GuardFrom(ctx context.Context) *Guard {
+	g, _ := ctx.Value(guardKey{}).(*Guard)
+	return g
+}
+
+// Can is the platform's one access decision: may a perform action on res?
+// It applies, in order: the action registry (an unknown action is refused),
+// signing in, API-token scopes, the role's scope (own, agency with subtree,
+// platform), self-escalation and grantable roles, classification against
+// clearance and named readers, and personal-data visibility.
+//
+// A refusal of a signed-in actor is recorded in the audit log with outcome
+// "denied" in its own small transaction. So call Can BEFORE opening the
+// transaction of the change: on SQLite the one writer connection would
+// otherwise be held by the caller. Without a Guard in ctx (see WithGuard) a
+// subtree grant covers only its own agency and denials are only logged.
+func Can(ctx context.Context, a *actor.Actor, action Action, res Resource) Decision {
+	g := GuardFrom(ctx)
+	var tree Tree
+	if g != nil {
+		tree = g.opts.Tree
+	}
+	d := decide(ctx, tree, a, action, res)
+	if !d.Allowed && a != nil {
+		g.recordDenial(ctx, a, action, res, d)
+	}
+	return d
+}
+
+// Authorize is Can returning the refusal as an error (nil when allowed).
+func Authorize(ctx context.Context, a *actor.Actor, action Action, res Resource) error {
+	return Can(ctx, a, action, res).Err()
+}
+
+// ObjectAuthorizer adapts Can to the hook shape some services take
+// (org.Options.Authorize): resolve turns the object's type and id into a
+// Resource (its agency, owner, level). Errors of resolve refuse the action.
+func ObjectAuthorizer(resolve func(ctx context.Context, objectType, objectID string) (Resource, error)) func(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error {
+	return func(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error {
+		res, err := resolve(ctx, objectType, objectID)
+		if err != nil {
+			return err
+		}
+		if res.Type == "" {
+			res.Type = objectType
+		}
+		if res.ID == "" {
+			res.ID = objectID
+		}
+		return Authorize(ctx, a, Action(action), res)
+	}
+}
+
+func (g *Guard) recordDenial(ctx context.Context, a *actor.Actor, action Action, res Resource, d Decision) {
+	logger := slog.Default()
+	if g != nil {
+		logger = g.opts.Logger
+	}
+	if g == nil || g.opts.DB == nil || g.opts.Audit == nil {
+		logger.WarnContext(ctx, "access denied (not recorded: no audit log)", "action", action, "account", a.AccountID,
+			"object_type", res.Type, "object_id", res.ID, "rule", d.Rule)
+		return
+	}
+	reason := d.Rule + ": " + d.Reason
+	if len(reason) > audit.MaxReasonLen {
+		reason = reason[:audit.MaxReasonLen]
+	}
+	actionName := string(action)
+	if _, ok := Lookup(action); !ok || !validActionName(actionName) {
+		actionName = "access.unknown"
+	}
+	err := g.opts.DB.Tx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		return g.opts.Audit.Record(ctx, tx, audit.Entry{
+			Actor: a, Action: actionName, ObjectType: clip(res.Type, audit.MaxObjectTypeLen), ObjectID: clip(res.ID, audit.MaxObjectIDLen),
+			Outcome: audit.OutcomeDenied, Reason: reason,
+		})
+	})
+	if err != nil {
+		logger.ErrorContext(ctx, "record access denial", "action", action, "account", a.AccountID, "err", err)
+	}
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// decide is the policy itself: no I/O except subtree lookups.
+func decide(ctx context.Context, tree Tree, a *actor.Actor, action Action, res Resource) Decision {
+	def, ok := Lookup(action)
+	if !ok {
+		return deny(apperr.Forbidden, "action.unknown", fmt.Sprintf("Hành động %q chưa được khai báo trong bảng phân quyền", action))
+	}
+	if a == nil {
+		if def.Anyone == AnyonePublic && res.Level == Public && !res.PersonalData {
+			return Decision{Allowed: true, Rule: "public"}
+		}
+		return deny(apperr.Unauthorized, "signin", "Bạn cần đăng nhập để thực hiện thao tác này")
+	}
+	if a.Kind == actor.System {
+		return Decision{Allowed: true, Rule: "system"}
+	}
+	if a.Scopes != nil && !scopeAllows(a.Scopes, def) {
+		return deny(apperr.Forbidden, "token.scope",
+			fmt.Sprintf("Mã truy cập API không có phạm vi %s:%s cần cho thao tác này", action.Module(), map[bool]string{true: "write", false: "read"}[def.Write]))
+	}
+	owner := a.AccountID != 0 && res.OwnerID == a.AccountID
+
+	// 1. Role and scope.
+	rule := ""
+	switch {
+	case def.Anyone == AnyonePublic:
+		rule = "public"
+	case def.Anyone == AnyoneSelf && owner:
+		rule = "self"
+	}
+	roleMatched := false
+	var treeErr error
+	for _, g := range a.Roles {
+		if rule != "" {
+			break
+		}
+		scope := def.Roles[Role(g.Role)]
+		if scope == ScopeNone {
+			continue
+		}
+		roleMatched = true
+		switch scope {
+		case ScopeOwn:
+			if owner {
+				rule = "role." + g.Role + ".own"
+			}
+		case ScopeAgency:
+			in, err := covers(ctx, tree, g, res.AgencyID)
+			if err != nil {
+				treeErr = err
+			}
+			if in {
+				rule = "role." + g.Role + ".agency"
+			}
+		case ScopePlatform:
+			if g.AgencyID == 0 {
+				rule = "role." + g.Role + ".platform"
+			}
+		}
+	}
+	if rule == "" {
+		switch {
+		case treeErr != nil:
+			return deny(apperr.Unavailable, "scope.tree", "Không kiểm tra được phạm vi cơ quan, vui lòng thử lại sau")
+		case hidden(a, res):
+			return notFound("scope.owner")
+		case roleMatched:
+			return deny(apperr.Forbidden, "scope.agency", "Bạn không có quyền với dữ liệu của cơ quan, đơn vị hoặc người khác")
+		default:
+			return deny(apperr.Forbidden, "role", "Vai trò của bạn không được phép: "+lowerFirst(def.Summary))
+		}
+	}
+
+	// 2. No one changes their own privileges.
+	switch action {
+	case IdentityRoleGrant, IdentityClearanceSet, IdentityUserDisable:
+		if owner {
+			return deny(apperr.Forbidden, "escalation.self", "Không được tự cấp, thu hồi quyền hoặc thay đổi mức tiếp cận của chính mình")
+		}
+	}
+	if action == IdentityRoleGrant {
+		if d, ok := checkGrantable(ctx, tree, a, res); !ok {
+			return d
+		}
+	}
+
+	// 3. Classification.
+	if d, ok := checkLevel(ctx, tree, a, res, owner); !ok {
+		return d
+	}
+
+	// 4. Personal data: the data subject and the officials handling it.
+	if res.PersonalData && !owner && !slices.Contains(res.Handlers, a.AccountID) {
+		if a.Kind != actor.Official {
+			return notFound("personal.subject")
+		}
+		return deny(apperr.Forbidden, "personal.handler", "Dữ liệu cá nhân chỉ người được xử lý hồ sơ mới được xem (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)")
+	}
+	return Decision{Allowed: true, Rule: rule}
+}
+
+func deny(code apperr.Code, rule, reason string) Decision {
+	return Decision{Code: code, Rule: rule, Reason: reason}
+}
+
+// notFound refuses without revealing that the object exists, so guessing
+// ids teaches a prober nothing.
+func notFound(rule string) Decision {
+	return Decision{Code: apperr.NotFound, Rule: rule, Reason: "Không tìm thấy dữ liệu yêu cầu"}
+}
+
+// hidden reports whether a refusal must look like "not found": a citizen or
+// business asking for someone else's object.
+func hidden(a *actor.Actor, res Resource) bool {
+	return (a.Kind == actor.Citizen || a.Kind == actor.Business) && (res.OwnerID != 0 || res.PersonalData)
+}
+
+func covers(ctx context.Context, tree Tree, g actor.RoleGrant, agency int64) (bool, error) {
+	switch {
+	case g.AgencyID == 0:
+		// Platform-wide grants are for official roles only; a citizen's role
+		// (agency 0 as well) never covers an agency.
+		return Role(g.Role).OfficialRole(), nil
+	case agency == 0:
+		return false, nil
+	case g.AgencyID == agency:
+		return true, nil
+	case g.Subtree && tree != nil:
+		return tree.Within(ctx, g.AgencyID, agency)
+	}
+	return false, nil
+}
+
+// inAgency reports whether an official belongs to, or holds a role over,
+// the agency.
+func inAgency(ctx context.Context, tree Tree, a *actor.Actor, agency int64) bool {
+	if a.Kind != actor.Official {
+		return false
+	}
+	if agency == 0 || a.AgencyID == agency {
+		return true
+	}
+	for _, g := range a.Roles {
+		if ok, _ := covers(ctx, tree, g, agency); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func checkGrantable(ctx context.Context, tree Tree, a *actor.Actor, res Resource) (Decision, bool) {
+	if !res.Role.OfficialRole() {
+		return deny(apperr.Forbidden, "grant.role", "Vai trò này không cấp cho cán bộ"), false
+	}
+	if res.AgencyID == 0 && !res.Role.PlatformRole() {
+		return deny(apperr.Forbidden, "grant.platform", "Vai trò này chỉ cấp trong một cơ quan"), false
+	}
+	for _, g := range a.Roles {
+		if !slices.Contains(grantableBy[Role(g.Role)], res.Role) {
+			continue
+		}
+		if ok, _ := covers(ctx, tree, g, res.AgencyID); ok {
+			return Decision{}, true
+		}
+	}
+	return deny(apperr.Forbidden, "grant.above",
+		fmt.Sprintf("Bạn không được cấp vai trò %s: vai trò này do cấp quản trị cao hơn cấp", res.Role.Label())), false
+}
+
+func checkLevel(ctx context.Context, tree Tree, a *actor.Actor, res Resource, owner bool) (Decision, bool) {
+	cleared := clearanceOf(a.Clearance)
+	switch {
+	case res.Level == Public:
+		return Decision{}, true
+	case res.Level < Public || res.Level > UltraSecret:
+		return deny(apperr.Forbidden, "level.invalid", "Độ mật của dữ liệu không hợp lệ"), false
+	case owner:
+		// The data subject or owner reads their own record (a citizen's
+		// dossier is internal to the agency but not to its applicant).
+		if !res.Level.StateSecret() || cleared >= res.Level {
+			return Decision{}, true
+		}
+	case res.Level == Internal:
+		if cleared >= Internal && inAgency(ctx, tree, a, res.AgencyID) {
+			return Decision{}, true
+		}
+	case res.Level == Restricted:
+		named := slices.Contains(res.People, a.AccountID) || (a.UnitID != 0 && slices.Contains(res.Units, a.UnitID) && a.AgencyID == res.AgencyID)
+		if cleared >= Internal && named {
+			return Decision{}, true
+		}
+		if a.Kind == actor.Official {
+			return deny(apperr.Forbidden, "level.restricted", "Thông tin hạn chế: chỉ các đơn vị, cá nhân được chỉ định mới được xem"), false
+		}
+	default: // state secrets: clearance and need-to-know
+		if cleared >= res.Level && (inAgency(ctx, tree, a, res.AgencyID) || slices.Contains(res.People, a.AccountID)) {
+			return Decision{}, true
+		}
+		if a.Kind == actor.Official {
+			return deny(apperr.Forbidden, "level.clearance",
+				fmt.Sprintf("Thông tin ở độ %s: bạn chưa được cấp quyền tiếp cận mức này", res.Level.Label())), false
+		}
+	}
+	if hidden(a, res) || a.Kind != actor.Official {
+		return notFound("level." + res.Level.String()), false
+	}
+	return deny(apperr.Forbidden, "level."+res.Level.String(), "Thông tin nội bộ của cơ quan khác"), false
+}
+
+func scopeAllows(scopes []string, def ActionDef) bool {
+	m := def.Name.Module()
+	for _, s := range scopes {
+		if s == m+":write" || (!def.Write && s == m+":read") {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}

@@ -1,0 +1,159 @@
+package access
+
+import (
+	"context"
+	"sort"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+)
+
+// expected is the role × action policy, written independently of the
+// registry: when a module registers an action, add its row here (the test
+// fails until then). Each cell is the pattern of decisions the role gets:
+//
+//	"-"        never
+//	"agency"   on objects of the agency where the role is held, not elsewhere
+//	"platform" only with a platform-wide grant, on platform objects
+//	"own"      only on objects the actor owns
+//
+// and a row-wide pattern for actions open to anyone:
+//
+//	"public"   everybody, also anonymous
+//	"self"     every signed-in actor on their own account only
+var expected = map[Action]map[Role]string{
+	IdentityUserCreate:      {SystemAdmin: "agency", AgencyAdmin: "agency"},
+	IdentityUserRead:        {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency", Auditor: "agency"},
+	IdentityUserDisable:     {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
+	IdentityRoleGrant:       {SystemAdmin: "agency", AgencyAdmin: "agency"},
+	IdentityClearanceSet:    {SecurityOfficer: "agency"},
+	IdentityAccountSelf:     {"*": "self"},
+	IdentityProfileRead:     {CitizenRole: "own", BusinessRole: "own", OneStopOfficer: "agency", Specialist: "agency"},
+	IdentityDemoDelete:      {SystemAdmin: "platform"},
+	IdentityAccessRead:      {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency", Auditor: "agency"},
+	AuditRead:               {Auditor: "agency", SecurityOfficer: "agency"},
+	AuditVerify:             {Auditor: "agency", SecurityOfficer: "agency", SystemAdmin: "platform"},
+	OrgUnitImport:           {SystemAdmin: "platform"},
+	OrgAgencyEdit:           {SystemAdmin: "agency", AgencyAdmin: "agency"},
+	OrgOfficialEdit:         {SystemAdmin: "agency", AgencyAdmin: "agency"},
+	OrgRead:                 {"*": "public"},
+	PKICertIssue:            {SystemAdmin: "agency", AgencyAdmin: "agency"},
+	PKICertRevoke:           {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
+	PKITrustStoreEdit:       {SystemAdmin: "platform"},
+	PDFSignOwn:              {Leader: "own", Clerk: "own", Specialist: "own", OneStopOfficer: "own"},
+	PDFSignSeal:             {Clerk: "agency"},
+	CalendarOverrideEdit:    {SystemAdmin: "platform"},
+	CalendarRead:            {"*": "public"},
+	AccessClassificationSet: {SecurityOfficer: "agency", Leader: "agency"},
+}
+
+const (
+	home    int64 = 10 // the actor's agency
+	other   int64 = 20 // another agency
+	me      int64 = 100
+	someone int64 = 999
+)
+
+func actorWith(role Role, agency int64) *actor.Actor {
+	a := &actor.Actor{AccountID: me, Kind: actor.Official, AgencyID: home, Clearance: "noi_bo", MFA: true,
+		Roles: []actor.RoleGrant{{Role: string(role), AgencyID: agency}}}
+	switch role {
+	case CitizenRole:
+		a.Kind, a.AgencyID, a.Clearance = actor.Citizen, 0, "cong_khai"
+	case BusinessRole:
+		a.Kind, a.AgencyID, a.Clearance = actor.Business, 0, "cong_khai"
+	}
+	return a
+}
+
+func TestMatrixCoversEveryRegisteredAction(t *testing.T) {
+	var missing []string
+	for _, d := range Actions() {
+		if _, ok := expected[d.Name]; !ok {
+			missing = append(missing, string(d.Name))
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("registered actions without a row in matrix_test.go's expected table (add one per role): %v", missing)
+	}
+	for a := range expected {
+		if _, ok := Lookup(a); !ok {
+			t.Errorf("expected table names %q, which is not registered", a)
+		}
+	}
+}
+
+func TestMatrixEveryActionTimesEveryRole(t *testing.T) {
+	ctx := context.Background()
+	for _, def := range Actions() {
+		row := expected[def.Name]
+		for _, role := range Roles() {
+			pattern := row[role]
+			if p, ok := row["*"]; ok {
+				pattern = p
+			}
+			if pattern == "" {
+				pattern = "-"
+			}
+			t.Run(string(def.Name)+"/"+string(role), func(t *testing.T) {
+				grantAgency := home
+				if !role.OfficialRole() {
+					grantAgency = 0
+				}
+				a := actorWith(role, grantAgency)
+				probes := map[string]Resource{
+					"home":     {Type: "t", ID: "1", AgencyID: home, OwnerID: someone, Role: Specialist},
+					"other":    {Type: "t", ID: "2", AgencyID: other, OwnerID: someone, Role: Specialist},
+					"own":      {Type: "t", ID: "3", AgencyID: home, OwnerID: me, Role: Specialist},
+					"platform": {Type: "t", ID: "4", AgencyID: 0, OwnerID: someone, Role: Auditor},
+				}
+				want := map[string]bool{}
+				switch pattern {
+				case "-", "platform":
+				case "agency":
+					want["home"] = true
+					// One's own object in one's agency, except one's own
+					// privileges (TestEscalation).
+					want["own"] = def.Name != IdentityClearanceSet && def.Name != IdentityUserDisable
+				case "own", "self":
+					want["own"] = true
+				case "public":
+					want = map[string]bool{"home": true, "other": true, "own": true, "platform": true}
+				default:
+					t.Fatalf("unknown pattern %q", pattern)
+				}
+				for name, res := range probes {
+					if name == "own" && def.Name == IdentityRoleGrant {
+						continue // refused as self-escalation; see TestEscalation
+					}
+					got := decide(ctx, nil, a, def.Name, res)
+					if got.Allowed != want[name] {
+						t.Errorf("%s on %s object: allowed=%v (rule %s: %s), want %v", role, name, got.Allowed, got.Rule, got.Reason, want[name])
+					}
+					if !got.Allowed && (got.Reason == "" || got.Code == "") {
+						t.Errorf("%s on %s object: refusal without reason or code: %+v", role, name, got)
+					}
+				}
+				// A platform-wide grant of an official role: "platform" and
+				// "agency" cells allow platform objects.
+				if role.OfficialRole() {
+					pa := actorWith(role, 0)
+					got := decide(ctx, nil, pa, def.Name, probes["platform"])
+					wantPlatform := pattern == "platform" || pattern == "agency" || pattern == "public"
+					if def.Name == IdentityRoleGrant && role == AgencyAdmin {
+						wantPlatform = false // auditors are appointed by the system administrator only
+					}
+					if got.Allowed != wantPlatform {
+						t.Errorf("%s held platform-wide on platform object: allowed=%v (rule %s: %s), want %v", role, got.Allowed, got.Rule, got.Reason, wantPlatform)
+					}
+				}
+				// Anonymous callers get only public actions.
+				got := decide(ctx, nil, nil, def.Name, probes["home"])
+				if got.Allowed != (pattern == "public") {
+					t.Errorf("anonymous: allowed=%v, want %v", got.Allowed, pattern == "public")
+				}
+			})
+		}
+	}
+}
