@@ -254,8 +254,8 @@ func TestSpansConsistent(t *testing.T) {
 		if s.months[0].month != 11 || s.months[0].leap {
 			t.Errorf("span %d does not start with month 11", y)
 		}
-		if y <= MaxYear && int(s.end) != int(spanOf(y+1).months[0].start) {
-			t.Errorf("span %d ends %d, next starts %d", y, s.end, spanOf(y+1).months[0].start)
+		if y <= MaxYear && int(s.end) != int(spanOf(y + 1).months[0].start) {
+			t.Errorf("span %d ends %d, next starts %d", y, s.end, spanOf(y + 1).months[0].start)
 		}
 	}
 }
