@@ -63,9 +63,16 @@ func extractSig(data []byte, n int) (covered, der []byte, br [4]int64) {
 // (valid + trusted per signature, last one covers the whole file), qpdf
 // --check, openssl cms -verify for CAdES signatures (and no signingTime),
 // openssl ts -verify for document time-stamps, and the ByteRange shape.
-// kinds lists "cades" or "ts" per signature, in file order.
+// kinds lists "cades" or "ts" per signature, in file order; a final "dss"
+// says the file ends with a DSS-only update after the last signature (B-LT),
+// so that signature ends at a %%EOF before the end of the file.
 func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
 	t.Helper()
+	trailingDSS := false
+	if len(kinds) > 0 && kinds[len(kinds)-1] == "dss" {
+		trailingDSS = true
+		kinds = kinds[:len(kinds)-1]
+	}
 	needTool(t, "pdfsig", "poppler-utils")
 	needTool(t, "qpdf", "qpdf")
 	needTool(t, "openssl", "openssl")
@@ -77,26 +84,40 @@ func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
 	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nssDir(t, p), file).CombinedOutput()
 	s := string(out)
 	n := len(kinds)
-	if got := strings.Count(s, "Signature Validation: Signature is Valid."); got != n {
-		t.Errorf("pdfsig: %d valid signatures, want %d\n%s", got, n, s)
+	// poppler 22.12 does not verify ETSI.RFC3161 document time-stamps (it
+	// prints "Signature Type: unknown"); openssl ts -verify covers those.
+	cades := 0
+	for _, k := range kinds {
+		if k != "ts" {
+			cades++
+		}
 	}
-	if got := strings.Count(s, "Certificate Validation: Certificate is Trusted."); got != n {
-		t.Errorf("pdfsig: %d trusted certificates, want %d\n%s", got, n, s)
+	if got := strings.Count(s, "Signature Validation: Signature is Valid."); got != cades {
+		t.Errorf("pdfsig: %d valid signatures, want %d\n%s", got, cades, s)
+	}
+	if got := strings.Count(s, "Certificate Validation: Certificate is Trusted."); got != cades {
+		t.Errorf("pdfsig: %d trusted certificates, want %d\n%s", got, cades, s)
+	}
+	if got := strings.Count(s, "Signature Field Name:"); got != n {
+		t.Errorf("pdfsig lists %d signatures, want %d\n%s", got, n, s)
 	}
 	blocks := strings.Split(s, "Signature #")
-	if last := blocks[len(blocks)-1]; !strings.Contains(last, "Total document signed") {
+	if last := blocks[len(blocks)-1]; !trailingDSS && !strings.Contains(last, "Total document signed") {
 		t.Errorf("pdfsig: last signature does not cover the whole document\n%s", s)
 	}
 	for i, k := range kinds {
 		want := "ETSI.CAdES.detached"
 		if k == "ts" {
-			want = "ETSI.RFC3161"
+			continue // poppler 22.12 prints "unknown"
 		}
 		if i+1 < len(blocks) && !strings.Contains(blocks[i+1], "Signature Type: "+want) {
 			t.Errorf("pdfsig: signature %d type is not %s\n%s", i+1, want, blocks[i+1])
 		}
 	}
 
+	if strings.Contains(s, "Syntax Error") || strings.Contains(s, "Internal Error") {
+		t.Errorf("pdfsig reports structure errors:\n%s", s)
+	}
 	if out, err := exec.Command("qpdf", "--check", file).CombinedOutput(); err != nil || bytes.Contains(out, []byte("WARNING")) {
 		t.Errorf("qpdf --check: %v\n%s", err, out)
 	}
@@ -105,10 +126,10 @@ func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
 	for i, k := range kinds {
 		covered, der, br := extractSig(data, i)
 		end := br[2] + br[3]
-		if i == n-1 && end != int64(len(data)) {
+		if i == n-1 && !trailingDSS && end != int64(len(data)) {
 			t.Errorf("last ByteRange ends at %d, file has %d bytes", end, len(data))
 		}
-		if i < n-1 {
+		if i < n-1 || trailingDSS {
 			atEOF := false
 			for _, e := range eofs {
 				if e == end || e-1 == end {
@@ -139,6 +160,11 @@ func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
 		pr, err := exec.Command("openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", derf).CombinedOutput()
 		if err != nil {
 			t.Errorf("openssl cms -cmsout -print: %v\n%s", err, pr)
+		}
+		// Only our SignerInfo's signed attributes matter: a time-stamp token
+		// nested in unsignedAttrs may carry its own signingTime.
+		if i := bytes.Index(pr, []byte("unsignedAttrs:")); i >= 0 {
+			pr = pr[:i]
 		}
 		if bytes.Contains(pr, []byte("signingTime")) {
 			t.Errorf("signature %d has a signingTime attribute (forbidden in PAdES)", i+1)

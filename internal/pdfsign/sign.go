@@ -412,10 +412,15 @@ func fieldName(r *pdf.Reader, want string) (string, error) {
 		}
 		return want, nil
 	}
+	return uniqueName(names, "ChuKy"), nil
+}
+
+// uniqueName returns prefix1, prefix2, … (the first not in names).
+func uniqueName(names map[string]bool, prefix string) string {
 	for i := 1; ; i++ {
-		n := "ChuKy" + strconv.Itoa(i)
+		n := prefix + strconv.Itoa(i)
 		if !names[n] {
-			return n, nil
+			return n
 		}
 	}
 }

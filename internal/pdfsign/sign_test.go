@@ -3,10 +3,14 @@ package pdfsign
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/pdf"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
 )
 
@@ -57,6 +61,107 @@ func TestSignRSA(t *testing.T) {
 				t.Fatal(err)
 			}
 			externalProof(t, p, out, "cades")
+		}
+	}
+}
+
+func TestSignBT(t *testing.T) {
+	p := pki(t)
+	chain, key := p.signer("Trần Thị B", nil, nil)
+	for name, in := range inputShapes(t) {
+		t.Run(name, func(t *testing.T) {
+			out, res, err := Sign(context.Background(), in, SignOptions{Signer: key, Chain: chain, Level: LevelBT, TimeStamper: p.timeStamper()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Level != LevelBT || res.TimestampTime == nil {
+				t.Fatalf("result %+v", res)
+			}
+			externalProof(t, p, out, "cades")
+			// The token is an unsigned attribute over the signature value.
+			_, der, _ := extractSig(out, 0)
+			m, err := parseCMS(der)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.unsigned[oidAttrSignatureTimeStamp.String()]) != 1 {
+				t.Fatal("no signature-time-stamp attribute")
+			}
+		})
+	}
+}
+
+func TestSignTSAUnavailable(t *testing.T) {
+	p := pki(t)
+	chain, key := p.signer("TSA Down", nil, nil)
+	in := readFixture(t, "table.pdf")
+	for _, mode := range []int32{1, 2} {
+		p.tsaMode.Store(mode)
+		ts := p.timeStamper()
+		ts.Timeout = 300 * time.Millisecond
+		start := time.Now()
+		out, res, err := Sign(context.Background(), in, SignOptions{Signer: key, Chain: chain, Level: LevelBT, TimeStamper: ts})
+		if err == nil || out != nil || res != nil || apperr.CodeOf(err) != apperr.Unavailable {
+			t.Fatalf("mode %d: want Unavailable error and no output, got %v", mode, err)
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("mode %d: TSA call did not respect its timeout", mode)
+		}
+		out, res, err = Sign(context.Background(), in, SignOptions{Signer: key, Chain: chain, Level: LevelBLTA, TimeStamper: ts, TSAFallback: true, Revocation: &HTTPRevocationSource{}})
+		if err != nil {
+			t.Fatalf("mode %d fallback: %v", mode, err)
+		}
+		if res.Level != LevelBB || res.RequestedLevel != LevelBLTA || len(res.Warnings) == 0 {
+			t.Fatalf("mode %d fallback result %+v", mode, res)
+		}
+		p.tsaMode.Store(0)
+		externalProof(t, p, out, "cades")
+	}
+	p.tsaMode.Store(0)
+}
+
+func dssCounts(t *testing.T, data []byte) (certs, ocsps, crls int) {
+	t.Helper()
+	r, err := pdf.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _, _ := r.Catalog()
+	d, ok := r.Dict(cat["DSS"])
+	if !ok {
+		t.Fatal("no /DSS in catalog")
+	}
+	n := func(k pdf.Name) int { a, _ := r.Resolve(d[k]).(pdf.Array); return len(a) }
+	return n("Certs"), n("OCSPs"), n("CRLs")
+}
+
+func TestSignBLTAndBLTA(t *testing.T) {
+	p := pki(t)
+	chain, key := p.signer("Lê Văn C", nil, nil)
+	for name, in := range inputShapes(t) {
+		for _, lvl := range []Level{LevelBLT, LevelBLTA} {
+			t.Run(name+"/"+string(lvl), func(t *testing.T) {
+				out, res, err := Sign(context.Background(), in, SignOptions{
+					Signer: key, Chain: chain, Level: lvl, TimeStamper: p.timeStamper(),
+					Revocation: &HTTPRevocationSource{Timeout: 2 * time.Second}, ExtraCerts: []*x509.Certificate{p.root},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Level != lvl {
+					t.Fatalf("level %s, want %s", res.Level, lvl)
+				}
+				certs, ocsps, crls := dssCounts(t, out)
+				// signer, CA, root, TSA, OCSP responder; OCSP for signer and TSA; root's CRL for the CA.
+				if certs < 5 || ocsps < 2 || crls < 1 {
+					t.Errorf("DSS certs=%d ocsps=%d crls=%d", certs, ocsps, crls)
+				}
+				if lvl == LevelBLT {
+					externalProof(t, p, out, "cades", "dss")
+				} else {
+					externalProof(t, p, out, "cades", "ts")
+				}
+			})
 		}
 	}
 }

@@ -155,13 +155,13 @@ func New(opts Options) []byte {
 		}
 		// Hybrid: a table listing only the uncompressed objects; the
 		// compressed ones are found through /XRefStm.
+		// Object numbers held in the object stream are left out of the
+		// table (subsection gaps); poppler treats a free entry as final.
 		xref := buf.Len()
-		fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f\r\n", xs+1)
+		buf.WriteString("xref\n0 1\n0000000000 65535 f\r\n")
 		for i := 1; i <= xs; i++ {
 			if o, ok := offsets[i]; ok {
-				fmt.Fprintf(&buf, "%010d 00000 n\r\n", o)
-			} else {
-				buf.WriteString("0000000000 00000 f\r\n")
+				fmt.Fprintf(&buf, "%d 1\n%010d 00000 n\r\n", i, o)
 			}
 		}
 		fmt.Fprintf(&buf, "trailer\n<< /Size %d %s /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n", xs+1, trailerKeys, xsOff, xref)
