@@ -45,6 +45,16 @@ func nssDir(t testing.TB, p *testPKI) string {
 	return dir
 }
 
+// popplerOutput runs pdfsig with the test root trusted.
+func popplerOutput(t testing.TB, p *testPKI, data []byte) string {
+	needTool(t, "pdfsig", "poppler-utils")
+	needTool(t, "certutil", "libnss3-tools")
+	f := filepath.Join(t.TempDir(), "in.pdf")
+	os.WriteFile(f, data, 0o644)
+	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nssDir(t, p), f).CombinedOutput()
+	return string(out)
+}
+
 var byteRangeRE = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
 
 // extractSig mirrors shared/tools/extract_sig.py: the bytes covered by the
@@ -81,22 +91,28 @@ func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
 	file := filepath.Join(dir, "signed.pdf")
 	os.WriteFile(file, data, 0o644)
 
-	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nssDir(t, p), file).CombinedOutput()
-	s := string(out)
+	s := popplerOutput(t, p, data)
 	n := len(kinds)
 	// poppler 22.12 does not verify ETSI.RFC3161 document time-stamps (it
 	// prints "Signature Type: unknown"); openssl ts -verify covers those.
-	cades := 0
+	// "cades-repeat" is a second signature by an already used certificate:
+	// poppler 22.12 then prints "Unknown issue with Certificate" even for
+	// files from other signers (TestPopplerSameCertTwice), so only its
+	// integrity is checked by pdfsig; openssl still verifies its chain.
+	cades, trusted := 0, 0
 	for _, k := range kinds {
 		if k != "ts" {
 			cades++
+		}
+		if k != "ts" && k != "cades-repeat" {
+			trusted++
 		}
 	}
 	if got := strings.Count(s, "Signature Validation: Signature is Valid."); got != cades {
 		t.Errorf("pdfsig: %d valid signatures, want %d\n%s", got, cades, s)
 	}
-	if got := strings.Count(s, "Certificate Validation: Certificate is Trusted."); got != cades {
-		t.Errorf("pdfsig: %d trusted certificates, want %d\n%s", got, cades, s)
+	if got := strings.Count(s, "Certificate Validation: Certificate is Trusted."); got != trusted {
+		t.Errorf("pdfsig: %d trusted certificates, want %d\n%s", got, trusted, s)
 	}
 	if got := strings.Count(s, "Signature Field Name:"); got != n {
 		t.Errorf("pdfsig lists %d signatures, want %d\n%s", got, n, s)
@@ -107,6 +123,9 @@ func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
 	}
 	for i, k := range kinds {
 		want := "ETSI.CAdES.detached"
+		if k == "other" {
+			want = "adbe.pkcs7.detached"
+		}
 		if k == "ts" {
 			continue // poppler 22.12 prints "unknown"
 		}
@@ -151,6 +170,9 @@ func externalProof(t *testing.T, p *testPKI, data []byte, kinds ...string) {
 				t.Errorf("openssl ts -verify (signature %d): %v\n%s", i+1, err, out)
 			}
 			continue
+		}
+		if k == "other" {
+			continue // not ours: no PAdES attribute checks
 		}
 		out, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", derf, "-content", bin,
 			"-CAfile", filepath.Join(p.dir, "root.pem"), "-purpose", "any", "-out", os.DevNull).CombinedOutput()

@@ -441,6 +441,11 @@ const byteRangeWidth = 48
 // (widget on the chosen page) whose value is sigDict plus /ByteRange and
 // /Contents placeholders sized for size bytes of DER.
 func prepareSignature(r *pdf.Reader, sigDict pdf.Dict, size int, name string, ap *Appearance) (*prepared, error) {
+	if ap != nil {
+		if err := ap.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	u, err := pdf.NewUpdate(r)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc; không thể ký.")
