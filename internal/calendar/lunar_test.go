@@ -350,8 +350,7 @@ func FuzzLunarToSolar(f *testing.F) {
 	f.Add(-1, -13, -2026, true)
 	f.Add(1, 12, 1899, false)
 	f.Add(29, 12, 2199, false)
-	f.Fuzz(func(t *testing.T, day, month, year int, leap bool) {
-		l := LunarDate{Day: day, Month: month, Year: year, Leap: leap}
+	check := func(t *testing.T, l LunarDate) {
 		d, err := LunarToSolar(l)
 		if err != nil {
 			if !apperr.Is(err, apperr.Invalid) {
@@ -363,5 +362,12 @@ func FuzzLunarToSolar(f *testing.F) {
 		if err != nil || back != l {
 			t.Fatalf("SolarToLunar(LunarToSolar(%v) = %v) = %v, %v", l, d, back, err)
 		}
+	}
+	f.Fuzz(func(t *testing.T, day, month, year int, leap bool) {
+		check(t, LunarDate{Day: day, Month: month, Year: year, Leap: leap})
+		// The same input folded into the supported range, so that the
+		// fuzzer mostly explores dates that exist.
+		fold := func(v, n int) int { return int(uint(v) % uint(n)) }
+		check(t, LunarDate{Day: 1 + fold(day, 30), Month: 1 + fold(month, 12), Year: MinYear - 1 + fold(year, MaxYear-MinYear+2), Leap: leap})
 	})
 }
