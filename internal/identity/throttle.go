@@ -1,0 +1,65 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
+)
+
+// hit counts one event in bucket's fixed window and reports whether the
+// count is still within limit. The upsert is one statement, so concurrent
+// replicas never lose a count.
+func (s *Service) hit(ctx context.Context, bucket string, limit int) (bool, time.Time, error) {
+	now := s.now()
+	window := s.opts.Limits.Window
+	var hits int
+	var start int64
+	err := s.db.Writer().QueryRowContext(ctx, `INSERT INTO identity_throttle (bucket, window_start, hits) VALUES ($1, $2, 1)
+		ON CONFLICT (bucket) DO UPDATE SET
+		  hits = CASE WHEN identity_throttle.window_start <= $3 THEN 1 ELSE identity_throttle.hits + 1 END,
+		  window_start = CASE WHEN identity_throttle.window_start <= $3 THEN $2 ELSE identity_throttle.window_start END
+		RETURNING hits, window_start`, bucket, micros(now), micros(now.Add(-window))).Scan(&hits, &start)
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("rate limit %s: %w", bucket, err)
+	}
+	return hits <= limit, fromMicros(start).Add(window), nil
+}
+
+// throttle returns ETOOMANY when bucket is over its limit.
+func (s *Service) throttle(ctx context.Context, bucket string, limit int) error {
+	ok, until, err := s.hit(ctx, bucket, limit)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.TooMany, "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau %s", locale.FormatDateTime(until))
+	}
+	return nil
+}
+
+// Cleanup deletes expired sessions, spent rate-limit windows and API
+// tokens expired or revoked more than 30 days ago. Run it periodically (the
+// scheduler leader, or `chinhquyen user cleanup`).
+func (s *Service) Cleanup(ctx context.Context) (int64, error) {
+	now := s.now()
+	var total int64
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{
+		{"DELETE FROM identity_sessions WHERE expires_at <= $1", micros(now)},
+		{"DELETE FROM identity_throttle WHERE window_start <= $1", micros(now.Add(-s.opts.Limits.Window))},
+		{"DELETE FROM identity_api_tokens WHERE expires_at <= $1 OR revoked_at <= $1", micros(now.Add(-30 * 24 * time.Hour))},
+	} {
+		res, err := s.db.Writer().ExecContext(ctx, q.sql, q.arg)
+		if err != nil {
+			return total, fmt.Errorf("identity cleanup: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
