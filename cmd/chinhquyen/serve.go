@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"text/tabwriter"
 
 	"github.com/chinhquyen/chinhquyen/internal/app"
 	"github.com/chinhquyen/chinhquyen/internal/config"
@@ -24,16 +26,22 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, b.FS.Arg(0))
 	}
 	log := cfg.NewLogger(os.Stderr)
+	slog.SetDefault(log)
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	logins, err := a.FirstStart(ctx)
+	if err != nil {
+		return err
+	}
 	srv, err := a.Listen(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "chinhquyen đang chạy tại / is running at %s\n", srv.URL)
+	printDemoLogins(e, srv.URL, logins)
 	log.Info("serving", "url", srv.URL, "database", a.DB.Location)
 	select {
 	case <-ctx.Done():
@@ -42,4 +50,20 @@ func serve(ctx context.Context, e *env, args []string) error {
 	case err := <-srv.Done():
 		return err
 	}
+}
+
+// printDemoLogins shows the demo accounts created on first start, one per
+// role, so a new user can sign in at once.
+func printDemoLogins(e *env, url string, logins []app.DemoLogin) {
+	if len(logins) == 0 {
+		return
+	}
+	fmt.Fprintf(e.stdout, "\nĐã nạp tỉnh mẫu. Tài khoản mẫu / demo logins (đăng nhập tại %s/login):\n", url)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  vai trò / role\ttên đăng nhập / username\tmật khẩu / password")
+	for _, l := range logins {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.Role, l.Username, l.Password)
+	}
+	tw.Flush()
+	fmt.Fprintln(e.stdout, "Các tài khoản này chỉ để dùng thử: hãy xoá chúng trước khi đưa vào sử dụng thật.")
 }

@@ -13,13 +13,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{}
+	return []db.Migrations{audit.Migrations, org.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -29,6 +31,9 @@ type App struct {
 	DB      *db.DB
 	Catalog *locale.Catalog
 	Now     func() time.Time
+
+	Audit *audit.Log
+	Org   *org.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -49,7 +54,25 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	if err := a.buildServices(); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// buildServices creates the domain services on the opened database.
+func (a *App) buildServices() error {
+	var err error
+	a.Audit, err = audit.New(a.DB, audit.Options{Now: a.Now, Logger: a.Log, DataDir: a.Config.DataDir})
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	a.Org, err = org.New(a.DB, org.Options{Audit: a.Audit, Now: a.Now})
+	if err != nil {
+		return fmt.Errorf("org service: %w", err)
+	}
+	return nil
 }
 
 // Close releases the database.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/api"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +28,8 @@ func (a *App) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
-	pages, err := web.New(web.Deps{Catalog: a.Catalog})
+	api.New(api.Deps{Org: a.Org, Now: a.Now}).Register(mux)
+	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -5,13 +5,17 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 // Deps are the services the pages call.
 type Deps struct {
 	Catalog *locale.Catalog
+	Org     *org.Service
+	Now     func() time.Time
 }
 
 // Handler holds the parsed templates, static files and services.
@@ -24,6 +28,9 @@ type Handler struct {
 // New parses every template and loads static files; it fails on any error so
 // a broken page stops start-up.
 func New(deps Deps) (*Handler, error) {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -39,6 +46,8 @@ func New(deps Deps) (*Handler, error) {
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{hash}/{name...}", h.assets.serve)
 	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /units", h.units)
+	mux.HandleFunc("GET /units/{code}", h.unitCommunes)
 	mux.HandleFunc("/", h.notFound)
 }
 

@@ -1,0 +1,65 @@
+// Package api serves the JSON REST API under /api/v1, described by the
+// OpenAPI document served at /api/v1/openapi.json. Handlers are thin: parse
+// and validate the request, call a domain service, write JSON. Errors use
+// httpx's one code → status table, so every error body has a stable code and
+// a Vietnamese message.
+package api
+
+import (
+	_ "embed"
+	"net/http"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/org"
+)
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+// Deps are the services the API calls.
+type Deps struct {
+	Org *org.Service
+	Now func() time.Time // the clock that decides "today" for as_of
+}
+
+// API holds the services and the route table.
+type API struct {
+	deps   Deps
+	routes []route
+}
+
+// route is one endpoint. The route table is the single list from which the
+// mux is built and against which the OpenAPI document is checked in tests.
+type route struct {
+	method, path string // path in ServeMux syntax, e.g. /api/v1/units/provinces/{code}/communes
+	handler      http.HandlerFunc
+}
+
+// New builds the API.
+func New(deps Deps) *API {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	a := &API{deps: deps}
+	a.routes = []route{
+		{"GET", "/api/v1/openapi.json", a.openapi},
+		{"GET", "/api/v1/units/provinces", a.listProvinces},
+		{"GET", "/api/v1/units/provinces/{code}/communes", a.listCommunes},
+		{"GET", "/api/v1/agencies", a.listAgencies},
+	}
+	return a
+}
+
+// Register mounts every route on mux.
+func (a *API) Register(mux *http.ServeMux) {
+	for _, r := range a.routes {
+		mux.HandleFunc(r.method+" "+r.path, r.handler)
+	}
+	mux.HandleFunc("/api/", a.notFound)
+}
+
+func (a *API) openapi(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(openapiDoc)
+}

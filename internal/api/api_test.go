@@ -1,0 +1,131 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/org"
+)
+
+// fixedNow is the clock of the API fixture: 25/11/2026 in Vietnam.
+func fixedNow() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
+
+// newFixture builds the real API on d with the shipped unit list and the
+// demo province loaded.
+func newFixture(t *testing.T, d *db.DB) http.Handler {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	al, err := audit.New(d, audit.Options{Now: fixedNow, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := org.New(d, org.Options{Audit: al, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	New(Deps{Org: o, Now: fixedNow}).Register(mux)
+	return mux
+}
+
+type scenario struct {
+	Name            string
+	Method, URL     string
+	Route           string // the documented path template
+	ExpectedStatus  int
+	ExpectedContent []string // substrings of the body
+	Check           func(t *testing.T, body map[string]any)
+}
+
+func TestAPIScenariosOnBothEngines(t *testing.T) {
+	scenarios := []scenario{
+		{
+			Name: "34 provinces today", Method: "GET", URL: "/api/v1/units/provinces", Route: "/api/v1/units/provinces",
+			ExpectedStatus: 200, ExpectedContent: []string{`"as_of":"2026-11-25"`, `"name":"Thành phố Hà Nội"`, `"name":"Tỉnh Lào Cai"`},
+			Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 34) },
+		},
+		{
+			Name: "provinces before the 2025 reform do not exist in the shipped list", Method: "GET",
+			URL: "/api/v1/units/provinces?as_of=2025-06-30", Route: "/api/v1/units/provinces",
+			ExpectedStatus: 200, Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 0) },
+		},
+		{
+			Name: "communes of Lào Cai", Method: "GET", URL: "/api/v1/units/provinces/15/communes?as_of=2025-07-01",
+			Route: "/api/v1/units/provinces/{code}/communes", ExpectedStatus: 200,
+			ExpectedContent: []string{`"province":{"code":"15","name":"Tỉnh Lào Cai"`, `"province_code":"15"`},
+			Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 99) },
+		},
+		{
+			Name: "communes of Hà Nội", Method: "GET", URL: "/api/v1/units/provinces/01/communes",
+			Route: "/api/v1/units/provinces/{code}/communes", ExpectedStatus: 200,
+			ExpectedContent: []string{`"name":"Phường Ba Đình"`},
+			Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 126) },
+		},
+		{
+			Name: "unknown province", Method: "GET", URL: "/api/v1/units/provinces/99/communes",
+			Route: "/api/v1/units/provinces/{code}/communes", ExpectedStatus: 404, ExpectedContent: []string{`"code":"ENOTFOUND"`},
+		},
+		{
+			Name: "a commune code is not a province", Method: "GET", URL: "/api/v1/units/provinces/00004/communes",
+			Route: "/api/v1/units/provinces/{code}/communes", ExpectedStatus: 404, ExpectedContent: []string{`"code":"ENOTFOUND"`},
+		},
+		{
+			Name: "bad as_of", Method: "GET", URL: "/api/v1/units/provinces?as_of=01/07/2025", Route: "/api/v1/units/provinces",
+			ExpectedStatus: 400, ExpectedContent: []string{`"code":"EINVALID"`, `"field":"as_of"`},
+		},
+	}
+	dbtest.Each(t, []db.Migrations{audit.Migrations, org.Migrations}, func(t *testing.T, d *db.DB) {
+		h := newFixture(t, d)
+		spec := doc(t)
+		for _, sc := range scenarios {
+			t.Run(sc.Name, func(t *testing.T) {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(sc.Method, sc.URL, nil))
+				body := rec.Body.String()
+				if rec.Code != sc.ExpectedStatus {
+					t.Fatalf("status = %d, want %d; body %s", rec.Code, sc.ExpectedStatus, body)
+				}
+				if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+					t.Fatalf("Content-Type = %q", ct)
+				}
+				for _, want := range sc.ExpectedContent {
+					if !strings.Contains(body, want) {
+						t.Errorf("body lacks %s\n%.600s", want, body)
+					}
+				}
+				var parsed map[string]any
+				if err := json.Unmarshal(rec.Body.Bytes(), &parsed); err != nil {
+					t.Fatal(err)
+				}
+				if err := validate(spec, responseSchema(t, spec, sc.Method, sc.Route, sc.ExpectedStatus), parsed, "body"); err != nil {
+					t.Fatalf("response does not match openapi.json: %v", err)
+				}
+				if sc.Check != nil {
+					sc.Check(t, parsed)
+				}
+			})
+		}
+	})
+}
+
+func wantCount(t *testing.T, b map[string]any, n int) {
+	t.Helper()
+	items, _ := b["items"].([]any)
+	if b["count"] != float64(n) || len(items) != n {
+		t.Fatalf("count = %v, items = %d, want %d", b["count"], len(items), n)
+	}
+}
