@@ -67,13 +67,13 @@ func TestAPIScenariosOnBothEngines(t *testing.T) {
 			Name: "communes of Lào Cai", Method: "GET", URL: "/api/v1/units/provinces/15/communes?as_of=2025-07-01",
 			Route: "/api/v1/units/provinces/{code}/communes", ExpectedStatus: 200,
 			ExpectedContent: []string{`"province":{"code":"15","name":"Tỉnh Lào Cai"`, `"province_code":"15"`},
-			Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 99) },
+			Check:           func(t *testing.T, b map[string]any) { wantCount(t, b, 99) },
 		},
 		{
 			Name: "communes of Hà Nội", Method: "GET", URL: "/api/v1/units/provinces/01/communes",
 			Route: "/api/v1/units/provinces/{code}/communes", ExpectedStatus: 200,
 			ExpectedContent: []string{`"name":"Phường Ba Đình"`},
-			Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 126) },
+			Check:           func(t *testing.T, b map[string]any) { wantCount(t, b, 126) },
 		},
 		{
 			Name: "unknown province", Method: "GET", URL: "/api/v1/units/provinces/99/communes",
