@@ -75,6 +75,17 @@ func (a *App) buildServices() error {
 	return nil
 }
 
+// RunBackground starts the platform's background work (the audit log's
+// integrator and checkpoint signer) until ctx ends. Every replica may run
+// it: the audit integrator serialises itself in the database.
+func (a *App) RunBackground(ctx context.Context) {
+	go func() {
+		if err := a.Audit.Run(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("audit integrator stopped", "err", err)
+		}
+	}()
+}
+
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 

@@ -41,6 +41,7 @@ func (a *App) Handler() (http.Handler, error) {
 	return httpx.Chain(mux,
 		httpx.WithRequestID,
 		metrics.Observe,
+		httpx.Gzip,
 		httpx.SecurityHeaders(false),
 		csrf.Handler,
 		httpx.LimitBody(1<<20),
