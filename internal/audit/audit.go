@@ -106,6 +106,8 @@ type Log struct {
 	opts   Options
 	signer *signer // nil: checkpoints cannot be signed
 
+	insert *sql.Stmt // SQLite: Record's INSERT prepared once on the single writer
+
 	mu    sync.Mutex // guards cache
 	cache *treeCache // compact range of the tree last integrated by this process
 }
@@ -141,6 +143,14 @@ func New(d *db.DB, opts Options) (*Log, error) {
 		return nil, err
 	}
 	l.signer = s
+	if d.Dialect == db.SQLite {
+		// Parsing the INSERT costs more than running it; the writer has one
+		// connection, so a statement prepared on it serves every Record.
+		// (pgx caches prepared statements by itself.)
+		if l.insert, err = d.Writer().Prepare(insertEntry); err != nil {
+			return nil, fmt.Errorf("prepare audit insert: %w", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := l.register(ctx); err != nil {
@@ -162,7 +172,13 @@ func (l *Log) Record(ctx context.Context, tx *sql.Tx, e Entry) error {
 		return err
 	}
 	h, _ := leafHashOf(make([]byte, 0, 512), &f)
-	if _, err := tx.ExecContext(ctx, insertEntry, f.At, f.ActorKind, f.ActorAccount, f.ActorAgency,
+	exec := tx.ExecContext
+	if l.insert != nil {
+		exec = func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+			return tx.StmtContext(ctx, l.insert).ExecContext(ctx, args...)
+		}
+	}
+	if _, err := exec(ctx, insertEntry, f.At, f.ActorKind, f.ActorAccount, f.ActorAgency,
 		f.ActorIP, f.ActorSession, f.Action, f.ObjectType, f.ObjectID, f.Before, f.After,
 		f.Summary, f.Outcome, f.Reason, h[:]); err != nil {
 		return fmt.Errorf("record audit entry %s: %w", e.Action, err)

@@ -275,25 +275,19 @@ func (l *Log) appendLeaves(ctx context.Context, tx *sql.Tx, rng *compact.Range, 
 			return err
 		}
 	}
-	for i := 0; i < len(pending); i += rowsPerInsert {
-		chunk := pending[i:min(i+rowsPerInsert, len(pending))]
-		args := make([]any, 0, 3*len(chunk))
-		for j, p := range chunk {
-			args = append(args, int64(first)+int64(i+j), p.id, p.hash)
-		}
-		if _, err := tx.ExecContext(ctx, multiInsert("audit_leaves (leaf_index, entry_id, leaf_hash)", len(chunk), 3), args...); err != nil {
-			return fmt.Errorf("store audit leaves: %w", err)
-		}
+	leafRows := make([][]any, len(pending))
+	for i, p := range pending {
+		leafRows[i] = []any{int64(first) + int64(i), p.id, p.hash}
 	}
-	for i := 0; i < len(nodes); i += rowsPerInsert {
-		chunk := nodes[i:min(i+rowsPerInsert, len(nodes))]
-		args := make([]any, 0, 3*len(chunk))
-		for _, n := range chunk {
-			args = append(args, int(n.level), int64(n.idx), n.hash)
-		}
-		if _, err := tx.ExecContext(ctx, multiInsert("audit_nodes (level, idx, hash)", len(chunk), 3), args...); err != nil {
-			return fmt.Errorf("store audit tree nodes: %w", err)
-		}
+	if err := l.insertRows(ctx, tx, "audit_leaves (leaf_index, entry_id, leaf_hash)", leafRows); err != nil {
+		return fmt.Errorf("store audit leaves: %w", err)
+	}
+	nodeRows := make([][]any, len(nodes))
+	for i, n := range nodes {
+		nodeRows[i] = []any{int(n.level), int64(n.idx), n.hash}
+	}
+	if err := l.insertRows(ctx, tx, "audit_nodes (level, idx, hash)", nodeRows); err != nil {
+		return fmt.Errorf("store audit tree nodes: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE audit_entries SET leaf_index =
  (SELECT leaf_index FROM audit_leaves WHERE audit_leaves.entry_id = audit_entries.id)
@@ -303,6 +297,40 @@ func (l *Log) appendLeaves(ctx context.Context, tx *sql.Tx, rng *compact.Range, 
 	}
 	if k, err := res.RowsAffected(); err == nil && k != int64(len(pending)) {
 		return fmt.Errorf("integrate audit entries: marked %d of %d", k, len(pending))
+	}
+	return nil
+}
+
+// insertRows inserts rows of 3 values. PostgreSQL gets multi-row statements
+// (one round trip per 500 rows); SQLite, where a statement costs no round
+// trip but resolving many "$N" parameters is quadratic, one prepared
+// single-row statement.
+func (l *Log) insertRows(ctx context.Context, tx *sql.Tx, table string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if l.db.Dialect == db.SQLite {
+		st, err := tx.PrepareContext(ctx, multiInsert(table, 1, 3))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, r := range rows {
+			if _, err := st.ExecContext(ctx, r...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := 0; i < len(rows); i += rowsPerInsert {
+		chunk := rows[i:min(i+rowsPerInsert, len(rows))]
+		args := make([]any, 0, 3*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, multiInsert(table, len(chunk), 3), args...); err != nil {
+			return err
+		}
 	}
 	return nil
 }
