@@ -23,6 +23,7 @@ import (
 
 // Handler serves the endpoints.
 type Handler struct {
+	mux *http.ServeMux
 	svc *pki.Service
 	log *slog.Logger
 	now func() time.Time
@@ -33,7 +34,10 @@ func New(svc *pki.Service, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{svc: svc, log: log, now: time.Now}
+	h := &Handler{svc: svc, log: log, now: time.Now}
+	h.mux = http.NewServeMux()
+	h.Register(h.mux)
+	return h
 }
 
 // maxBody bounds OCSP and TSA request bodies.
@@ -55,18 +59,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 // ServeHTTP serves the endpoints on their own mux (tests, bench/).
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	mux := http.NewServeMux()
-	h.Register(mux)
-	mux.ServeHTTP(w, r)
-}
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// Mux returns a mux with only these endpoints.
-func (h *Handler) Mux() *http.ServeMux {
-	mux := http.NewServeMux()
-	h.Register(mux)
-	return mux
-}
+// Mux returns the mux with only these endpoints.
+func (h *Handler) Mux() *http.ServeMux { return h.mux }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
