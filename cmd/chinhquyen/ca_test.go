@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), &env{stdout: &out, stderr: &errOut}, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestCACommands(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("CHINHQUYEN_DATA", data)
+	t.Setenv("CHINHQUYEN_BASE_URL", "https://dichvucong.quangtri.gov.vn")
+	t.Setenv("CHINHQUYEN_KEY_PASSPHRASE", "mat-khau-kho-khoa")
+	t.Setenv("CHINHQUYEN_LOG_LEVEL", "warn")
+
+	code, out, errOut := runCmd(t, "ca", "init", "--org", "UBND tỉnh Quảng Trị")
+	if code != 0 || !strings.Contains(out, "issuing") {
+		t.Fatalf("ca init: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, "ca", "init", "--org", "X"); code != 1 || !strings.Contains(errOut, "đã được khởi tạo") {
+		t.Fatalf("second ca init: %d %s", code, errOut)
+	}
+	pemFile := filepath.Join(t.TempDir(), "an.pem")
+	code, _, errOut = runCmd(t, "ca", "issue", "--cn", "Nguyễn Văn An", "--uid", "CCCD:045089001234", "--o", "Sở Nội vụ", "--out", pemFile)
+	if code != 0 {
+		t.Fatalf("ca issue: %d %s", code, errOut)
+	}
+	serial := regexp.MustCompile(`serial ([0-9a-f]+)`).FindStringSubmatch(errOut)[1]
+	code, out, _ = runCmd(t, "ca", "issue", "--profile", "seal", "--cn", "Sở Nội vụ tỉnh Quảng Trị", "--agency-code", "H48.05")
+	block, _ := pem.Decode([]byte(out))
+	if code != 0 || block == nil {
+		t.Fatalf("ca issue seal: %d %s", code, out)
+	}
+	if c, err := x509.ParseCertificate(block.Bytes); err != nil || c.Subject.CommonName != "Sở Nội vụ tỉnh Quảng Trị" {
+		t.Fatalf("seal certificate: %v", err)
+	}
+	if code, _, errOut := runCmd(t, "ca", "issue", "--cn", "Thiếu UID", "--o", "X"); code != 1 || !strings.Contains(errOut, "UID") {
+		t.Fatalf("issue without UID: %d %s", code, errOut)
+	}
+	if code, out, errOut := runCmd(t, "ca", "revoke", "--reason", "keyCompromise", serial); code != 0 || !strings.Contains(out, serial) {
+		t.Fatalf("ca revoke: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, "ca", "revoke", serial); code != 1 || !strings.Contains(errOut, "đã bị thu hồi") {
+		t.Fatalf("revoke twice: %d %s", code, errOut)
+	}
+	code, out, _ = runCmd(t, "ca", "list")
+	if code != 0 || !strings.Contains(out, "revoked:keyCompromise") || !strings.Contains(out, "H48.05") {
+		t.Fatalf("ca list: %d\n%s", code, out)
+	}
+	if code, out, errOut := runCmd(t, "ca", "trust", "--label", "thử", "import", pemFile); code != 1 || !strings.Contains(errOut, "không phải chứng thư của CA") {
+		t.Fatalf("trust import of a leaf: %d %s %s", code, out, errOut)
+	}
+	if code, _, _ := runCmd(t, "ca", "trust", "list"); code != 0 {
+		t.Fatal("ca trust list failed")
+	}
+	t.Setenv("CHINHQUYEN_KEY_PASSPHRASE", "sai-mat-khau-roi")
+	if code, _, errOut := runCmd(t, "ca", "issue", "--cn", "B", "--uid", "1", "--o", "X"); code != 1 || !strings.Contains(errOut, "Mật khẩu kho khóa") {
+		t.Fatalf("wrong passphrase: %d %s", code, errOut)
+	}
+}
