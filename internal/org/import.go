@@ -263,6 +263,37 @@ func (s *Service) diffUnits(ctx context.Context, tx *sql.Tx, rep *ImportReport, 
 	if len(rep.Errors) > 0 {
 		return nil
 	}
+	// Every province keeps at least one commune: a province left empty means
+	// the file is a partial list (say, one province's communes), which would
+	// otherwise retire every other commune of the country.
+	communesOf := map[string]int{}
+	for _, r := range newList {
+		if r.level() == LevelCommune {
+			communesOf[r.ProvinceCode]++
+		}
+	}
+	var empty []string
+	for code, u := range current {
+		if u.Level == LevelProvince && communesOf[code] == 0 && provinceExists(code) {
+			empty = append(empty, code)
+		}
+	}
+	if rep.Provinces {
+		for code, r := range newList {
+			if r.level() == LevelProvince && communesOf[code] == 0 && current[code] == nil {
+				empty = append(empty, code)
+			}
+		}
+	}
+	if len(empty) > 0 {
+		slices.Sort(empty)
+		list := strings.Join(empty, ", ")
+		if len(empty) > 10 {
+			list = strings.Join(empty[:10], ", ") + fmt.Sprintf(" và %d tỉnh khác", len(empty)-10)
+		}
+		fail(0, "Tệp không có xã nào của tỉnh %s: tệp phải là danh sách đầy đủ các xã của cả nước (các xã vắng mặt sẽ bị thôi hiệu lực)", list)
+		return nil
+	}
 	for i := range rows {
 		r := &rows[i]
 		if r.retirement() {

@@ -256,6 +256,8 @@ func TestImportFileShape(t *testing.T) {
 			{"no header", "02647,Phường Lào Cai,Phường,15\n", 1, "không được hỗ trợ"},
 			{"missing column", "commune_code,commune_name,province_code\n", 1, "thiếu cột \"commune_type\""},
 			{"repeated column", "commune_code,commune_name,commune_type,province_code,commune_name\n", 1, "lặp lại"},
+			{"one province's communes only", "commune_code,commune_name,commune_type,province_code\n02647,Phường Lào Cai,Phường,15\n", 0,
+				"tệp phải là danh sách đầy đủ các xã của cả nước"},
 			{"province retired without the province list", "commune_code,commune_name,commune_type,province_code,successor_code\n15,,,,12\n", 2, "phải liệt kê đầy đủ danh sách tỉnh"},
 		}
 		for _, tt := range tests {
