@@ -11,6 +11,7 @@ const (
 	IdentityUserDisable     Action = "identity.user.disable"     // disable or re-enable an account
 	IdentityRoleGrant       Action = "identity.role.grant"       // grant or revoke a role (Resource.Role)
 	IdentityClearanceSet    Action = "identity.clearance.set"    // set an official's clearance
+	IdentityAccountRead     Action = "identity.account.read"     // read one's own account (GET /api/v1/me)
 	IdentityAccountSelf     Action = "identity.account.self"     // own password, TOTP, sessions, tokens
 	IdentityProfileRead     Action = "identity.profile.read"     // a citizen's or business's profile (personal data)
 	IdentityDemoDelete      Action = "identity.demo.delete"      // delete the demo accounts
@@ -43,6 +44,7 @@ func init() {
 			Roles: map[Role]Scope{SystemAdmin: ScopeAgency, AgencyAdmin: ScopeAgency}},
 		ActionDef{Name: IdentityClearanceSet, Summary: "Đặt mức được tiếp cận thông tin mật", Write: true,
 			Roles: map[Role]Scope{SecurityOfficer: ScopeAgency}},
+		ActionDef{Name: IdentityAccountRead, Summary: "Xem tài khoản của chính mình", Anyone: AnyoneSelf},
 		ActionDef{Name: IdentityAccountSelf, Summary: "Quản lý tài khoản của chính mình", Write: true, Anyone: AnyoneSelf},
 		ActionDef{Name: IdentityProfileRead, Summary: "Xem hồ sơ người dân, doanh nghiệp (dữ liệu cá nhân)",
 			Roles: map[Role]Scope{CitizenRole: ScopeOwn, BusinessRole: ScopeOwn, OneStopOfficer: ScopeAgency, Specialist: ScopeAgency}},

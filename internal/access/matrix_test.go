@@ -27,6 +27,7 @@ var expected = map[Action]map[Role]string{
 	IdentityUserDisable:     {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
 	IdentityRoleGrant:       {SystemAdmin: "agency", AgencyAdmin: "agency"},
 	IdentityClearanceSet:    {SecurityOfficer: "agency"},
+	IdentityAccountRead:     {"*": "self"},
 	IdentityAccountSelf:     {"*": "self"},
 	IdentityProfileRead:     {CitizenRole: "own", BusinessRole: "own", OneStopOfficer: "agency", Specialist: "agency"},
 	IdentityDemoDelete:      {SystemAdmin: "platform"},

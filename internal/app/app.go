@@ -13,15 +13,17 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{audit.Migrations, org.Migrations}
+	return []db.Migrations{audit.Migrations, org.Migrations, identity.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -34,6 +36,10 @@ type App struct {
 
 	Audit *audit.Log
 	Org   *org.Service
+	// Guard carries the agency tree and the audit log to access.Can; every
+	// request's context and every CLI command's context get it.
+	Guard    *access.Guard
+	Identity *identity.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -71,6 +77,14 @@ func (a *App) buildServices() error {
 	a.Org, err = org.New(a.DB, org.Options{Audit: a.Audit, Now: a.Now})
 	if err != nil {
 		return fmt.Errorf("org service: %w", err)
+	}
+	a.Guard = access.NewGuard(access.Options{DB: a.DB, Audit: a.Audit, Logger: a.Log,
+		Tree: access.SubtreeFunc(func(ctx context.Context, root int64) ([]int64, error) {
+			return a.Org.Subtree(ctx, root, org.Date{})
+		})})
+	a.Identity, err = identity.New(a.DB, identity.Options{Audit: a.Audit, Now: a.Now, Logger: a.Log})
+	if err != nil {
+		return fmt.Errorf("identity service: %w", err)
 	}
 	return nil
 }

@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/api"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
+	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,6 +37,17 @@ func (a *App) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	pages.Register(mux)
+	secure := strings.HasPrefix(a.Config.BaseURL, "https://")
+	pages.Accounts(web.AccountsDeps{Identity: a.Identity, Secure: secure, AgencyName: func(r *http.Request, id int64) string {
+		if g, err := a.Org.Agency(r.Context(), id, org.Date{}); err == nil {
+			return g.Name
+		}
+		return ""
+	}}).Register(mux)
+	api.NewAuth(a.Identity).Register(mux)
+	// Sessions: the cookie or bearer token becomes the request's actor, and
+	// the access guard goes into every request's context.
+	sessions := identityhttp.New(a.Identity, a.Guard, identityhttp.Options{Secure: secure})
 
 	// CSRF: net/http's Sec-Fetch-Site/Origin check on every state-changing
 	// request (STACK.md B.7), no tokens in forms.
@@ -45,6 +59,7 @@ func (a *App) Handler() (http.Handler, error) {
 		httpx.SecurityHeaders(false),
 		csrf.Handler,
 		httpx.LimitBody(1<<20),
+		sessions.Handler,
 		web.RememberLanguage,
 	), nil
 }
