@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/org"
@@ -119,4 +120,45 @@ func uniqueCodes(units []org.AdminUnit) bool {
 		seen[u.Code] = true
 	}
 	return true
+}
+
+// TestSeedIsSafeForReplicas: several replicas starting at once load the list
+// exactly once.
+func TestSeedIsSafeForReplicas(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		l, err := audit.New(d, audit.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const replicas = 4
+		results := make(chan error, replicas)
+		seeded := make(chan bool, replicas)
+		for range replicas {
+			go func() {
+				s, err := org.New(d, org.Options{Audit: l})
+				if err != nil {
+					results <- err
+					return
+				}
+				ok, err := s.Seed(context.Background())
+				seeded <- ok
+				results <- err
+			}()
+		}
+		loads := 0
+		for range replicas {
+			if err := <-results; err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(seeded)
+		for ok := range seeded {
+			if ok {
+				loads++
+			}
+		}
+		if loads != 1 || count(t, d, "SELECT count(*) FROM org_admin_units") != 3355 || auditCount(t, d, "org.units.seed") != 1 {
+			t.Fatalf("loads = %d", loads)
+		}
+	})
 }
