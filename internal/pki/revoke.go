@@ -113,6 +113,9 @@ func (s *Service) revokeTx(ctx context.Context, tx *sql.Tx, a *actor.Actor, c *C
 	if c.Revoked {
 		return apperr.Wrap(ErrAlreadyRevoked, apperr.Conflict, "Chứng thư số %s đã bị thu hồi từ %s", c.Serial, c.RevokedAt.In(locale.VN).Format("15:04 02/01/2006"))
 	}
+	if c.Profile == "ca" && c.X509.CheckSignatureFrom(c.X509) == nil {
+		return apperr.New(apperr.Invalid, "Không thu hồi được CA gốc (tự ký): hãy ngừng tin cậy nó thay vì thu hồi")
+	}
 	before := c.auditView()
 	res, err := tx.ExecContext(ctx, `UPDATE pki_certificates SET revoked_at = $1, revocation_reason = $2 WHERE id = $3 AND revoked_at IS NULL`,
 		db.Micros(now), int(reason), c.ID)

@@ -330,3 +330,84 @@ func TestTrustStore(t *testing.T) {
 		}
 	})
 }
+
+// TestReplicasSeeEachOthersChanges runs two services on one database (two
+// replicas) with a shared clock: a revocation on one shows on the other
+// after the cache TTL; CRLs and pre-signed OCSP answers are renewed when
+// half their validity has passed.
+func TestReplicasSeeEachOthersChanges(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		clock := time.Now()
+		now := func() time.Time { return clock }
+		f, err := pkitest.Setup(ctx, d, t.TempDir(), "https://cq.example.gov.vn", pkitest.Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := pki.New(ctx, d, pki.Config{BaseURL: "https://cq.example.gov.vn", Keys: f.Keys, Audit: f.Audit, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		issuer := f.Init.Issuing.Certificate
+		c, err := f.IssueOfficial(ctx, "Đỗ Văn Minh", "CCCD:7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		status := func(s *pki.Service) (int, time.Time) {
+			der, _ := s.RespondOCSP(ctx, pkitest.OCSPRequest(c.X509, issuer, false))
+			r, err := ocsp.ParseResponseForCert(der, c.X509, issuer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Status, r.ThisUpdate
+		}
+		if st, _ := status(b); st != ocsp.Good {
+			t.Fatal("replica B does not know the new certificate")
+		}
+		if _, err := f.Service.Revoke(ctx, f.Actor, c.Serial, pki.ReasonAffiliationChanged, ""); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := status(f.Service); st != ocsp.Revoked {
+			t.Fatal("replica A still says good after its own revocation")
+		}
+		clock = clock.Add(11 * time.Second)
+		if st, _ := status(b); st != ocsp.Revoked {
+			t.Fatal("replica B says good after the cache TTL")
+		}
+
+		// Pre-signed answers are re-signed after half their validity.
+		_, first := status(b)
+		clock = clock.Add(13 * time.Hour)
+		if _, again := status(b); !again.After(first) {
+			t.Fatalf("stale pre-signed answer served: thisUpdate %v", again)
+		}
+		clock = clock.Add(13 * time.Hour)
+		if n, err := f.Service.RefreshOCSP(ctx, 0); err != nil || n == 0 {
+			t.Fatalf("RefreshOCSP: %d %v", n, err)
+		}
+		if n, _ := f.Service.RefreshOCSP(ctx, 0); n != 0 {
+			t.Fatalf("RefreshOCSP refreshed %d fresh answers", n)
+		}
+
+		// CRLs are re-issued before nextUpdate.
+		crlNumber := func() int64 {
+			der, _, err := b.CRL(ctx, "issuing")
+			if err != nil {
+				t.Fatal(err)
+			}
+			crl, err := x509.ParseRevocationList(der)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return crl.Number.Int64()
+		}
+		n1 := crlNumber()
+		clock = clock.Add(4 * 24 * time.Hour)
+		if n2 := crlNumber(); n2 <= n1 {
+			t.Fatalf("CRL not re-issued after half its validity: %d → %d", n1, n2)
+		}
+		if _, err := f.Service.Revoke(ctx, f.Actor, f.Init.Root.Serial, pki.ReasonCACompromise, ""); apperr.CodeOf(err) != apperr.Invalid {
+			t.Fatalf("revoking the self-signed root: %v", err)
+		}
+	})
+}
