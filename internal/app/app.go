@@ -15,6 +15,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
@@ -23,7 +24,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{audit.Migrations, org.Migrations, identity.Migrations}
+	return []db.Migrations{audit.Migrations, org.Migrations, identity.Migrations, calstore.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -40,6 +41,7 @@ type App struct {
 	// request's context and every CLI command's context get it.
 	Guard    *access.Guard
 	Identity *identity.Service
+	Calendar *calstore.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -85,6 +87,10 @@ func (a *App) buildServices() error {
 	a.Identity, err = identity.New(a.DB, identity.Options{Audit: a.Audit, Now: a.Now, Logger: a.Log})
 	if err != nil {
 		return fmt.Errorf("identity service: %w", err)
+	}
+	a.Calendar, err = calstore.New(a.DB, calstore.Options{Audit: a.Audit, Now: a.Now, Logger: a.Log})
+	if err != nil {
+		return fmt.Errorf("calendar service: %w", err)
 	}
 	return nil
 }

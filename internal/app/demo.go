@@ -16,5 +16,8 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	if _, err := a.Org.Seed(ctx); err != nil {
 		return nil, fmt.Errorf("load administrative units: %w", err)
 	}
+	if _, err := a.Calendar.Seed(ctx); err != nil {
+		return nil, fmt.Errorf("load the published holiday schedules: %w", err)
+	}
 	return nil, nil
 }
