@@ -164,11 +164,42 @@ func DemoOfficialsFor(agencyID int64) []DemoOfficial {
 	}
 	var out []DemoOfficial
 	for _, r := range access.OfficialRoles() {
-		o := DemoOfficial{AgencyID: agencyID, Role: r, Subtree: true, Username: "demo." + string(r), Name: names[r] + " (trình diễn)"}
-		if r == access.SystemAdmin {
-			o.AgencyID, o.Subtree = 0, false
-		}
+		o := DemoOfficial{Role: r, Username: "demo." + string(r), Name: names[r] + " (trình diễn)"}
+		o.AgencyID, o.Subtree = DemoGrant(r, agencyID)
 		out = append(out, o)
 	}
 	return out
+}
+
+// DemoRole maps a role name of org's demo officials (org.Demo.Officials[i].Role)
+// to the access role their login plays: the eight official roles map to
+// themselves, org's extra scenario people to the role they hold. Platform
+// roles (system_admin) are granted platform-wide by DemoGrant.
+func DemoRole(orgRole string) (access.Role, bool) {
+	switch orgRole {
+	case "deputy_leader", "commune_leader":
+		return access.Leader, true
+	case "commune_onestop_officer":
+		return access.OneStopOfficer, true
+	case "ministry_specialist":
+		return access.Specialist, true
+	}
+	r, err := access.ParseRole(orgRole)
+	if err != nil || !r.OfficialRole() {
+		return "", false
+	}
+	return r, true
+}
+
+// DemoGrant returns where a demo official's role is held: system_admin
+// platform-wide; administrators, security officers and auditors over their
+// agency's subtree; the others in their agency only.
+func DemoGrant(role access.Role, agencyID int64) (agency int64, subtree bool) {
+	switch role {
+	case access.SystemAdmin:
+		return 0, false
+	case access.AgencyAdmin, access.SecurityOfficer, access.Auditor:
+		return agencyID, true
+	}
+	return agencyID, false
 }
