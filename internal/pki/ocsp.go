@@ -607,3 +607,27 @@ func (s *Service) OCSPFor(ctx context.Context, cert *x509.Certificate) ([]byte, 
 	}
 	return e.der, nil
 }
+
+// RevocationFor returns the current revocation evidence for a certificate
+// issued by one of our CAs: the pre-signed OCSP answer and the issuing CA's
+// CRL (DER). A pdfsign.RevocationSource adapter wraps it in two lines.
+// Errors: ENOTFOUND (ErrUnknownCA) when no CA of ours issued cert.
+func (s *Service) RevocationFor(ctx context.Context, cert *x509.Certificate) (ocspDER, crlDER []byte, err error) {
+	ocspDER, err = s.OCSPFor(ctx, cert)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.RLock()
+	var name string
+	for _, r := range s.casByID {
+		if bytes.Equal(r.cert.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(r.cert) == nil {
+			name = r.name
+		}
+	}
+	s.mu.RUnlock()
+	crlDER, _, err = s.CRL(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ocspDER, crlDER, nil
+}

@@ -3,10 +3,12 @@ package pki_test
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
@@ -260,4 +264,41 @@ func post(t *testing.T, url, ct string, body []byte, wantType string) []byte {
 	return out
 }
 
-var _ = big.NewInt
+// TestInProcessTimestampAndRevocation checks the in-process TSA (for the
+// PDF signer) with openssl and the revocation evidence with x509.
+func TestInProcessTimestampAndRevocation(t *testing.T) {
+	needTool(t, "openssl", "openssl")
+	ctx := context.Background()
+	f, _ := startCA(t, pki.ECDSAP256)
+	dir := t.TempDir()
+	writePEM(t, filepath.Join(dir, "root.pem"), f.Init.Root.Certificate)
+	writePEM(t, filepath.Join(dir, "tsa.pem"), f.Init.TSA.X509)
+	digest := sha256.Sum256([]byte("byte range của tệp PDF"))
+	token, err := f.Service.Timestamp(ctx, digest[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "token.der"), token, 0o644)
+	out, err := run(t, dir, "openssl", "ts", "-verify", "-token_in", "-in", "token.der", "-digest", hex.EncodeToString(digest[:]),
+		"-CAfile", "root.pem", "-untrusted", "tsa.pem")
+	if err != nil || !strings.Contains(out, "Verification: OK") {
+		t.Fatalf("openssl ts -verify -token_in: %v\n%s", err, out)
+	}
+	c, err := f.IssueOfficial(ctx, "Lý Thị Nga", "CCCD:3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, crlDER, err := f.Service.RevocationFor(ctx, c.X509)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := ocsp.ParseResponseForCert(o, c.X509, f.Init.Issuing.Certificate); err != nil || r.Status != ocsp.Good {
+		t.Fatalf("OCSP evidence: %v", err)
+	}
+	if crl, err := x509.ParseRevocationList(crlDER); err != nil || crl.CheckSignatureFrom(f.Init.Issuing.Certificate) != nil {
+		t.Fatalf("CRL evidence: %v", err)
+	}
+	if _, _, err := f.Service.RevocationFor(ctx, f.Init.Root.Certificate); err != nil {
+		t.Fatalf("revocation evidence for the root itself: %v", err)
+	}
+}

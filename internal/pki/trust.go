@@ -39,7 +39,7 @@ func (t TrustedCert) auditView() map[string]any {
 // other CA certificates as intermediates. Already present certificates
 // are skipped. Errors: EINVALID (ErrBadCertificate, a non-CA certificate).
 func (s *Service) ImportTrusted(ctx context.Context, a *actor.Actor, data []byte, label string) ([]TrustedCert, error) {
-	if err := s.authorize(ctx, a, "pki.trust.import"); err != nil {
+	if err := s.authorize(ctx, a, "pki.truststore.edit"); err != nil {
 		return nil, err
 	}
 	label = strings.TrimSpace(label)
@@ -125,7 +125,7 @@ func (s *Service) listTrusted(ctx context.Context, q db.Querier) ([]TrustedCert,
 // RemoveTrusted removes the trusted certificate with the given SHA-256
 // fingerprint (hex). Errors: ENOTFOUND.
 func (s *Service) RemoveTrusted(ctx context.Context, a *actor.Actor, fingerprint string) error {
-	if err := s.authorize(ctx, a, "pki.trust.remove"); err != nil {
+	if err := s.authorize(ctx, a, "pki.truststore.edit"); err != nil {
 		return err
 	}
 	fp := strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(fingerprint))

@@ -509,3 +509,9 @@ func headerLen(der []byte) int {
 }
 
 var _ = db.Micros
+
+// Timestamp is Stamp with the argument order of pdfsign.TimeStamper, so the
+// service can be handed to the PDF signer as its in-process TSA.
+func (s *Service) Timestamp(ctx context.Context, digest []byte, h crypto.Hash) ([]byte, error) {
+	return s.Stamp(ctx, h, digest)
+}
