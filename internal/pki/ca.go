@@ -197,7 +197,7 @@ func (s *Service) Init(ctx context.Context, a *actor.Actor, req InitRequest) (*I
 			return err
 		}
 		issuing := &caRec{id: issID, name: req.IssuingName, parentID: rootID, keyRef: issRef, cert: issCert}
-		issRowID, err := s.insertCert(ctx, tx, root, issCert, "ca", issCert.Subject.CommonName, "", "", 0, now)
+		_, err = s.insertCert(ctx, tx, root, issCert, "ca", issCert.Subject.CommonName, "", "", 0, now)
 		if err != nil {
 			return err
 		}
@@ -223,11 +223,11 @@ func (s *Service) Init(ctx context.Context, a *actor.Actor, req InitRequest) (*I
 		}
 
 		// Pre-signed OCSP answers and first CRLs.
-		if err := s.presignTx(ctx, tx, root, rootKey, nil, issRowID, issCert.SerialNumber, now); err != nil {
+		if err := s.presignTx(ctx, tx, root, rootKey, nil, issCert.SerialNumber, now); err != nil {
 			return err
 		}
 		for _, c := range []*x509.Certificate{ocspCert, tsaCert} {
-			if err := s.presignTx(ctx, tx, issuing, ocspKey, ocspCert, 0, c.SerialNumber, now); err != nil {
+			if err := s.presignTx(ctx, tx, issuing, ocspKey, ocspCert, c.SerialNumber, now); err != nil {
 				return err
 			}
 		}
@@ -658,7 +658,7 @@ func (s *Service) issue(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 		if err != nil {
 			return err
 		}
-		if err := s.presignTx(ctx, tx, issuer, resp.signer, resp.cert, id, cert.SerialNumber, now); err != nil {
+		if err := s.presignTx(ctx, tx, issuer, resp.signer, resp.cert, cert.SerialNumber, now); err != nil {
 			return err
 		}
 		out = certView(id, issuer.name, p.Name, cert, keyRef, renewedFrom)
@@ -839,7 +839,7 @@ func (s *Service) renew(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 		if err != nil {
 			return err
 		}
-		if err := s.presignTx(ctx, tx, issuer, resp.signer, resp.cert, id, cert.SerialNumber, now); err != nil {
+		if err := s.presignTx(ctx, tx, issuer, resp.signer, resp.cert, cert.SerialNumber, now); err != nil {
 			return err
 		}
 		// A renewed service certificate takes over the service.

@@ -367,7 +367,7 @@ func (s *Service) responder(ctx context.Context, ca *caRec) (*responder, error) 
 
 // presignTx signs the SHA-1-CertID answer (the one clients send) for the
 // certificate with serial issued by ca, and stores it with the row.
-func (s *Service) presignTx(ctx context.Context, tx *sql.Tx, ca *caRec, signer crypto.Signer, respCert *x509.Certificate, _ int64, serial *big.Int, now time.Time) error {
+func (s *Service) presignTx(ctx context.Context, tx *sql.Tx, ca *caRec, signer crypto.Signer, respCert *x509.Certificate, serial *big.Int, now time.Time) error {
 	r, err := newResponder(ca, signer, respCert)
 	if err != nil {
 		return err
@@ -572,7 +572,7 @@ func (s *Service) RefreshOCSP(ctx context.Context, limit int) (int, error) {
 		}
 		serial, _ := new(big.Int).SetString(it.serial, 16)
 		if err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-			return s.presignTx(ctx, tx, ca, r.signer, r.cert, 0, serial, now)
+			return s.presignTx(ctx, tx, ca, r.signer, r.cert, serial, now)
 		}); err != nil {
 			return n, err
 		}

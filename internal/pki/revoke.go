@@ -138,7 +138,7 @@ func (s *Service) revokeTx(ctx context.Context, tx *sql.Tx, a *actor.Actor, c *C
 	if err != nil {
 		return err
 	}
-	if err := s.presignTx(ctx, tx, issuer, resp.signer, resp.cert, c.ID, c.X509.SerialNumber, now); err != nil {
+	if err := s.presignTx(ctx, tx, issuer, resp.signer, resp.cert, c.X509.SerialNumber, now); err != nil {
 		return err
 	}
 	if _, err := s.issueCRLTx(ctx, tx, issuer, caKey, now); err != nil {

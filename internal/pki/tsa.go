@@ -18,7 +18,6 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
-	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
 // DefaultTSAPolicy is the TSA policy OID used when none is configured: a
@@ -508,7 +507,6 @@ func headerLen(der []byte) int {
 	return 2 + int(der[1]&0x7f)
 }
 
-var _ = db.Micros
 
 // Timestamp is Stamp with the argument order of pdfsign.TimeStamper, so the
 // service can be handed to the PDF signer as its in-process TSA.
