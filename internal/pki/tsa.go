@@ -507,7 +507,6 @@ func headerLen(der []byte) int {
 	return 2 + int(der[1]&0x7f)
 }
 
-
 // Timestamp is Stamp with the argument order of pdfsign.TimeStamper, so the
 // service can be handed to the PDF signer as its in-process TSA.
 func (s *Service) Timestamp(ctx context.Context, digest []byte, h crypto.Hash) ([]byte, error) {
