@@ -34,7 +34,7 @@ func newFixture(t *testing.T, d *db.DB) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.Seed(ctx); err != nil {
+	if _, err := o.LoadDemo(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -82,6 +82,29 @@ func TestAPIScenariosOnBothEngines(t *testing.T) {
 		{
 			Name: "a commune code is not a province", Method: "GET", URL: "/api/v1/units/provinces/00004/communes",
 			Route: "/api/v1/units/provinces/{code}/communes", ExpectedStatus: 404, ExpectedContent: []string{`"code":"ENOTFOUND"`},
+		},
+		{
+			Name: "top-level agencies: the province and the ministry", Method: "GET", URL: "/api/v1/agencies",
+			Route: "/api/v1/agencies", ExpectedStatus: 200,
+			ExpectedContent: []string{`"name":"Ủy ban nhân dân tỉnh Lào Cai"`, `"name":"Bộ Dân tộc và Tôn giáo"`, `"parent_id":null`},
+			Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 2) },
+		},
+		{
+			Name: "agencies under the provincial committee, by id", Method: "GET", URL: "/api/v1/agencies?parent=1",
+			Route: "/api/v1/agencies", ExpectedStatus: 200,
+			ExpectedContent: []string{`"parent":{"id":1`, `"abbreviation":"SNV"`, `"abbreviation":"STC"`, `"name":"Văn phòng Ủy ban nhân dân tỉnh Lào Cai"`},
+		},
+		{
+			Name: "agencies under the provincial committee, by electronic code", Method: "GET", URL: "/api/v1/agencies?parent=DEMO.H15",
+			Route: "/api/v1/agencies", ExpectedStatus: 200, ExpectedContent: []string{`"abbreviation":"SNV"`},
+		},
+		{
+			Name: "no agencies existed before the demo's validity", Method: "GET", URL: "/api/v1/agencies?as_of=2025-06-30",
+			Route: "/api/v1/agencies", ExpectedStatus: 200, Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 0) },
+		},
+		{
+			Name: "unknown parent", Method: "GET", URL: "/api/v1/agencies?parent=999999", Route: "/api/v1/agencies",
+			ExpectedStatus: 404, ExpectedContent: []string{`"code":"ENOTFOUND"`},
 		},
 		{
 			Name: "bad as_of", Method: "GET", URL: "/api/v1/units/provinces?as_of=01/07/2025", Route: "/api/v1/units/provinces",

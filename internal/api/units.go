@@ -101,6 +101,3 @@ func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
 	httpx.Error(w, r, apperr.New(apperr.NotFound, "Không có điểm cuối API %s %s", r.Method, r.URL.Path))
 }
 
-func (a *API) listAgencies(w http.ResponseWriter, r *http.Request) {
-	httpx.Error(w, r, apperr.New(apperr.Unavailable, "Danh mục cơ quan chưa sẵn sàng"))
-}

@@ -24,7 +24,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{audit.Migrations, org.Migrations, identity.Migrations, calstore.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, org.Migrations, identity.Migrations, calstore.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.

@@ -2,22 +2,80 @@ package app
 
 import (
 	"context"
+	"database/sql"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
+
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/db"
 )
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+func sub(dir string) fs.FS {
+	f, err := fs.Sub(migrationFiles, dir)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+// platformMigrations holds the installation's own settings table.
+var platformMigrations = db.Migrations{Name: "platform", SQLite: sub("migrations/sqlite"), Postgres: sub("migrations/postgres")}
 
 // DemoLogin is one demo account printed on first start.
 type DemoLogin struct {
 	Role, Username, Password string
 }
 
-// FirstStart loads the demo province into an empty database unless NoDemo
-// is set, and returns the demo logins to print (nil when nothing was loaded).
+// FirstStart seeds what every installation needs (the administrative unit
+// list) and, on the very first start of an installation only, loads the
+// demo province unless NoDemo is set. "First" is recorded in the database,
+// so a production database started once with --no-demo never receives demo
+// data later. It returns the demo logins to print (nil when none).
 func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	if _, err := a.Org.Seed(ctx); err != nil {
 		return nil, fmt.Errorf("load administrative units: %w", err)
 	}
-	if _, err := a.Calendar.Seed(ctx); err != nil {
-		return nil, fmt.Errorf("load the published holiday schedules: %w", err)
+	first, err := a.claimFirstStart(ctx)
+	if err != nil || !first || a.Config.NoDemo {
+		return nil, err
 	}
+	demo, err := a.Org.LoadDemo(ctx, actor.SystemActor("first-start"))
+	if err != nil {
+		return nil, fmt.Errorf("load the demo province: %w", err)
+	}
+	a.Log.Info("demo province loaded", "province", demo.Province.Name, "communes", demo.CommuneCount, "officials", len(demo.Officials))
 	return nil, nil
+}
+
+// claimFirstStart records the installation's first start and reports
+// whether this call was it. Replicas starting together agree: exactly one
+// insert wins.
+func (a *App) claimFirstStart(ctx context.Context) (bool, error) {
+	first := false
+	err := a.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO platform_settings (key, value, updated_at) VALUES ('initialized', $1, $2)
+			ON CONFLICT (key) DO NOTHING`, fmt.Sprint(!a.Config.NoDemo), db.Micros(a.Now()))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if first = n == 1; !first {
+			return nil
+		}
+		return a.Audit.Record(ctx, tx, audit.Entry{Actor: actor.SystemActor("first-start"), Action: "platform.initialize",
+			ObjectType: "platform", ObjectID: "settings", After: map[string]bool{"demo": !a.Config.NoDemo}})
+	})
+	if err != nil {
+		return false, errors.Join(errors.New("record first start"), err)
+	}
+	return first, nil
 }

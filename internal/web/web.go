@@ -47,7 +47,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{hash}/{name...}", h.assets.serve)
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /units", h.units)
+	mux.HandleFunc("GET /units/find", h.unitRedirect)
 	mux.HandleFunc("GET /units/{code}", h.unitCommunes)
+	mux.HandleFunc("GET /agencies", h.agencies)
+	mux.HandleFunc("GET /portal", h.portal)
 	mux.HandleFunc("/", h.notFound)
 }
 
