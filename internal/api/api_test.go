@@ -87,7 +87,7 @@ func TestAPIScenariosOnBothEngines(t *testing.T) {
 			Name: "top-level agencies: the province and the ministry", Method: "GET", URL: "/api/v1/agencies",
 			Route: "/api/v1/agencies", ExpectedStatus: 200,
 			ExpectedContent: []string{`"name":"Ủy ban nhân dân tỉnh Lào Cai"`, `"name":"Bộ Dân tộc và Tôn giáo"`, `"parent_id":null`},
-			Check: func(t *testing.T, b map[string]any) { wantCount(t, b, 2) },
+			Check:           func(t *testing.T, b map[string]any) { wantCount(t, b, 2) },
 		},
 		{
 			Name: "agencies under the provincial committee, by id", Method: "GET", URL: "/api/v1/agencies?parent=1",

@@ -100,4 +100,3 @@ func (a *API) parseAsOf(r *http.Request) (org.Date, error) {
 func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
 	httpx.Error(w, r, apperr.New(apperr.NotFound, "Không có điểm cuối API %s %s", r.Method, r.URL.Path))
 }
-
