@@ -563,13 +563,14 @@ func (v *verifier) checkChunk(ctx context.Context, c *chunk, s *scanScratch) err
 	}
 	var f fields[sql.RawBytes]
 	var id, idx int64
-	var stored sql.RawBytes
+	var stored, before, after sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&id, &idx, &stored, &f.At, &f.ActorKind, &f.ActorAccount, &f.ActorAgency, &f.ActorIP, &f.ActorSession,
-			&f.Action, &f.ObjectType, &f.ObjectID, &f.Before, &f.After, &f.Summary, &f.Outcome, &f.Reason); err != nil {
+			&f.Action, &f.ObjectType, &f.ObjectID, &before, &after, &f.Summary, &f.Outcome, &f.Reason); err != nil {
 			rows.Close()
 			return fmt.Errorf("read audit entries: %w", err)
 		}
+		f.Before, f.After = before, after
 		i := int(idx - int64(c.a))
 		var h [32]byte
 		h, s.buf = leafHashOf(s.buf, &f)
