@@ -36,6 +36,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	a.WarnDemoAccounts(ctx)
 	a.RunBackground(ctx)
 	srv, err := a.Listen(ctx)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
@@ -18,7 +19,8 @@ var openapiDoc []byte
 
 // Deps are the services the API calls.
 type Deps struct {
-	Org *org.Service
+	Org      *org.Service
+	Identity *identity.Service
 	Now func() time.Time // the clock that decides "today" for as_of
 }
 
@@ -41,7 +43,14 @@ func New(deps Deps) *API {
 		deps.Now = time.Now
 	}
 	a := &API{deps: deps}
+	auth := &Auth{id: deps.Identity}
 	a.routes = []route{
+		{"POST", "/api/v1/auth/login", auth.login},
+		{"POST", "/api/v1/auth/logout", auth.logout},
+		{"GET", "/api/v1/me", auth.me},
+		{"GET", "/api/v1/auth/tokens", auth.tokens},
+		{"POST", "/api/v1/auth/tokens", auth.createToken},
+		{"DELETE", "/api/v1/auth/tokens/{id}", auth.revokeToken},
 		{"GET", "/api/v1/openapi.json", a.openapi},
 		{"GET", "/api/v1/units/provinces", a.listProvinces},
 		{"GET", "/api/v1/units/provinces/{code}/communes", a.listCommunes},

@@ -28,27 +28,6 @@ type Auth struct {
 	id *identity.Service
 }
 
-// NewAuth returns the authentication endpoints.
-func NewAuth(id *identity.Service) *Auth { return &Auth{id: id} }
-
-// Routes lists the endpoints (method, path) for the OpenAPI check.
-func (h *Auth) Routes() [][2]string {
-	return [][2]string{
-		{"POST", "/api/v1/auth/login"}, {"POST", "/api/v1/auth/logout"}, {"GET", "/api/v1/me"},
-		{"GET", "/api/v1/auth/tokens"}, {"POST", "/api/v1/auth/tokens"}, {"DELETE", "/api/v1/auth/tokens/{id}"},
-	}
-}
-
-// Register mounts the endpoints on mux.
-func (h *Auth) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/v1/auth/login", h.login)
-	mux.HandleFunc("POST /api/v1/auth/logout", h.logout)
-	mux.HandleFunc("GET /api/v1/me", h.me)
-	mux.HandleFunc("GET /api/v1/auth/tokens", h.tokens)
-	mux.HandleFunc("POST /api/v1/auth/tokens", h.createToken)
-	mux.HandleFunc("DELETE /api/v1/auth/tokens/{id}", h.revokeToken)
-}
-
 // LoginRequest is the body of POST /api/v1/auth/login.
 type LoginRequest struct {
 	Login    string `json:"login"`

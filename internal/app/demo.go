@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/identity"
 )
 
 //go:embed migrations
@@ -50,7 +52,35 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 		return nil, fmt.Errorf("load the demo province: %w", err)
 	}
 	a.Log.Info("demo province loaded", "province", demo.Province.Name, "communes", demo.CommuneCount, "officials", len(demo.Officials))
-	return nil, nil
+	var officials []identity.DemoOfficial
+	for _, o := range demo.Officials {
+		role, ok := identity.DemoRole(o.Role)
+		if !ok {
+			continue
+		}
+		agency, subtree := identity.DemoGrant(role, o.AgencyID)
+		officials = append(officials, identity.DemoOfficial{OfficialID: o.ID, AgencyID: agency, UnitID: o.UnitID,
+			Positions: o.PositionIDs, Role: role, Subtree: subtree, Username: "demo." + o.Role, Name: o.FullName})
+	}
+	seeded, err := a.Identity.SeedDemo(access.WithGuard(ctx, a.Guard), officials)
+	if err != nil {
+		return nil, fmt.Errorf("create the demo logins: %w", err)
+	}
+	logins := make([]DemoLogin, len(seeded))
+	for i, l := range seeded {
+		logins[i] = DemoLogin{Role: string(l.Role), Username: l.Username, Password: l.Password}
+	}
+	return logins, nil
+}
+
+// WarnDemoAccounts logs a warning while demo accounts exist, so an operator
+// who took a demo instance into production knows to delete them
+// (`chinhquyen user delete-demo`).
+func (a *App) WarnDemoAccounts(ctx context.Context) {
+	n, err := a.Identity.DemoAccounts(ctx)
+	if err == nil && n > 0 {
+		a.Log.Warn("demo accounts exist: delete them before real use with `chinhquyen user delete-demo`", "count", n)
+	}
 }
 
 // claimFirstStart records the installation's first start and reports

@@ -31,7 +31,7 @@ func (a *App) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
-	api.New(api.Deps{Org: a.Org, Now: a.Now}).Register(mux)
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now})
 	if err != nil {
 		return nil, err
@@ -44,7 +44,6 @@ func (a *App) Handler() (http.Handler, error) {
 		}
 		return ""
 	}}).Register(mux)
-	api.NewAuth(a.Identity).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and
 	// the access guard goes into every request's context.
 	sessions := identityhttp.New(a.Identity, a.Guard, identityhttp.Options{Secure: secure})

@@ -97,7 +97,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	mux := http.NewServeMux()
 	pages.Register(mux)
 	pages.Accounts(web.AccountsDeps{Identity: svc}).Register(mux)
-	api.NewAuth(svc).Register(mux)
+	api.New(api.Deps{Identity: svc}).Register(mux)
 	csrf := http.NewCrossOriginProtection()
 	f.h = httpx.Chain(mux, csrf.Handler, identityhttp.New(svc, guard, identityhttp.Options{}).Handler)
 	return f
