@@ -21,7 +21,7 @@ var openapiDoc []byte
 type Deps struct {
 	Org      *org.Service
 	Identity *identity.Service
-	Now func() time.Time // the clock that decides "today" for as_of
+	Now      func() time.Time // the clock that decides "today" for as_of
 }
 
 // API holds the services and the route table.
