@@ -59,6 +59,18 @@ func New(deps Deps) *API {
 	return a
 }
 
+// OpenAPI returns the OpenAPI document served at /api/v1/openapi.json.
+func OpenAPI() []byte { return openapiDoc }
+
+// Routes lists every served operation as "METHOD /path/{template}".
+func (a *API) Routes() []string {
+	out := make([]string, len(a.routes))
+	for i, r := range a.routes {
+		out[i] = r.method + " " + r.path
+	}
+	return out
+}
+
 // Register mounts every route on mux.
 func (a *API) Register(mux *http.ServeMux) {
 	for _, r := range a.routes {

@@ -1,4 +1,4 @@
-package api
+package api_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/api"
+	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
@@ -38,7 +40,7 @@ func newFixture(t *testing.T, d *db.DB) http.Handler {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	New(Deps{Org: o, Now: fixedNow}).Register(mux)
+	api.New(api.Deps{Org: o, Now: fixedNow}).Register(mux)
 	return mux
 }
 
@@ -113,7 +115,6 @@ func TestAPIScenariosOnBothEngines(t *testing.T) {
 	}
 	dbtest.Each(t, []db.Migrations{audit.Migrations, org.Migrations}, func(t *testing.T, d *db.DB) {
 		h := newFixture(t, d)
-		spec := doc(t)
 		for _, sc := range scenarios {
 			t.Run(sc.Name, func(t *testing.T) {
 				rec := httptest.NewRecorder()
@@ -134,7 +135,7 @@ func TestAPIScenariosOnBothEngines(t *testing.T) {
 				if err := json.Unmarshal(rec.Body.Bytes(), &parsed); err != nil {
 					t.Fatal(err)
 				}
-				if err := validate(spec, responseSchema(t, spec, sc.Method, sc.Route, sc.ExpectedStatus), parsed, "body"); err != nil {
+				if err := apitest.Check(sc.Method, sc.Route, sc.ExpectedStatus, rec.Body.Bytes()); err != nil {
 					t.Fatalf("response does not match openapi.json: %v", err)
 				}
 				if sc.Check != nil {
