@@ -174,8 +174,13 @@ func (l *Log) Record(ctx context.Context, tx *sql.Tx, e Entry) error {
 	h, _ := leafHashOf(make([]byte, 0, 512), &f)
 	exec := tx.ExecContext
 	if l.insert != nil {
-		exec = func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
-			return tx.StmtContext(ctx, l.insert).ExecContext(ctx, args...)
+		exec = func(ctx context.Context, q string, args ...any) (sql.Result, error) {
+			res, err := tx.StmtContext(ctx, l.insert).ExecContext(ctx, args...)
+			if err != nil && strings.Contains(err.Error(), "statement from different database") {
+				// tx is not from this DB's writer (a second handle on the file).
+				return tx.ExecContext(ctx, q, args...)
+			}
+			return res, err
 		}
 	}
 	if _, err := exec(ctx, insertEntry, f.At, f.ActorKind, f.ActorAccount, f.ActorAgency,

@@ -36,7 +36,7 @@ func TestConcurrentRecordAndIntegrate(t *testing.T) {
 		const writers, perWriter = 12, 40
 		rollback := errors.New("rollback")
 		var wg sync.WaitGroup
-		errs := make(chan error, writers+4)
+		errs := make(chan error, writers+8)
 		for w := 0; w < writers; w++ {
 			wg.Add(1)
 			go func() {
@@ -83,6 +83,22 @@ func TestConcurrentRecordAndIntegrate(t *testing.T) {
 				}
 			}()
 		}
+		// Verify while the log grows: no false alarm.
+		iwg.Add(1)
+		go func() {
+			defer iwg.Done()
+			for {
+				if rep, err := audit.Verify(ctx, d, audit.VerifyOptions{DataDir: dir}); err != nil {
+					errs <- fmt.Errorf("Verify during writes: %w (%+v)", err, rep)
+					return
+				}
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		}()
 		wg.Wait()
 		close(done)
 		iwg.Wait()

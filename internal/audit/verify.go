@@ -220,7 +220,7 @@ func (v *verifier) run(ctx context.Context, opts VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	upper, err := v.upperNodes(ctx)
+	upper, err := v.upperNodes(ctx, S)
 	if err != nil {
 		return err
 	}
@@ -355,29 +355,33 @@ func (v *verifier) run(ctx context.Context, opts VerifyOptions) error {
 				MessageEN: fmt.Sprintf("a signed checkpoint covers %d entries but the tree has only %d: entries from index %d were removed", c.size, S, S)})
 		}
 	}
-	return v.strays(ctx, S)
+	return v.strays(ctx)
 }
 
 // strays finds rows at or beyond the tree size, or below 0: never sequenced.
-func (v *verifier) strays(ctx context.Context, S uint64) error {
+func (v *verifier) strays(ctx context.Context) error {
 	r := v.d.Reader()
 	var id, idx int64
-	err := r.QueryRowContext(ctx, `SELECT id, leaf_index FROM audit_entries WHERE leaf_index >= $1 OR leaf_index < 0
- ORDER BY leaf_index LIMIT 1`, int64(S)).Scan(&id, &idx)
+	// Bounded by the tree size read in the same statement: the integrator
+	// may have appended since Verify started, legitimately.
+	err := r.QueryRowContext(ctx, `SELECT id, leaf_index FROM audit_entries
+ WHERE leaf_index >= (SELECT size FROM audit_tree WHERE id = 1) OR leaf_index < 0
+ ORDER BY leaf_index LIMIT 1`).Scan(&id, &idx)
 	if err == nil {
 		v.entry = lower(v.entry, &Problem{Kind: ProblemInserted, LeafIndex: idx, EntryID: id,
-			Message:   fmt.Sprintf("Bản ghi %d mang vị trí %d nằm ngoài cây (%d lá): bản ghi bị chèn thêm", id, idx, S),
-			MessageEN: fmt.Sprintf("entry %d claims leaf index %d outside the tree of %d leaves: inserted", id, idx, S)})
+			Message:   fmt.Sprintf("Bản ghi %d mang vị trí %d nằm ngoài cây: bản ghi bị chèn thêm", id, idx),
+			MessageEN: fmt.Sprintf("entry %d claims leaf index %d outside the tree: inserted", id, idx)})
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("look for stray audit entries: %w", err)
 	}
 	var eid int64
-	err = r.QueryRowContext(ctx, `SELECT leaf_index, entry_id FROM audit_leaves WHERE leaf_index >= $1 OR leaf_index < 0
- ORDER BY leaf_index LIMIT 1`, int64(S)).Scan(&idx, &eid)
+	err = r.QueryRowContext(ctx, `SELECT leaf_index, entry_id FROM audit_leaves
+ WHERE leaf_index >= (SELECT size FROM audit_tree WHERE id = 1) OR leaf_index < 0
+ ORDER BY leaf_index LIMIT 1`).Scan(&idx, &eid)
 	if err == nil {
 		v.node = lower(v.node, &Problem{Kind: ProblemInserted, LeafIndex: idx, EntryID: eid,
-			Message:   fmt.Sprintf("Lá %d (bản ghi %d) nằm ngoài cây (%d lá)", idx, eid, S),
-			MessageEN: fmt.Sprintf("leaf %d (entry %d) lies outside the tree of %d leaves", idx, eid, S)})
+			Message:   fmt.Sprintf("Lá %d (bản ghi %d) nằm ngoài cây", idx, eid),
+			MessageEN: fmt.Sprintf("leaf %d (entry %d) lies outside the tree", idx, eid)})
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("look for stray audit leaves: %w", err)
 	}
@@ -385,16 +389,23 @@ func (v *verifier) strays(ctx context.Context, S uint64) error {
 }
 
 func (v *verifier) loadCheckpoints(ctx context.Context, opts VerifyOptions, S uint64) ([]*storedCheckpoint, error) {
-	rows, err := v.d.Reader().QueryContext(ctx, "SELECT size, root, note FROM audit_checkpoints ORDER BY size")
+	// The tree size is read in the same statement: checkpoints the
+	// integrator signed since Verify read S are newer, not a truncation.
+	rows, err := v.d.Reader().QueryContext(ctx,
+		"SELECT c.size, c.root, c.note, (SELECT t.size FROM audit_tree t WHERE t.id = 1) FROM audit_checkpoints c ORDER BY c.size")
 	if err != nil {
 		return nil, fmt.Errorf("read audit checkpoints: %w", err)
 	}
 	defer rows.Close()
 	var cps []*storedCheckpoint
+	now := int64(S)
 	for rows.Next() {
 		c := &storedCheckpoint{}
-		if err := rows.Scan(&c.size, &c.root, &c.note); err != nil {
+		if err := rows.Scan(&c.size, &c.root, &c.note, &now); err != nil {
 			return nil, err
+		}
+		if uint64(c.size) > S && c.size <= now {
+			continue // signed after Verify started
 		}
 		cps = append(cps, c)
 	}
@@ -435,6 +446,9 @@ func (v *verifier) loadCheckpoints(ctx context.Context, opts VerifyOptions, S ui
 		}
 		if c.outside {
 			c.size = int64(s)
+			if s > S && int64(s) <= now {
+				continue // beyond what this run checked; run Verify again
+			}
 		} else if uint64(c.size) != s || !bytes.Equal(c.root, r) {
 			bad("cột kích thước/gốc khác nội dung đã ký", "size/root columns differ from the signed body")
 			continue
@@ -475,8 +489,9 @@ func nodeProblem(id compact.NodeID, begin uint64, present bool) *Problem {
 		MessageEN: fmt.Sprintf("tree node level %d index %d (from leaf %d) differs from the recomputed hash", id.Level, id.Index, begin)}
 }
 
-// upperNodes loads the stored nodes above the chunks (few: n / 2^16).
-func (v *verifier) upperNodes(ctx context.Context) (map[compact.NodeID][]byte, error) {
+// upperNodes loads the stored nodes above the chunks (few: n / 2^16) that
+// lie inside the first S leaves (later ones the integrator may be adding).
+func (v *verifier) upperNodes(ctx context.Context, S uint64) (map[compact.NodeID][]byte, error) {
 	rows, err := v.d.Reader().QueryContext(ctx, "SELECT level, idx, hash FROM audit_nodes WHERE level > $1", chunkBits)
 	if err != nil {
 		return nil, fmt.Errorf("read audit tree nodes: %w", err)
@@ -490,7 +505,11 @@ func (v *verifier) upperNodes(ctx context.Context) (map[compact.NodeID][]byte, e
 		if err := rows.Scan(&level, &idx, &h); err != nil {
 			return nil, err
 		}
-		m[compact.NewNodeID(uint(level), uint64(idx))] = h
+		id := compact.NewNodeID(uint(level), uint64(idx))
+		if _, end := id.Coverage(); end > S {
+			continue
+		}
+		m[id] = h
 	}
 	return m, rows.Err()
 }
