@@ -230,9 +230,20 @@ func (l *Log) rangeAt(ctx context.Context, tx *sql.Tx, size uint64, root []byte)
 	return rng, nil
 }
 
-// nodeHash reads a stored perfect-subtree hash: leaves from audit_leaves,
-// higher levels from audit_nodes.
+// minStoredLevel is the lowest tree level kept in audit_nodes. Nodes below
+// it (covering at most 8 leaves) are recomputed from audit_leaves when a
+// proof needs them: the table stays 16 times smaller than the log, which
+// makes integration and Verify cheaper, for at most 15 extra leaf reads a
+// proof.
+const minStoredLevel = 4
+
+// nodeHash reads a perfect-subtree hash: leaves from audit_leaves, levels
+// from minStoredLevel up from audit_nodes, the levels between recomputed
+// from their leaves.
 func nodeHash(ctx context.Context, q db.Querier, id compact.NodeID) ([]byte, error) {
+	if id.Level > 0 && id.Level < minStoredLevel {
+		return lowNodeHash(ctx, q, id)
+	}
 	var h []byte
 	var err error
 	if id.Level == 0 {
@@ -241,13 +252,49 @@ func nodeHash(ctx context.Context, q db.Querier, id compact.NodeID) ([]byte, err
 		err = q.QueryRowContext(ctx, "SELECT hash FROM audit_nodes WHERE level = $1 AND idx = $2", int(id.Level), int64(id.Index)).Scan(&h)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.New(apperr.Internal,
-			"Thiếu nút cây Merkle (mức %d, vị trí %d) của nhật ký kiểm toán: hãy chạy `chinhquyen audit verify`", id.Level, id.Index)
+		return nil, missingNode(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read audit tree node %d/%d: %w", id.Level, id.Index, err)
 	}
 	return h, nil
+}
+
+func missingNode(id compact.NodeID) error {
+	return apperr.New(apperr.Internal,
+		"Thiếu nút cây Merkle (mức %d, vị trí %d) của nhật ký kiểm toán: hãy chạy `chinhquyen audit verify`", id.Level, id.Index)
+}
+
+// lowNodeHash recomputes a node below minStoredLevel from its leaves.
+func lowNodeHash(ctx context.Context, q db.Querier, id compact.NodeID) ([]byte, error) {
+	begin, end := id.Coverage()
+	rows, err := q.QueryContext(ctx, "SELECT leaf_hash FROM audit_leaves WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index",
+		int64(begin), int64(end))
+	if err != nil {
+		return nil, fmt.Errorf("read audit leaves %d–%d: %w", begin, end, err)
+	}
+	defer rows.Close()
+	var hs [][]byte
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		hs = append(hs, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if uint64(len(hs)) != end-begin {
+		return nil, missingNode(id)
+	}
+	for len(hs) > 1 {
+		for i := 0; i < len(hs)/2; i++ {
+			hs[i] = hasher.HashChildren(hs[2*i], hs[2*i+1])
+		}
+		hs = hs[:len(hs)/2]
+	}
+	return hs[0], nil
 }
 
 // rowsPerInsert bounds multi-row statements: 3 parameters a row stays far
@@ -266,7 +313,7 @@ func (l *Log) appendLeaves(ctx context.Context, tx *sql.Tx, rng *compact.Range, 
 	}
 	var nodes []node
 	visit := func(id compact.NodeID, h []byte) {
-		if id.Level > 0 {
+		if id.Level >= minStoredLevel {
 			nodes = append(nodes, node{id.Level, id.Index, h})
 		}
 	}

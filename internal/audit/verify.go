@@ -672,11 +672,11 @@ func buildLevels(level0 [][32]byte) [][][32]byte {
 	return levels
 }
 
-// checkChunkNodes compares the stored nodes of levels 1..chunkBits inside
-// the chunk with the recomputed ones.
+// checkChunkNodes compares the stored nodes of levels
+// minStoredLevel..chunkBits inside the chunk with the recomputed ones.
 func (v *verifier) checkChunkNodes(ctx context.Context, c *chunk) error {
 	r := v.d.Reader()
-	for k := 1; k < len(c.levels) && k <= chunkBits; k++ {
+	for k := minStoredLevel; k < len(c.levels) && k <= chunkBits; k++ {
 		want := c.levels[k]
 		base := int64(c.a >> k)
 		rows, err := r.QueryContext(ctx, "SELECT idx, hash FROM audit_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",

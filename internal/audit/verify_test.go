@@ -175,8 +175,8 @@ func TestVerifyFindsTampering(t *testing.T) {
 		}},
 		{"insert a forged row beyond the tree", func(t *testing.T, d *db.DB) (string, int64, int64) {
 			exec(t, d, `INSERT INTO audit_entries (id, at, actor_kind, action, outcome, leaf_hash, leaf_index)
- SELECT 5000, at, actor_kind, action, outcome, leaf_hash, 12 FROM audit_entries WHERE leaf_index = 0`)
-			return audit.ProblemInserted, 12, 5000
+ SELECT 5000, at, actor_kind, action, outcome, leaf_hash, 40 FROM audit_entries WHERE leaf_index = 0`)
+			return audit.ProblemInserted, 40, 5000
 		}},
 		{"insert a forged row in the middle", func(t *testing.T, d *db.DB) (string, int64, int64) {
 			exec(t, d, "UPDATE audit_entries SET leaf_index = -leaf_index - 1 WHERE leaf_index >= 6")
@@ -200,11 +200,12 @@ func TestVerifyFindsTampering(t *testing.T) {
 		}},
 		{"rewrite a row with its hashes", func(t *testing.T, d *db.DB) (string, int64, int64) {
 			// The forger recomputes the leaf hash (copying another row's
-			// content and hash): the stored tree nodes still disagree.
-			a, b := idAt(t, d, 6), idAt(t, d, 9)
+			// content and hash): the stored tree node over leaves 16–31
+			// still disagrees.
+			a, b := idAt(t, d, 22), idAt(t, d, 9)
 			copyRow(t, d, a, b)
 			exec(t, d, `UPDATE audit_leaves SET leaf_hash = (SELECT leaf_hash FROM audit_entries WHERE id = $1) WHERE entry_id = $1`, a)
-			return audit.ProblemTree, 6, 0
+			return audit.ProblemTree, 16, 0
 		}},
 		{"rewrite a row, its hashes and the tree nodes", func(t *testing.T, d *db.DB) (string, int64, int64) {
 			a, b := idAt(t, d, 6), idAt(t, d, 9)
@@ -232,7 +233,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				d := dbtest.Open(t, d.Dialect, audit.Migrations)
-				_, dir := filled(t, d, 12)
+				_, dir := filled(t, d, 40)
 				kind, idx, id := tc.do(t, d)
 				p := expectProblem(t, d, dir, kind, idx, id)
 				if strings.Contains(p.Message, "%!") {
@@ -298,7 +299,7 @@ func rebuildTree(t *testing.T, d *db.DB) {
 	r := rf.NewEmptyRange(0)
 	for _, h := range leaves {
 		if err := r.Append(h, func(id compact.NodeID, h []byte) {
-			if id.Level > 0 {
+			if id.Level > 0 { // levels not stored update nothing
 				exec(t, d, "UPDATE audit_nodes SET hash = $1 WHERE level = $2 AND idx = $3", h, int(id.Level), int64(id.Index))
 			}
 		}); err != nil {
