@@ -51,16 +51,18 @@ func main() {
 // run dispatches args to a command and turns its error into an exit code and
 // a clear message: Vietnamese for people, with the cause for operators.
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "Lỗi: thiếu tên lệnh (missing command)")
+		usage(e.stderr)
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stdout)
-		if len(args) == 0 {
-			return 2
-		}
 		return 0
 	}
 	c, rest := lookup(args)
 	if c == nil {
-		fmt.Fprintf(e.stderr, "chinhquyen: không có lệnh %q (unknown command)\n\n", strings.Join(args[:min(2, len(args))], " "))
+		fmt.Fprintf(e.stderr, "Lỗi: không có lệnh %q (unknown command)\n\n", strings.Join(args[:min(2, len(args))], " "))
 		usage(e.stderr)
 		return 2
 	}
@@ -71,6 +73,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
+		fmt.Fprintf(e.stderr, "Lỗi: cách gọi lệnh không đúng (%v); xem chinhquyen %s --help\n", errors.Unwrap(err), c.name)
 		return 2
 	}
 	var ae *apperr.Error

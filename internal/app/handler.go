@@ -31,8 +31,8 @@ func (a *App) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
-	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now}).Register(mux)
-	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now})
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar}).Register(mux)
+	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +60,7 @@ func (a *App) Handler() (http.Handler, error) {
 		httpx.LimitBody(1<<20),
 		sessions.Handler,
 		web.RememberLanguage,
+		metrics.Route,
 	), nil
 }
 

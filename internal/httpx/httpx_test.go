@@ -11,7 +11,18 @@ import (
 	"testing"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}
 
 func TestErrorCodesMapToOneStatusEach(t *testing.T) {
 	tests := []struct {
@@ -123,5 +134,33 @@ func TestGzipCompressesLargeTextOnly(t *testing.T) {
 				t.Fatalf("body changed: %d bytes, want %d", len(got), len(tt.body))
 			}
 		})
+	}
+}
+
+func TestMetricsCountByRoutePatternNotByPath(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /units/{code}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	h := Chain(mux, m.Observe, SecurityHeaders(false), m.Route)
+	for _, p := range []string{"/units/15", "/units/01", "/nowhere"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	got := counterValue(t, m.requests.WithLabelValues("GET /units/{code}", "GET", "200"))
+	if got != 2 {
+		t.Fatalf("GET /units/{code} counted %v times, want 2", got)
+	}
+	if n := counterValue(t, m.requests.WithLabelValues("unmatched", "GET", "404")); n != 1 {
+		t.Fatalf("unmatched 404 counted %v times", n)
+	}
+}
+
+func TestPanicsBecome500(t *testing.T) {
+	m := NewMetrics(prometheus.NewRegistry())
+	h := Chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }), m.Observe)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 500 {
+		t.Fatalf("status %d", rec.Code)
 	}
 }

@@ -109,13 +109,32 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// Observe logs each request and counts it by its route pattern (set by
-// ServeMux on the request), never by raw path, so ids do not explode the
-// label space. It also recovers panics into a 500.
+type routeKey struct{}
+
+// Route must wrap the ServeMux directly (the innermost middleware): the mux
+// sets the matched pattern on the request it receives, which outer
+// middleware never sees because each one passes a shallow copy on. Route
+// copies the pattern back to Observe.
+func (m *Metrics) Route(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+				*p = r.Pattern
+			}
+		}()
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// Observe logs each request and counts it by its route pattern (reported
+// by Route), never by raw path, so ids do not explode the label space. It
+// also recovers panics into a 500.
 func (m *Metrics) Observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		pattern := new(string)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, pattern))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -126,7 +145,7 @@ func (m *Metrics) Observe(next http.Handler) http.Handler {
 					http.Error(rec, "Lỗi nội bộ / Internal error", http.StatusInternalServerError)
 				}
 			}
-			route := r.Pattern
+			route := *pattern
 			if route == "" {
 				route = "unmatched"
 			}

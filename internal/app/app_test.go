@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
+	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// install returns a configuration for a fresh installation on the engine.
+func install(t *testing.T, engine db.Dialect) Config {
+	cfg := Config{DataDir: t.TempDir(), SQLiteSync: "NORMAL", LogFormat: "text", LogLevel: "error"}
+	if engine == db.Postgres {
+		cfg.DatabaseURL = dbtest.NewPostgresDatabase(t)
+	}
+	return cfg
+}
+
+func open(t *testing.T, cfg Config) (*App, *httptest.Server, []DemoLogin) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	logins, err := a.FirstStart(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := a.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return a, srv, logins
+}
+
+func get(t *testing.T, srv *httptest.Server, path string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.URL+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func TestFreshInstallServesTheDemoOnBothEngines(t *testing.T) {
+	for _, engine := range []db.Dialect{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			cfg := install(t, engine)
+			_, srv, logins := open(t, cfg)
+			roles := map[string]bool{}
+			for _, l := range logins {
+				roles[l.Role] = true
+			}
+			for _, r := range []string{"leader", "clerk", "specialist", "onestop_officer", "system_admin", "security_officer", "auditor", "agency_admin", "citizen", "business"} {
+				if !roles[r] {
+					t.Errorf("no demo login for role %s", r)
+				}
+			}
+
+			pages := []struct{ path, want string }{
+				{"/", `lang="vi"`},
+				{"/units", "Tỉnh Lào Cai"},
+				{"/units/15", "Phường Sa Pa"},
+				{"/agencies", "Ủy ban nhân dân tỉnh Lào Cai"},
+				{"/agencies?parent=1", "Sở Nội vụ"},
+				{"/portal", "Trung tâm Phục vụ hành chính công"},
+				{"/login", "<form"},
+				{"/healthz", "ok"},
+				{"/readyz", "ok"},
+			}
+			for _, p := range pages {
+				code, h, body := get(t, srv, p.path)
+				if code != 200 || !strings.Contains(body, p.want) {
+					t.Errorf("GET %s = %d, want 200 with %q", p.path, code, p.want)
+				}
+				if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+					t.Errorf("GET %s: CSP %q", p.path, csp)
+				}
+			}
+			if code, _, body := get(t, srv, "/metrics"); code != 200 || !strings.Contains(body, `chinhquyen_http_requests_total{method="GET",route="GET /units/{code}",status="200"}`) {
+				t.Errorf("/metrics = %d, lacks the per-route counter", code)
+			}
+			if code, h, _ := get(t, srv, "/units/15", "Accept-Encoding", "gzip"); code != 200 || h.Get("Content-Encoding") != "gzip" {
+				t.Errorf("pages are not compressed: %d %q", code, h.Get("Content-Encoding"))
+			}
+
+			// An API client signs in as the demo citizen and reads itself.
+			var citizen DemoLogin
+			for _, l := range logins {
+				if l.Role == "citizen" {
+					citizen = l
+				}
+			}
+			body := `{"login":"` + citizen.Username + `","password":"` + citizen.Password + `"}`
+			resp, err := srv.Client().Post(srv.URL+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("API login = %d %s", resp.StatusCode, raw)
+			}
+			if err := apitest.Check("POST", "/api/v1/auth/login", 200, raw); err != nil {
+				t.Fatal(err)
+			}
+			var session struct{ Token string }
+			if err := json.Unmarshal(raw, &session); err != nil || session.Token == "" {
+				t.Fatalf("login answer %s", raw)
+			}
+			code, _, me := get(t, srv, "/api/v1/me", "Authorization", "Bearer "+session.Token)
+			if code != 200 || !strings.Contains(me, `"kind":"citizen"`) {
+				t.Fatalf("/api/v1/me = %d %s", code, me)
+			}
+			if err := apitest.Check("GET", "/api/v1/me", 200, []byte(me)); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, _ := get(t, srv, "/api/v1/me", "Authorization", "Bearer forged"); code != 401 {
+				t.Fatalf("forged token: %d", code)
+			}
+
+			// A cross-site form post is refused before any handler runs.
+			req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader("login=demo.clerk&password=x"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", "https://evil.example")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			resp, err = srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("cross-site POST = %d, want 403", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// The demo is loaded once per installation: a second start, or a start
+// without --no-demo after a first start with it, adds nothing.
+func TestDemoIsLoadedOnlyOnTheFirstStart(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			cfg := install(t, engine)
+			cfg.NoDemo = true
+			a, srv, logins := open(t, cfg)
+			if len(logins) != 0 {
+				t.Fatalf("--no-demo printed %d logins", len(logins))
+			}
+			_, _, body := get(t, srv, "/api/v1/agencies")
+			if !strings.Contains(body, `"count":0`) {
+				t.Fatalf("--no-demo has agencies: %s", body)
+			}
+			if _, _, body := get(t, srv, "/api/v1/units/provinces"); !strings.Contains(body, `"count":34`) {
+				t.Fatalf("the unit list is not seeded without the demo: %.200s", body)
+			}
+			srv.Close()
+			a.Close()
+
+			cfg.NoDemo = false
+			_, srv2, logins := open(t, cfg)
+			if len(logins) != 0 {
+				t.Fatal("a later start loaded the demo into an installation started with --no-demo")
+			}
+			if _, _, body := get(t, srv2, "/api/v1/agencies"); !strings.Contains(body, `"count":0`) {
+				t.Fatalf("demo agencies appeared on the second start: %s", body)
+			}
+		})
+	}
+}
