@@ -81,6 +81,7 @@ func TestFreshInstallServesTheDemoOnBothEngines(t *testing.T) {
 				{"/", `lang="vi"`},
 				{"/units", "Tỉnh Lào Cai"},
 				{"/units/15", "Phường Sa Pa"},
+				{"/units/01", "Phường Ba Đình"},
 				{"/agencies", "Ủy ban nhân dân tỉnh Lào Cai"},
 				{"/agencies?parent=1", "Sở Nội vụ"},
 				{"/portal", "Trung tâm Phục vụ hành chính công"},
@@ -89,6 +90,10 @@ func TestFreshInstallServesTheDemoOnBothEngines(t *testing.T) {
 				{"/readyz", "ok"},
 			}
 			for _, p := range pages {
+				// Aim: under 50 KB per page on the wire (slow 3G links).
+				if code, _, zipped := get(t, srv, p.path, "Accept-Encoding", "gzip"); code != 200 || len(zipped) > 50<<10 {
+					t.Errorf("GET %s: %d, %d bytes on the wire", p.path, code, len(zipped))
+				}
 				code, h, body := get(t, srv, p.path)
 				if code != 200 || !strings.Contains(body, p.want) {
 					t.Errorf("GET %s = %d, want 200 with %q", p.path, code, p.want)
