@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 )
@@ -16,6 +17,9 @@ type Deps struct {
 	Catalog *locale.Catalog
 	Org     *org.Service
 	Now     func() time.Time
+	// Calendar serves the working calendar pages; without it they are not
+	// mounted.
+	Calendar *calstore.Service
 }
 
 // Handler holds the parsed templates, static files and services.
@@ -51,6 +55,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /units/{code}", h.unitCommunes)
 	mux.HandleFunc("GET /agencies", h.agencies)
 	mux.HandleFunc("GET /portal", h.portal)
+	if h.deps.Calendar != nil {
+		mux.HandleFunc("GET /calendar", h.calendarMonth)
+		mux.HandleFunc("GET /calendar/overrides", h.calendarOverrides)
+		mux.HandleFunc("POST /calendar/overrides", h.calendarOverrideAdd)
+		mux.HandleFunc("POST /calendar/overrides/{id}/delete", h.calendarOverrideDelete)
+	}
 	mux.HandleFunc("/", h.notFound)
 }
 
