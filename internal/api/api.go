@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 )
@@ -21,7 +22,8 @@ var openapiDoc []byte
 type Deps struct {
 	Org      *org.Service
 	Identity *identity.Service
-	Now      func() time.Time // the clock that decides "today" for as_of
+	Now      func() time.Time  // the clock that decides "today" for as_of
+	Calendar *calstore.Service // the working calendar
 }
 
 // API holds the services and the route table.
@@ -56,6 +58,7 @@ func New(deps Deps) *API {
 		{"GET", "/api/v1/units/provinces/{code}/communes", a.listCommunes},
 		{"GET", "/api/v1/agencies", a.listAgencies},
 	}
+	a.routes = append(a.routes, a.calendarRoutes()...)
 	return a
 }
 
