@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -34,6 +35,25 @@ import (
 type Result struct {
 	Txs      int64         // acknowledged (committed) transactions
 	Duration time.Duration // wall time
+	// CPU is the process's user+system time during the run: on a shared
+	// machine CPU per transaction is steadier than throughput.
+	CPU time.Duration
+}
+
+// CPUPerTx is the process CPU time per acknowledged transaction.
+func (r Result) CPUPerTx() time.Duration {
+	if r.Txs == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Txs)
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // PerSecond is the throughput.
@@ -104,7 +124,7 @@ func load(ctx context.Context, workers int, dur time.Duration, do func(w int) er
 	var firstErr error
 	var once sync.Once
 	deadline := time.Now().Add(dur)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -120,7 +140,7 @@ func load(ctx context.Context, workers int, dur time.Duration, do func(w int) er
 		}()
 	}
 	wg.Wait()
-	return Result{Txs: n.Load(), Duration: time.Since(start)}, firstErr
+	return Result{Txs: n.Load(), Duration: time.Since(start), CPU: cpuTime() - cpu0}, firstErr
 }
 
 // GroupCommitter runs requests' transaction bodies through one writer

@@ -2,6 +2,7 @@ package auditbench_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -100,10 +101,11 @@ func TestMeasure(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					line = " group-commit appends " + strconv.Itoa(int(g.PerSecond())) + "/s"
+					line = fmt.Sprintf("; group-commit appends %d tx/s (%v CPU/tx)", int(g.PerSecond()), g.CPUPerTx().Round(time.Microsecond))
 				}
-				t.Logf("%s workers=%d: plain %d tx/s, appends %d tx/s (%.2f of plain)%s", name, workers,
-					int(plain.PerSecond()), int(app.PerSecond()), app.PerSecond()/plain.PerSecond(), line)
+				t.Logf("%s workers=%d: plain %d tx/s (%v CPU/tx), appends %d tx/s (%v CPU/tx, %.2f of plain)%s", name, workers,
+					int(plain.PerSecond()), plain.CPUPerTx().Round(time.Microsecond), int(app.PerSecond()),
+					app.CPUPerTx().Round(time.Microsecond), app.PerSecond()/plain.PerSecond(), line)
 			}
 			if c.sync == "NORMAL" {
 				return // verify time does not depend on the sync mode
