@@ -38,14 +38,21 @@ var expected = map[Action]map[Role]string{
 	OrgAgencyEdit:           {SystemAdmin: "agency", AgencyAdmin: "agency"},
 	OrgOfficialEdit:         {SystemAdmin: "agency", AgencyAdmin: "agency"},
 	OrgRead:                 {"*": "public"},
-	PKICertIssue:            {SystemAdmin: "agency", AgencyAdmin: "agency"},
+	PKICertIssue:            {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
 	PKICertRevoke:           {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
-	PKITrustStoreEdit:       {SystemAdmin: "platform"},
+	PKITrustStoreEdit:       {SystemAdmin: "platform", SecurityOfficer: "platform"},
 	PDFSignOwn:              {Leader: "own", Clerk: "own", Specialist: "own", OneStopOfficer: "own"},
 	PDFSignSeal:             {Clerk: "agency"},
 	CalendarOverrideEdit:    {SystemAdmin: "platform"},
 	CalendarRead:            {"*": "public"},
 	AccessClassificationSet: {SecurityOfficer: "agency", Leader: "agency"},
+	PKICAInit:               {SystemAdmin: "platform", SecurityOfficer: "platform"},
+	PKICARead:               {"*": "public"},
+	PKICertRenew:            {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
+	PKICertRead: {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency", Auditor: "agency",
+		Leader: "own", Clerk: "own", Specialist: "own", OneStopOfficer: "own"},
+	PKITrustStoreRead: {"*": "public"},
+	PDFVerify:         {"*": "public"},
 }
 
 const (
