@@ -5,7 +5,7 @@
 // It is pure domain code: no database, no HTTP, no global clock. Holidays are
 // data (Rule and Override values) so that a holiday created by a later law or
 // a schedule announced by the Ministry of Home Affairs is added without a
-// release; the store for those values lives elsewhere.
+// release; the store for those values is the sub-package calstore.
 //
 // # Lunar calendar
 //

@@ -549,3 +549,37 @@ func TestConcurrentConflictingPlacementsOneWins(t *testing.T) {
 		}
 	})
 }
+
+func TestReplicasStartingTogetherSeedOnce(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		const n = 4
+		var services [n]*calstore.Service
+		for i := range services {
+			services[i] = newService(t, d, calstore.Options{}, false)
+		}
+		var wg sync.WaitGroup
+		stored := make([]int, n)
+		errs := make([]error, n)
+		for i := range services {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				stored[i], errs[i] = services[i].Seed(context.Background())
+			}()
+		}
+		wg.Wait()
+		total := 0
+		for i := range services {
+			if errs[i] != nil {
+				t.Fatal(errs[i])
+			}
+			total += stored[i]
+		}
+		if want := len(calendar.Published2025_2026()); total != want {
+			t.Fatalf("replicas stored %d overrides together, want %d", total, want)
+		}
+		if o, _, _, _ := counts(t, d); o != int64(len(calendar.Published2025_2026())) {
+			t.Fatalf("%d override rows", o)
+		}
+	})
+}

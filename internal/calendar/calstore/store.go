@@ -147,8 +147,10 @@ func (s *Service) allowRead(ctx context.Context, a *actor.Actor) error {
 	return access.Authorize(ctx, a, access.CalendarRead, calendarResource)
 }
 
-// CanEdit reports whether a may change rules and overrides, for pages that
-// show or hide the editing controls. It records nothing.
+// CanEdit returns nil if a may change rules and overrides (access action
+// calendar.override.edit), else the refusal; pages ask it before showing the
+// editing controls. As every refusal of a signed-in actor, it is recorded in
+// the audit log.
 func (s *Service) CanEdit(ctx context.Context, a *actor.Actor) error {
 	return s.allowEdit(ctx, a)
 }
