@@ -79,7 +79,7 @@ func (s *Service) seed(ctx context.Context, tx *sql.Tx) (int, error) {
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			continue
 		}
-		st, err := readState(ctx, tx, s.cfg) // the set is claimed, so it is not included
+		st, err := readRows(ctx, tx) // what is stored, without the sets still pending
 		if err != nil {
 			return 0, err
 		}

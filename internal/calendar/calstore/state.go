@@ -94,6 +94,20 @@ func (st *state) without(id int64) []Override {
 // first, so until a seed is applied nothing stored can contradict it except
 // overrides entered before a newer release shipped it, and those win.
 func readState(ctx context.Context, q db.Querier, cfg calendar.Config) (*state, error) {
+	st, err := readRows(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, set := range seeds {
+		if !st.seeded[set.name] {
+			st.addSeed(set.overrides(), cfg)
+		}
+	}
+	return st, nil
+}
+
+// readRows reads the stored rules, overrides and applied seeds only.
+func readRows(ctx context.Context, q db.Querier) (*state, error) {
 	st := &state{seeded: map[string]bool{}}
 	rows, err := q.QueryContext(ctx, `SELECT rule_key, name_vi, name_en, kind, anchor_month, anchor_day, day_offset, days,
 		from_year, to_year, source, updated_at, updated_by FROM calendar_rules ORDER BY rule_key`)
@@ -157,11 +171,6 @@ func readState(ctx context.Context, q db.Querier, cfg calendar.Config) (*state, 
 	}
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("read calendar seeds: %w", err)
-	}
-	for _, set := range seeds {
-		if !st.seeded[set.name] {
-			st.addSeed(set.overrides(), cfg)
-		}
 	}
 	return st, nil
 }
