@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
@@ -56,7 +57,7 @@ var caNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 // transaction with its audit entries. Errors: ECONFLICT wrapping
 // ErrAlreadyInitialized when CAs exist; EINVALID for bad input.
 func (s *Service) Init(ctx context.Context, a *actor.Actor, req InitRequest) (*InitResult, error) {
-	if err := s.authorize(ctx, a, "pki.ca.init"); err != nil {
+	if err := s.authorize(ctx, a, access.PKICAInit, caResource); err != nil {
 		return nil, err
 	}
 	req.Organization = strings.TrimSpace(req.Organization)
@@ -174,7 +175,7 @@ func (s *Service) Init(ctx context.Context, a *actor.Actor, req InitRequest) (*I
 			return err
 		}
 		root := &caRec{id: rootID, name: req.RootName, keyRef: rootRef, cert: rootCert}
-		if _, err := s.insertCert(ctx, tx, root, rootCert, "ca", rootCert.Subject.CommonName, "", "", 0, now); err != nil {
+		if _, err := s.insertCert(ctx, tx, root, rootCert, "ca", rootCert.Subject.CommonName, "", "", 0, owner{}, now); err != nil {
 			return err
 		}
 
@@ -197,7 +198,7 @@ func (s *Service) Init(ctx context.Context, a *actor.Actor, req InitRequest) (*I
 			return err
 		}
 		issuing := &caRec{id: issID, name: req.IssuingName, parentID: rootID, keyRef: issRef, cert: issCert}
-		_, err = s.insertCert(ctx, tx, root, issCert, "ca", issCert.Subject.CommonName, "", "", 0, now)
+		_, err = s.insertCert(ctx, tx, root, issCert, "ca", issCert.Subject.CommonName, "", "", 0, owner{}, now)
 		if err != nil {
 			return err
 		}
@@ -205,7 +206,7 @@ func (s *Service) Init(ctx context.Context, a *actor.Actor, req InitRequest) (*I
 		// OCSP responder and TSA, issued by the issuing CA.
 		subj := Subject{Country: req.Country, Organization: req.Organization}
 		subj.CommonName = req.Organization + " - OCSP"
-		ocspCert, ocspRowID, err := s.issueTx(ctx, tx, issuing, issKey, s.profiles["ocsp"], subj, ocspKey.Public(), ocspRef, req.Algorithm, 0, 0, now)
+		ocspCert, ocspRowID, err := s.issueTx(ctx, tx, issuing, issKey, s.profiles["ocsp"], subj, ocspKey.Public(), ocspRef, req.Algorithm, 0, 0, owner{}, now)
 		if err != nil {
 			return err
 		}
@@ -214,7 +215,7 @@ func (s *Service) Init(ctx context.Context, a *actor.Actor, req InitRequest) (*I
 		}
 		issuing.ocspCert = ocspRowID
 		subj.CommonName = req.Organization + " - TSA"
-		tsaCert, tsaRowID, err := s.issueTx(ctx, tx, issuing, issKey, s.profiles["tsa"], subj, tsaKey.Public(), tsaRef, req.Algorithm, 0, 0, now)
+		tsaCert, tsaRowID, err := s.issueTx(ctx, tx, issuing, issKey, s.profiles["tsa"], subj, tsaKey.Public(), tsaRef, req.Algorithm, 0, 0, owner{}, now)
 		if err != nil {
 			return err
 		}
@@ -370,7 +371,7 @@ func (s *Service) endEntityTemplate(p Profile, issuer *caRec, subject []byte, em
 // that the issuing CA is usable (not revoked, valid now). keyRef is "" when
 // the holder keeps the key.
 func (s *Service) issueTx(ctx context.Context, tx *sql.Tx, issuer *caRec, caKey crypto.Signer, p Profile, subj Subject,
-	pub crypto.PublicKey, keyRef string, alg KeyAlgorithm, validity time.Duration, renewedFrom int64, now time.Time) (*x509.Certificate, int64, error) {
+	pub crypto.PublicKey, keyRef string, alg KeyAlgorithm, validity time.Duration, renewedFrom int64, own owner, now time.Time) (*x509.Certificate, int64, error) {
 	if err := s.checkCAUsable(ctx, tx, issuer, now); err != nil {
 		return nil, 0, err
 	}
@@ -409,7 +410,7 @@ func (s *Service) issueTx(ctx context.Context, tx *sql.Tx, issuer *caRec, caKey 
 	if uid == "" {
 		uid = subj.AgencyCode
 	}
-	id, err := s.insertCert(ctx, tx, issuer, cert, p.Name, cert.Subject.CommonName, uid, keyRef, renewedFrom, now)
+	id, err := s.insertCert(ctx, tx, issuer, cert, p.Name, cert.Subject.CommonName, uid, keyRef, renewedFrom, own, now)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -474,7 +475,13 @@ func (s *Service) insertCA(ctx context.Context, tx *sql.Tx, name string, parent 
 	return id, nil
 }
 
-func (s *Service) insertCert(ctx context.Context, tx *sql.Tx, issuer *caRec, c *x509.Certificate, profile, cn, uid, keyRef string, renewedFrom int64, now time.Time) (int64, error) {
+// owner is whom a certificate belongs to on the platform (see
+// Certificate.Holder and AgencyID).
+type owner struct {
+	holder, agency int64
+}
+
+func (s *Service) insertCert(ctx context.Context, tx *sql.Tx, issuer *caRec, c *x509.Certificate, profile, cn, uid, keyRef string, renewedFrom int64, own owner, now time.Time) (int64, error) {
 	var key, renewed any
 	if keyRef != "" {
 		key = keyRef
@@ -483,9 +490,11 @@ func (s *Service) insertCert(ctx context.Context, tx *sql.Tx, issuer *caRec, c *
 		renewed = renewedFrom
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO pki_certificates (ca_id, serial, profile, subject, common_name, uid, not_before, not_after, der, key_id, renewed_from, created_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		issuer.id, serialHex(c.SerialNumber), profile, c.Subject.String(), cn, uid, db.Micros(c.NotBefore), db.Micros(c.NotAfter), c.Raw, key, renewed, db.Micros(now)).Scan(&id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO pki_certificates (ca_id, serial, profile, subject, common_name, uid, not_before, not_after, der, key_id, renewed_from,
+ holder_account_id, agency_id, created_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		issuer.id, serialHex(c.SerialNumber), profile, c.Subject.String(), cn, uid, db.Micros(c.NotBefore), db.Micros(c.NotAfter), c.Raw, key, renewed,
+		own.holder, own.agency, db.Micros(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store certificate: %w", err)
 	}
@@ -509,6 +518,14 @@ type IssueRequest struct {
 	Algorithm KeyAlgorithm
 	// Validity overrides the profile's lifetime (clamped to the CA's).
 	Validity time.Duration
+	// Holder is the identity account of the official a personal
+	// certificate belongs to: that official may sign with it
+	// (access.PDFSignOwn). 0 = nobody on the platform (command line).
+	Holder int64
+	// AgencyID is the holder's agency, or the agency whose seal this is:
+	// who may issue, revoke and seal with it is decided over this agency.
+	// 0 = platform-wide.
+	AgencyID int64
 }
 
 // Certificate is an issued certificate as the service shows it.
@@ -527,6 +544,8 @@ type Certificate struct {
 	Revoked          bool
 	RevokedAt        time.Time
 	RevocationReason RevocationReason
+	Holder           int64 // identity account of the holder, 0 if none (IssueRequest.Holder)
+	AgencyID         int64 // the holder's agency or the seal's agency, 0 if none
 	X509             *x509.Certificate
 }
 
@@ -550,7 +569,7 @@ func certView(id int64, ca, profile string, c *x509.Certificate, keyRef string, 
 func (c *Certificate) auditView() map[string]any {
 	m := map[string]any{"id": c.ID, "ca": c.CA, "serial": c.Serial, "profile": c.Profile, "subject": c.Subject,
 		"not_before": c.NotBefore.UTC().Format(time.RFC3339), "not_after": c.NotAfter.UTC().Format(time.RFC3339),
-		"platform_held": c.KeyRef != "", "revoked": c.Revoked}
+		"platform_held": c.KeyRef != "", "revoked": c.Revoked, "holder": c.Holder, "agency": c.AgencyID}
 	if c.Revoked {
 		m["revoked_at"] = c.RevokedAt.UTC().Format(time.RFC3339)
 		m["reason"] = c.RevocationReason.String()
@@ -568,7 +587,11 @@ func auditCA(c CA) map[string]any {
 // ENOTFOUND (ErrUnknownCA), EINVALID (ErrUnknownProfile, ErrBadSubject,
 // ErrBadCSR, ErrBadKey), ECONFLICT (ErrCARevoked, ErrCAExpired).
 func (s *Service) Issue(ctx context.Context, a *actor.Actor, req IssueRequest) (*Certificate, error) {
-	if err := s.authorize(ctx, a, "pki.cert.issue"); err != nil {
+	if req.Holder < 0 || req.AgencyID < 0 {
+		return nil, apperr.FieldError("holder", "Người nhận hoặc cơ quan không hợp lệ")
+	}
+	if err := s.authorize(ctx, a, access.PKICertIssue, access.Resource{Type: "pki_certificate", ID: "new",
+		AgencyID: req.AgencyID, OwnerID: req.Holder}); err != nil {
 		return nil, err
 	}
 	p, ok := s.profiles[req.Profile]
@@ -609,7 +632,7 @@ func (s *Service) Issue(ctx context.Context, a *actor.Actor, req IssueRequest) (
 		}
 		keyRef, pub = ref, signer.Public()
 	}
-	c, err := s.issue(ctx, a, issuer, p, req.Subject, pub, keyRef, alg, req.Validity, 0, "pki.cert.issue")
+	c, err := s.issue(ctx, a, issuer, p, req.Subject, pub, keyRef, alg, req.Validity, 0, owner{req.Holder, req.AgencyID}, "pki.cert.issue")
 	if err != nil && keyRef != "" {
 		_ = s.keys.Delete(context.WithoutCancel(ctx), keyRef)
 	}
@@ -642,7 +665,7 @@ func (s *Service) issuingCA(ctx context.Context, name string) (*caRec, error) {
 }
 
 func (s *Service) issue(ctx context.Context, a *actor.Actor, issuer *caRec, p Profile, subj Subject, pub crypto.PublicKey,
-	keyRef string, alg KeyAlgorithm, validity time.Duration, renewedFrom int64, action string) (*Certificate, error) {
+	keyRef string, alg KeyAlgorithm, validity time.Duration, renewedFrom int64, own owner, action string) (*Certificate, error) {
 	caKey, err := s.caSigner(ctx, issuer)
 	if err != nil {
 		return nil, err
@@ -654,7 +677,7 @@ func (s *Service) issue(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 	var out *Certificate
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.now().UTC().Truncate(time.Second)
-		cert, id, err := s.issueTx(ctx, tx, issuer, caKey, p, subj, pub, keyRef, alg, validity, renewedFrom, now)
+		cert, id, err := s.issueTx(ctx, tx, issuer, caKey, p, subj, pub, keyRef, alg, validity, renewedFrom, own, now)
 		if err != nil {
 			return err
 		}
@@ -662,6 +685,7 @@ func (s *Service) issue(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 			return err
 		}
 		out = certView(id, issuer.name, p.Name, cert, keyRef, renewedFrom)
+		out.Holder, out.AgencyID = own.holder, own.agency
 		e := audit.Entry{Actor: a, Action: action, ObjectType: "pki_certificate", ObjectID: out.Serial, After: out.auditView(),
 			Summary: map[string]any{"profile": p.Name, "ca": issuer.name, "csr": keyRef == ""}}
 		if renewedFrom != 0 {
@@ -740,11 +764,14 @@ type RenewRequest struct {
 // profile, issuing CA as before). Errors: ENOTFOUND (ErrNotFound),
 // ECONFLICT (ErrAlreadyRevoked, ErrCARevoked, ErrCAExpired), EINVALID (ErrBadCSR).
 func (s *Service) Renew(ctx context.Context, a *actor.Actor, serial string, req RenewRequest) (*Certificate, error) {
-	if err := s.authorize(ctx, a, "pki.cert.renew"); err != nil {
-		return nil, err
+	if a == nil {
+		return nil, s.authorize(ctx, a, access.PKICertRenew, access.Resource{Type: "pki_certificate", ID: serial})
 	}
 	old, err := s.certificate(ctx, s.db.Reader(), serial)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(ctx, a, access.PKICertRenew, old.Resource()); err != nil {
 		return nil, err
 	}
 	if old.Revoked {
@@ -835,7 +862,7 @@ func (s *Service) renew(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 				return err
 			}
 		}
-		id, err := s.insertCert(ctx, tx, issuer, cert, p.Name, cert.Subject.CommonName, old.UID, keyRef, old.ID, now)
+		id, err := s.insertCert(ctx, tx, issuer, cert, p.Name, cert.Subject.CommonName, old.UID, keyRef, old.ID, owner{old.Holder, old.AgencyID}, now)
 		if err != nil {
 			return err
 		}
@@ -850,6 +877,7 @@ func (s *Service) renew(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 			return err
 		}
 		out = certView(id, issuer.name, p.Name, cert, keyRef, old.ID)
+		out.Holder, out.AgencyID = old.Holder, old.AgencyID
 		if err := s.audit.Record(ctx, tx, audit.Entry{Actor: a, Action: "pki.cert.renew", ObjectType: "pki_certificate", ObjectID: out.Serial,
 			Before: old.auditView(), After: out.auditView(),
 			Summary: map[string]any{"renewed_from": old.Serial, "new_key": newKey || len(req.CSR) > 0}}); err != nil {
@@ -893,7 +921,7 @@ func subjectOf(c *x509.Certificate) rawSubject {
 }
 
 const certColumns = `x.id, c.name, x.serial, x.profile, x.subject, x.common_name, x.uid, x.der, COALESCE(x.key_id, ''),
- COALESCE(x.renewed_from, 0), x.revoked_at, COALESCE(x.revocation_reason, 0)`
+ COALESCE(x.renewed_from, 0), x.revoked_at, COALESCE(x.revocation_reason, 0), x.holder_account_id, x.agency_id`
 
 func scanCert(row interface{ Scan(...any) error }) (*Certificate, error) {
 	var c Certificate
@@ -901,7 +929,7 @@ func scanCert(row interface{ Scan(...any) error }) (*Certificate, error) {
 	var revokedAt sql.NullInt64
 	var reason int
 	if err := row.Scan(&c.ID, &c.CA, &c.Serial, &c.Profile, &c.Subject, &c.CommonName, &c.UID, &der, &c.KeyRef,
-		&c.RenewedFrom, &revokedAt, &reason); err != nil {
+		&c.RenewedFrom, &revokedAt, &reason, &c.Holder, &c.AgencyID); err != nil {
 		return nil, err
 	}
 	x, err := x509.ParseCertificate(der)
@@ -945,10 +973,17 @@ func (s *Service) certificate(ctx context.Context, q db.Querier, serial string) 
 // Certificate returns the certificate with the given serial (hex).
 // Errors: ENOTFOUND wrapping ErrNotFound, EINVALID for a malformed serial.
 func (s *Service) Certificate(ctx context.Context, a *actor.Actor, serial string) (*Certificate, error) {
-	if err := s.authorize(ctx, a, "pki.cert.read"); err != nil {
+	if a == nil {
+		return nil, s.authorize(ctx, a, access.PKICertRead, access.Resource{Type: "pki_certificate", ID: serial})
+	}
+	c, err := s.certificate(ctx, s.db.Reader(), serial)
+	if err != nil {
 		return nil, err
 	}
-	return s.certificate(ctx, s.db.Reader(), serial)
+	if err := s.authorize(ctx, a, access.PKICertRead, c.Resource()); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // ListFilter narrows List.
@@ -957,13 +992,19 @@ type ListFilter struct {
 	Profile string // "" = all
 	Search  string // substring of the common name or UID
 	Revoked *bool  // nil = both
-	AfterID int64  // keyset pagination: ids greater than this
-	Limit   int    // default 100, at most 1000
+	// Holder and AgencyID keep the certificates of one account or one
+	// agency; 0 = any. Listing all agencies needs a platform-wide role,
+	// listing one's own certificates (Holder = oneself) none.
+	Holder   int64
+	AgencyID int64
+	AfterID  int64 // keyset pagination: ids greater than this
+	Limit    int   // default 100, at most 1000
 }
 
 // List returns certificates in id order.
 func (s *Service) List(ctx context.Context, a *actor.Actor, f ListFilter) ([]*Certificate, error) {
-	if err := s.authorize(ctx, a, "pki.cert.list"); err != nil {
+	if err := s.authorize(ctx, a, access.PKICertRead, access.Resource{Type: "pki_certificate", ID: "list",
+		AgencyID: f.AgencyID, OwnerID: f.Holder}); err != nil {
 		return nil, err
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
@@ -982,6 +1023,14 @@ func (s *Service) List(ctx context.Context, a *actor.Actor, f ListFilter) ([]*Ce
 	if f.Search != "" {
 		args = append(args, "%"+strings.NewReplacer("%", "", "_", "").Replace(f.Search)+"%")
 		q += fmt.Sprintf(" AND (x.common_name LIKE $%d OR x.uid LIKE $%d)", len(args), len(args))
+	}
+	if f.Holder != 0 {
+		args = append(args, f.Holder)
+		q += fmt.Sprintf(" AND x.holder_account_id = $%d", len(args))
+	}
+	if f.AgencyID != 0 {
+		args = append(args, f.AgencyID)
+		q += fmt.Sprintf(" AND x.agency_id = $%d", len(args))
 	}
 	if f.Revoked != nil {
 		if *f.Revoked {
@@ -1009,15 +1058,25 @@ func (s *Service) List(ctx context.Context, a *actor.Actor, f ListFilter) ([]*Ce
 }
 
 // Signer returns the platform-held signing key of the certificate with the
-// given serial and its chain (issuing CA first), for the PDF signer.
+// given serial and its chain (issuing CA first), for the PDF signer. A
+// personal certificate is for its holder only (access.PDFSignOwn), a seal
+// for those who may seal for its agency (access.PDFSignSeal).
 // Errors: ENOTFOUND (ErrNotFound), ECONFLICT (ErrAlreadyRevoked, expired),
-// EINVALID when the holder keeps the key (CSR).
+// EINVALID when the holder keeps the key (CSR) or the certificate is not a
+// document-signing one, EFORBIDDEN/EUNAUTHORIZED from access.
 func (s *Service) Signer(ctx context.Context, a *actor.Actor, serial string) (crypto.Signer, *x509.Certificate, []*x509.Certificate, error) {
-	if err := s.authorize(ctx, a, "pki.cert.sign"); err != nil {
-		return nil, nil, nil, err
+	if a == nil {
+		return nil, nil, nil, s.authorize(ctx, a, access.PDFSignOwn, access.Resource{Type: "pki_certificate", ID: serial})
 	}
 	c, err := s.certificate(ctx, s.db.Reader(), serial)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	action, ok := SigningAction(c.Profile)
+	if !ok {
+		return nil, nil, nil, apperr.New(apperr.Invalid, "Chứng thư số %s (mẫu %s) không dùng để ký tài liệu", c.Serial, c.Profile)
+	}
+	if err := s.authorize(ctx, a, action, c.Resource()); err != nil {
 		return nil, nil, nil, err
 	}
 	if c.Revoked {

@@ -145,7 +145,7 @@ func TestLogsNeverContainKeyMaterial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, _, _, err := f.Service.Signer(ctx, f.Actor, c.Serial)
+	signer, _, _, err := f.Service.Signer(ctx, f.Holder, c.Serial)
 	if err != nil {
 		t.Fatal(err)
 	}

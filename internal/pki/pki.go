@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
@@ -162,13 +163,21 @@ func (s *Service) Profiles() []Profile {
 	return out
 }
 
-// authorize is where access.Can(a, action, object) goes once the access
-// module exists. Until then it only refuses anonymous callers.
-func (s *Service) authorize(ctx context.Context, a *actor.Actor, action string) error {
-	if a == nil {
-		return apperr.New(apperr.Unauthorized, "Cần đăng nhập để thực hiện thao tác chứng thư số")
-	}
-	return nil
+// authorize asks access.Can whether a may perform action on res. Every
+// public method calls it before opening its transaction (a refusal is
+// recorded in its own small one).
+func (s *Service) authorize(ctx context.Context, a *actor.Actor, action access.Action, res access.Resource) error {
+	return access.Authorize(ctx, a, action, res)
+}
+
+// caResource is the platform's CA as an access object (platform-wide).
+var caResource = access.Resource{Type: "pki_ca", ID: "ca"}
+
+// Resource describes the certificate for access decisions: it belongs to
+// its holder's account and to its agency (0 for CA and service
+// certificates: platform-wide).
+func (c *Certificate) Resource() access.Resource {
+	return access.Resource{Type: "pki_certificate", ID: c.Serial, AgencyID: c.AgencyID, OwnerID: c.Holder}
 }
 
 // caRec is one of our CAs as cached in memory.
@@ -274,7 +283,7 @@ func unknownCA(name string) error {
 
 // CAs lists the platform's certificate authorities.
 func (s *Service) CAs(ctx context.Context, a *actor.Actor) ([]CA, error) {
-	if err := s.authorize(ctx, a, "pki.ca.list"); err != nil {
+	if err := s.authorize(ctx, a, access.PKICARead, caResource); err != nil {
 		return nil, err
 	}
 	return s.listCAs(ctx, s.db.Reader())

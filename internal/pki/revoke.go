@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
@@ -77,7 +78,14 @@ func (r RevocationReason) validate() error {
 // Errors: ENOTFOUND (ErrNotFound), ECONFLICT (ErrAlreadyRevoked),
 // EINVALID (ErrBadReason).
 func (s *Service) Revoke(ctx context.Context, a *actor.Actor, serial string, reason RevocationReason, note string) (*Certificate, error) {
-	if err := s.authorize(ctx, a, "pki.cert.revoke"); err != nil {
+	if a == nil {
+		return nil, s.authorize(ctx, a, access.PKICertRevoke, access.Resource{Type: "pki_certificate", ID: serial})
+	}
+	cur, err := s.certificate(ctx, s.db.Reader(), serial)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(ctx, a, access.PKICertRevoke, cur.Resource()); err != nil {
 		return nil, err
 	}
 	if err := reason.validate(); err != nil {
@@ -87,7 +95,7 @@ func (s *Service) Revoke(ctx context.Context, a *actor.Actor, serial string, rea
 		return nil, apperr.FieldError("note", "Ghi chú thu hồi quá dài (tối đa 500 byte)")
 	}
 	var out *Certificate
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.certificate(ctx, tx, serial)
 		if err != nil {
 			return err

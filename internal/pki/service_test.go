@@ -93,7 +93,7 @@ func TestLifecycleOnBothEngines(t *testing.T) {
 		}
 
 		// The platform-held key signs, and matches its certificate.
-		signer, cert, chain, err := svc.Signer(ctx, f.Actor, off.Serial)
+		signer, cert, chain, err := svc.Signer(ctx, f.Holder, off.Serial)
 		if err != nil || !cert.PublicKey.(*ecdsa.PublicKey).Equal(signer.Public()) || len(chain) != 2 {
 			t.Fatalf("Signer: %v", err)
 		}

@@ -11,11 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
+
+// trustResource is the trust store as an access object (platform-wide).
+var trustResource = access.Resource{Type: "pki_trust", ID: "truststore"}
 
 // TrustedCert is an imported trust anchor or intermediate.
 type TrustedCert struct {
@@ -39,7 +43,7 @@ func (t TrustedCert) auditView() map[string]any {
 // other CA certificates as intermediates. Already present certificates
 // are skipped. Errors: EINVALID (ErrBadCertificate, a non-CA certificate).
 func (s *Service) ImportTrusted(ctx context.Context, a *actor.Actor, data []byte, label string) ([]TrustedCert, error) {
-	if err := s.authorize(ctx, a, "pki.truststore.edit"); err != nil {
+	if err := s.authorize(ctx, a, access.PKITrustStoreEdit, trustResource); err != nil {
 		return nil, err
 	}
 	label = strings.TrimSpace(label)
@@ -93,7 +97,7 @@ func (s *Service) ImportTrusted(ctx context.Context, a *actor.Actor, data []byte
 
 // ListTrusted returns the imported trust anchors and intermediates.
 func (s *Service) ListTrusted(ctx context.Context, a *actor.Actor) ([]TrustedCert, error) {
-	if err := s.authorize(ctx, a, "pki.trust.list"); err != nil {
+	if err := s.authorize(ctx, a, access.PKITrustStoreRead, trustResource); err != nil {
 		return nil, err
 	}
 	return s.listTrusted(ctx, s.db.Reader())
@@ -125,7 +129,7 @@ func (s *Service) listTrusted(ctx context.Context, q db.Querier) ([]TrustedCert,
 // RemoveTrusted removes the trusted certificate with the given SHA-256
 // fingerprint (hex). Errors: ENOTFOUND.
 func (s *Service) RemoveTrusted(ctx context.Context, a *actor.Actor, fingerprint string) error {
-	if err := s.authorize(ctx, a, "pki.truststore.edit"); err != nil {
+	if err := s.authorize(ctx, a, access.PKITrustStoreEdit, trustResource); err != nil {
 		return err
 	}
 	fp := strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(fingerprint))

@@ -91,7 +91,7 @@ func TestPKCS11KeyStore(t *testing.T) {
 	if _, err := c.X509.Verify(ta.VerifyOptions(time.Now())); err != nil {
 		t.Fatal(err)
 	}
-	signer, cert, _, err := f.Service.Signer(ctx, f.Actor, c.Serial)
+	signer, cert, _, err := f.Service.Signer(ctx, f.Holder, c.Serial)
 	if err != nil || !cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(signer.Public()) {
 		t.Fatalf("HSM signer: %v", err)
 	}

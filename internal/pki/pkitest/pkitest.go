@@ -38,7 +38,11 @@ type Fixture struct {
 	Service *pki.Service
 	Handler *pkihttp.Handler
 	Init    *pki.InitResult
-	Actor   *actor.Actor
+	// Actor operates the CA: a security officer held platform-wide.
+	Actor *actor.Actor
+	// Holder is the official (a leader of agency 1) whom IssueOfficial's
+	// certificates belong to: the one who may sign with them.
+	Holder *actor.Actor
 }
 
 // Options tune Setup.
@@ -66,7 +70,11 @@ func Setup(ctx context.Context, d *db.DB, dataDir, baseURL string, o Options) (*
 	if err != nil {
 		return nil, err
 	}
-	f := &Fixture{DB: d, Audit: lg, Actor: &actor.Actor{AccountID: 1, Kind: actor.Official, Name: "Cán bộ an ninh", AgencyID: 1}}
+	f := &Fixture{DB: d, Audit: lg,
+		Actor: &actor.Actor{AccountID: 1, Kind: actor.Official, Name: "Cán bộ an ninh", AgencyID: 1,
+			Roles: []actor.RoleGrant{{Role: "security_officer"}}},
+		Holder: &actor.Actor{AccountID: 2, Kind: actor.Official, Name: "Lãnh đạo", AgencyID: 1,
+			Roles: []actor.RoleGrant{{Role: "leader", AgencyID: 1}}}}
 	ks := o.Keys
 	if ks == nil {
 		f.Keys, err = pki.NewFileKeyStore(filepath.Join(dataDir, "keys"), []byte(Passphrase), 1000)
@@ -87,9 +95,10 @@ func Setup(ctx context.Context, d *db.DB, dataDir, baseURL string, o Options) (*
 	return f, nil
 }
 
-// IssueOfficial issues a personal certificate with a platform-held key.
+// IssueOfficial issues a personal certificate with a platform-held key,
+// held by f.Holder.
 func (f *Fixture) IssueOfficial(ctx context.Context, name, uid string) (*pki.Certificate, error) {
-	return f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Subject: pki.Subject{
+	return f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Holder: f.Holder.AccountID, AgencyID: f.Holder.AgencyID, Subject: pki.Subject{
 		CommonName: name, UID: uid, Title: "Chuyên viên", Organization: "Sở Thông tin và Truyền thông tỉnh Quảng Trị",
 		Locality: "Đông Hà", Province: "Quảng Trị"}})
 }
