@@ -140,8 +140,10 @@ func parseTimeStampResp(der []byte) ([]byte, error) {
 }
 
 type tstInfo struct {
-	Version        int
-	Policy         asn1.ObjectIdentifier
+	Version int
+	// Policy is kept raw: encoding/asn1 cannot hold OID arcs above 2^31,
+	// and UUID-based policies (2.25.…, our own TSA's) have such arcs.
+	Policy         asn1.RawValue
 	MessageImprint messageImprint
 	SerialNumber   *big.Int
 	GenTime        time.Time     `asn1:"generalized"`
