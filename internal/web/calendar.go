@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
@@ -128,10 +127,7 @@ func (h *Handler) calendarMonth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := locale.FromRequest(r)
-	p := monthPage{Month: monthParam(y, m), Year: y, MonthNum: int(m),
-		// Showing the link is presentation only; the override page and the
-		// service ask access.
-		CanEdit: a.HasRole(string(access.SystemAdmin))}
+	p := monthPage{Month: monthParam(y, m), Year: y, MonthNum: int(m), CanEdit: h.deps.Calendar.MayEdit(ctx, a)}
 	first := calendar.Date{Year: y, Month: m, Day: 1}
 	if prev := first.AddDays(-1); prev.IsValid() {
 		p.Prev, p.PrevLabel = monthParam(prev.Year, prev.Month), fmt.Sprintf("%d/%d", int(prev.Month), prev.Year)

@@ -144,6 +144,7 @@ func TestCalendarPages(t *testing.T) {
 			{Name: "month 13", URL: "/calendar?month=2026-13", ExpectedStatus: 400, ExpectedContent: []string{"không hợp lệ: dùng dạng YYYY-MM"}},
 			{Name: "not a month", URL: "/calendar?month=tet", ExpectedStatus: 400, ExpectedContent: []string{"không hợp lệ"}},
 			{Name: "out of range", URL: "/calendar?month=2200-01", ExpectedStatus: 400, ExpectedContent: []string{"ngoài khoảng"}},
+			{Name: "a clerk does not see the edit link", URL: "/calendar?month=2026-02", Actor: "clerk", ExpectedStatus: 200, Absent: []string{"/calendar/overrides"}},
 			{Name: "the administrator sees the edit link", URL: "/calendar?month=2026-02", Actor: "admin", ExpectedStatus: 200, ExpectedContent: []string{`href="/calendar/overrides?year=2026"`}},
 
 			{Name: "overrides: anonymous is sent to sign in", URL: "/calendar/overrides", ExpectedStatus: 303, Location: "/login"},

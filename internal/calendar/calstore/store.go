@@ -155,6 +155,13 @@ func (s *Service) CanEdit(ctx context.Context, a *actor.Actor) error {
 	return s.allowEdit(ctx, a)
 }
 
+// MayEdit reports whether a may change rules and overrides, recording
+// nothing: for showing or hiding a link. The change itself is decided again
+// (and a refusal recorded) by the method that makes it.
+func (s *Service) MayEdit(ctx context.Context, a *actor.Actor) bool {
+	return a != nil && access.Permits(ctx, a, access.CalendarOverrideEdit, calendarResource)
+}
+
 // Calendar returns the calendar built from the built-in rules, the stored
 // rules and the stored overrides (see the package comment for how the cached
 // value is kept fresh across replicas). It checks no access: it is for other
