@@ -56,7 +56,19 @@ func (b *Binder) Secret(p *string, name, usage string) {
 			def = strings.TrimRight(string(data), "\r\n")
 		}
 	}
-	b.FS.StringVar(p, name, def, usage+" (env "+Env(name)+" or "+Env(name)+"_FILE)")
+	*p = def
+	b.FS.Var(secretValue{p}, name, usage+" (env "+Env(name)+" or "+Env(name)+"_FILE)")
+}
+
+// secretValue is a string flag that never shows its value: --help would
+// otherwise print a secret taken from the environment as the default.
+type secretValue struct{ p *string }
+
+func (s secretValue) String() string { return "" }
+
+func (s secretValue) Set(v string) error {
+	*s.p = v
+	return nil
 }
 
 // Bool binds a boolean flag.

@@ -58,3 +58,25 @@ func TestBadEnvironmentValuesAreReportedByName(t *testing.T) {
 		t.Fatal("unknown flag accepted")
 	}
 }
+
+func TestHelpNeverShowsASecret(t *testing.T) {
+	t.Setenv("CHINHQUYEN_SECRET_KEY", "do-not-print-me")
+	var key string
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	var help strings.Builder
+	fs.SetOutput(&help)
+	b := NewBinder(fs)
+	b.Secret(&key, "secret-key", "the key")
+	if err := b.Parse([]string{"--help"}); err == nil {
+		t.Fatal("--help did not stop parsing")
+	}
+	if strings.Contains(help.String(), "do-not-print-me") || !strings.Contains(help.String(), "CHINHQUYEN_SECRET_KEY") {
+		t.Fatalf("help:\n%s", help.String())
+	}
+	if key != "do-not-print-me" {
+		t.Fatalf("key = %q", key)
+	}
+	if err := b.Parse([]string{"--secret-key", "from-flag"}); err != nil || key != "from-flag" {
+		t.Fatalf("flag value: %q %v", key, err)
+	}
+}
