@@ -74,9 +74,13 @@ type Limits struct {
 
 // Options configure the Service. Zero values take the defaults in brackets.
 type Options struct {
-	Audit  *audit.Log       // required: every change and refusal is recorded
-	Now    func() time.Time // [time.Now]
-	Logger *slog.Logger     // [slog.Default()]
+	Audit *audit.Log // required: every change and refusal is recorded
+	// SecretKey (SecretKeyLen random bytes, required) encrypts TOTP secrets
+	// at rest. Every replica must use the same key; it never leaves the
+	// process (not logged, not stored in the database).
+	SecretKey []byte
+	Now       func() time.Time // [time.Now]
+	Logger    *slog.Logger     // [slog.Default()]
 	// Directory validates org ids and names agencies; optional.
 	Directory Directory
 	// Argon2 are the parameters of new password hashes [DefaultParams].
@@ -110,6 +114,7 @@ type Service struct {
 	dir   Directory
 	opts  Options
 	hash  chan struct{} // semaphore for argon2
+	box   *sealer       // encrypts TOTP secrets at rest
 	dummy string        // hash verified for unknown logins, so timing does not reveal them
 }
 
@@ -121,6 +126,11 @@ func New(d *db.DB, opts Options) (*Service, error) {
 	if opts.Audit == nil {
 		return nil, errors.New("identity.New: Options.Audit is required")
 	}
+	box, err := newSealer(opts.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	opts.SecretKey = nil // kept only inside the cipher
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -165,7 +175,7 @@ func New(d *db.DB, opts Options) (*Service, error) {
 		opts.DemoPassword = "Demo@2026-chinhquyen"
 	}
 	s := &Service{db: d, audit: opts.Audit, now: opts.Now, log: opts.Logger, dir: opts.Directory, opts: opts,
-		hash: make(chan struct{}, opts.MaxConcurrentHash)}
+		hash: make(chan struct{}, opts.MaxConcurrentHash), box: box}
 	dummy, err := HashPassword(opts.Argon2, "identity: timing equaliser for unknown logins")
 	if err != nil {
 		return nil, err

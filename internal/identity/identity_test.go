@@ -20,6 +20,9 @@ import (
 // testParams keep argon2 cheap in tests; the benchmark uses the defaults.
 var testParams = Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
+// testKey encrypts TOTP secrets in tests.
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
 // clock is a settable test clock.
 type clock struct {
 	mu sync.Mutex
@@ -50,7 +53,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(d, Options{Audit: log, Now: c.Now, Argon2: testParams})
+	svc, err := New(d, Options{Audit: log, Now: c.Now, Argon2: testParams, SecretKey: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +207,7 @@ func TestRateLimitPerAddressIsInTheDatabase(t *testing.T) {
 	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		// A second service on the same database plays another replica.
-		other, err := New(d, Options{Audit: f.svc.audit, Now: f.clock.Now, Argon2: testParams})
+		other, err := New(d, Options{Audit: f.svc.audit, Now: f.clock.Now, Argon2: testParams, SecretKey: testKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -542,7 +545,7 @@ func TestLoginRehashesWhenParametersChange(t *testing.T) {
 	f.official(t, "cu.tham.so", 4)
 	stronger := testParams
 	stronger.Time = 2
-	svc2, err := New(d, Options{Audit: f.svc.audit, Now: f.clock.Now, Argon2: stronger})
+	svc2, err := New(d, Options{Audit: f.svc.audit, Now: f.clock.Now, Argon2: stronger, SecretKey: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -588,7 +591,7 @@ func BenchmarkLogin(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := New(d, Options{Audit: log, Limits: Limits{LoginPerIP: 1 << 30, LoginPerAccount: 1 << 30}})
+	svc, err := New(d, Options{Audit: log, SecretKey: testKey, Limits: Limits{LoginPerIP: 1 << 30, LoginPerAccount: 1 << 30}})
 	if err != nil {
 		b.Fatal(err)
 	}

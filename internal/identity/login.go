@@ -219,7 +219,7 @@ func (s *Service) CompleteMFA(ctx context.Context, pendingToken, code, ip string
 		s.recordAlone(ctx, who, "identity.otp.throttled", idText(acc.ID), audit.OutcomeDenied, "too many codes")
 		return LoginResult{}, err
 	}
-	secret, lastStep, err := s.totpState(ctx, acc.ID)
+	secret, _, lastStep, err := s.totpState(ctx, acc.ID)
 	if err != nil {
 		return LoginResult{}, err
 	}

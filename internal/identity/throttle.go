@@ -40,9 +40,13 @@ func (s *Service) throttle(ctx context.Context, bucket string, limit int) error 
 	return nil
 }
 
-// Cleanup deletes expired sessions, spent rate-limit windows and API
-// tokens expired or revoked more than 30 days ago. Run it periodically (the
-// scheduler leader, or `chinhquyen user cleanup`).
+// Cleanup deletes sessions past their absolute timeout, web sessions
+// unused for the idle timeout (Authenticate already refuses them; this
+// removes them from the table and from "my sessions"), spent rate-limit
+// windows, and API tokens expired or revoked more than 30 days ago. It
+// returns how many rows it deleted. Every statement is an idempotent
+// DELETE, so replicas running it together do no harm; CleanupIfDue makes
+// them take turns.
 func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 	now := s.now()
 	var total int64
@@ -51,6 +55,7 @@ func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 		arg int64
 	}{
 		{"DELETE FROM identity_sessions WHERE expires_at <= $1", micros(now)},
+		{"DELETE FROM identity_sessions WHERE kind = 'web' AND stage <> 'mfa' AND last_seen <= $1", micros(now.Add(-s.opts.IdleTimeout))},
 		{"DELETE FROM identity_throttle WHERE window_start <= $1", micros(now.Add(-s.opts.Limits.Window))},
 		{"DELETE FROM identity_api_tokens WHERE expires_at <= $1 OR revoked_at <= $1", micros(now.Add(-30 * 24 * time.Hour))},
 	} {
@@ -62,4 +67,24 @@ func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 		total += n
 	}
 	return total, nil
+}
+
+// CleanupIfDue runs Cleanup when no replica has run it within the last
+// interval (less a tenth, so a ticker firing a little early still runs):
+// it first claims the job's row in identity_jobs with one conditional
+// upsert, which exactly one replica wins. ran reports whether this call
+// ran it. The application calls it on a ticker of the same interval.
+func (s *Service) CleanupIfDue(ctx context.Context, interval time.Duration) (ran bool, deleted int64, err error) {
+	now := s.now()
+	res, err := s.db.Writer().ExecContext(ctx, `INSERT INTO identity_jobs (name, last_run) VALUES ('cleanup', $1)
+		ON CONFLICT (name) DO UPDATE SET last_run = $1 WHERE identity_jobs.last_run <= $2`,
+		micros(now), micros(now.Add(-interval+interval/10)))
+	if err != nil {
+		return false, 0, fmt.Errorf("claim identity cleanup: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, 0, err
+	}
+	deleted, err = s.Cleanup(ctx)
+	return true, deleted, err
 }

@@ -39,14 +39,16 @@ type Enrolment struct {
 	PNG    []byte // QR code of URL
 }
 
-func (s *Service) totpState(ctx context.Context, id int64) (string, int64, error) {
-	var secret string
-	var last int64
-	err := s.db.Reader().QueryRowContext(ctx, "SELECT totp_secret, totp_last_step FROM identity_accounts WHERE id = $1", id).Scan(&secret, &last)
+// totpState returns an account's TOTP secret (base32, "" if none), the
+// value stored for it (encrypted; compare-and-set updates need it) and the
+// last accepted step.
+func (s *Service) totpState(ctx context.Context, id int64) (secret, stored string, last int64, err error) {
+	err = s.db.Reader().QueryRowContext(ctx, "SELECT totp_secret, totp_last_step FROM identity_accounts WHERE id = $1", id).Scan(&stored, &last)
 	if err != nil {
-		return "", 0, fmt.Errorf("load TOTP state: %w", err)
+		return "", "", 0, fmt.Errorf("load TOTP state: %w", err)
 	}
-	return secret, last, nil
+	secret, err = s.box.open(id, stored)
+	return secret, stored, last, err
 }
 
 // matchTOTP checks code against the steps around now. It returns the
@@ -119,7 +121,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a *actor.Actor) (Enrolment, err
 		return Enrolment{}, err
 	}
 	if _, err := s.db.Writer().ExecContext(ctx, "UPDATE identity_accounts SET totp_secret = $1, totp_last_step = 0 WHERE id = $2 AND totp_enabled = FALSE",
-		encoded, acc.ID); err != nil {
+		s.box.seal(acc.ID, encoded), acc.ID); err != nil {
 		return Enrolment{}, fmt.Errorf("store TOTP secret: %w", err)
 	}
 	return enrolmentOf(k)
@@ -135,7 +137,7 @@ func (s *Service) PendingTOTP(ctx context.Context, a *actor.Actor) (Enrolment, e
 	if err != nil {
 		return Enrolment{}, err
 	}
-	secret, _, err := s.totpState(ctx, acc.ID)
+	secret, _, _, err := s.totpState(ctx, acc.ID)
 	if err != nil {
 		return Enrolment{}, err
 	}
@@ -163,7 +165,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *actor.Actor, code string) 
 	if err := s.throttle(ctx, "otp:acct:"+idText(a.AccountID), s.opts.Limits.OTPPerAccount); err != nil {
 		return nil, "", err
 	}
-	secret, last, err := s.totpState(ctx, a.AccountID)
+	secret, stored, last, err := s.totpState(ctx, a.AccountID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -183,7 +185,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *actor.Actor, code string) 
 			return err
 		}
 		r, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET totp_enabled = TRUE, totp_last_step = $1 WHERE id = $2 AND totp_enabled = FALSE AND totp_secret = $3",
-			step, a.AccountID, secret)
+			step, a.AccountID, stored)
 		if err != nil {
 			return fmt.Errorf("enable TOTP: %w", err)
 		}

@@ -45,7 +45,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := identity.New(d, identity.Options{Audit: log, Argon2: identity.Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+	svc, err := identity.New(d, identity.Options{Audit: log, SecretKey: make([]byte, identity.SecretKeyLen), Argon2: identity.Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,14 @@
+-- Housekeeping shared by every replica. A job runs where it claims its row
+-- (last_run older than its interval), so N replicas run it once per interval.
+-- Also from this version on, identity_accounts.totp_secret holds the secret
+-- encrypted ("v1:" + AES-256-GCM, key from --secret-key); plain base32 values
+-- written earlier are encrypted at start-up (SealTOTPSecrets).
+
+-- +goose Up
+CREATE TABLE identity_jobs (
+    name     TEXT   NOT NULL PRIMARY KEY,
+    last_run BIGINT NOT NULL              -- unix microseconds of the last claimed run
+);
+
+-- +goose Down
+DROP TABLE identity_jobs;
