@@ -12,7 +12,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
-	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
 )
 
 //go:embed migrations
@@ -52,19 +52,12 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 		return nil, fmt.Errorf("load the demo province: %w", err)
 	}
 	a.Log.Info("demo province loaded", "province", demo.Province.Name, "communes", demo.CommuneCount, "officials", len(demo.Officials))
-	var officials []identity.DemoOfficial
-	for _, o := range demo.Officials {
-		role, ok := identity.DemoRole(o.Role)
-		if !ok {
-			continue
-		}
-		agency, subtree := identity.DemoGrant(role, o.AgencyID)
-		officials = append(officials, identity.DemoOfficial{OfficialID: o.ID, AgencyID: agency, UnitID: o.UnitID,
-			Positions: o.PositionIDs, Role: role, Subtree: subtree, Username: "demo." + o.Role, Name: o.FullName})
-	}
-	seeded, err := a.Identity.SeedDemo(access.WithGuard(ctx, a.Guard), officials)
+	seeded, err := a.Identity.SeedDemo(access.WithGuard(ctx, a.Guard), orgdir.DemoOfficials(demo))
 	if err != nil {
 		return nil, fmt.Errorf("create the demo logins: %w", err)
+	}
+	if err := a.seedDemoPKI(ctx, demo); err != nil {
+		return nil, fmt.Errorf("create the demo certificates: %w", err)
 	}
 	logins := make([]DemoLogin, len(seeded))
 	for i, l := range seeded {

@@ -418,6 +418,22 @@ func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int
 	if g.AgencyID == 0 && !role.PlatformRole() {
 		return apperr.FieldError("agency", "Vai trò %s phải gắn với một cơ quan", role.Label())
 	}
+	// The account itself must be in the grantor's scope as well: an
+	// administrator manages the officials of their own agencies, not roles
+	// of officials elsewhere in their agency.
+	if target.AgencyID != g.AgencyID {
+		res.AgencyID = target.AgencyID
+		if err := access.Authorize(ctx, by, access.IdentityRoleGrant, res); err != nil {
+			return err
+		}
+	}
+	// A new grant names an agency that exists today (org); revoking a role
+	// held in an agency since dissolved must still work.
+	if grant && g.AgencyID != 0 && s.dir != nil {
+		if err := s.dir.CheckPlacement(ctx, g.AgencyID, 0, 0, nil); err != nil {
+			return err
+		}
+	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		action := "identity.role.grant"
 		if grant {

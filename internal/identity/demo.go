@@ -11,14 +11,14 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 )
 
-// DemoOfficial is one demo official from org's demo province.
+// DemoOfficial is one demo official from org's demo province. The role is
+// held where DemoGrant says for its role and agency.
 type DemoOfficial struct {
 	OfficialID int64   // org official (person) id, 0 if none
-	AgencyID   int64   // the agency where the role is held
+	AgencyID   int64   // the official's agency
 	UnitID     int64   // 0 if none
 	Positions  []int64 // org position ids; may be empty for demo accounts
 	Role       access.Role
-	Subtree    bool   // the role covers the agencies below AgencyID
 	Username   string // e.g. "demo.vanthu"
 	Name       string // display name
 }
@@ -71,9 +71,10 @@ func (s *Service) SeedDemo(ctx context.Context, officials []DemoOfficial) ([]Dem
 			return nil, apperr.FieldError("role", "Vai trò %q không dành cho cán bộ", o.Role)
 		}
 		clearance := access.Internal
+		where, subtree := DemoGrant(o.Role, o.AgencyID)
 		seeds = append(seeds, seed{
 			row:  accountRow{kind: actor.Official, login: login, name: name, officialID: o.OfficialID, agencyID: o.AgencyID, unitID: o.UnitID, clearance: clearance, hash: hash, demo: true},
-			role: o.Role, g: actor.RoleGrant{Role: string(o.Role), AgencyID: o.AgencyID, Subtree: o.Subtree}, pos: o.Positions,
+			role: o.Role, g: actor.RoleGrant{Role: string(o.Role), AgencyID: where, Subtree: subtree}, pos: o.Positions,
 		})
 	}
 	seeds = append(seeds,
@@ -164,9 +165,7 @@ func DemoOfficialsFor(agencyID int64) []DemoOfficial {
 	}
 	var out []DemoOfficial
 	for _, r := range access.OfficialRoles() {
-		o := DemoOfficial{Role: r, Username: "demo." + string(r), Name: names[r] + " (trình diễn)"}
-		o.AgencyID, o.Subtree = DemoGrant(r, agencyID)
-		out = append(out, o)
+		out = append(out, DemoOfficial{Role: r, AgencyID: agencyID, Username: "demo." + string(r), Name: names[r] + " (trình diễn)"})
 	}
 	return out
 }
