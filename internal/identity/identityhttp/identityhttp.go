@@ -7,8 +7,8 @@ package identityhttp
 
 import (
 	"context"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
@@ -30,6 +30,11 @@ type Options struct {
 	// sent; paths under it, LogoutPath and /static/ stay reachable.
 	EnrolPath  string // default /account/totp
 	LogoutPath string // default /logout
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Real-IP headers name the client (ParseTrustedProxies); none by
+	// default, so a client cannot choose the address its rate limits and
+	// audit entries are counted against.
+	TrustedProxies []netip.Prefix
 }
 
 // Middleware authenticates requests.
@@ -58,6 +63,7 @@ type state struct {
 	token   string
 	session identity.Session
 	bearer  bool
+	ip      string // the client's address
 }
 
 // Token returns the session secret of the request (cookie or bearer), ""
@@ -80,15 +86,15 @@ func SessionOf(ctx context.Context) (identity.Session, bool) {
 	return s.session, true
 }
 
-// ClientIP is the address identity counts rate limits against: the TCP
-// peer. (Behind a proxy, the proxy must be trusted to set RemoteAddr via
-// its own mechanism; X-Forwarded-For is not trusted here.)
+// ClientIP is the address identity counts rate limits against and the
+// audit log records: the TCP peer, or behind a trusted proxy the client it
+// names (Options.TrustedProxies). The middleware decides it once per
+// request; without the middleware it is the TCP peer.
 func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if s, _ := r.Context().Value(ctxKey{}).(*state); s != nil && s.ip != "" {
+		return s.ip
 	}
-	return host
+	return clientIP(r, nil)
 }
 
 // Handler wraps next: anonymous requests pass through without an actor;
@@ -98,8 +104,8 @@ func ClientIP(r *http.Request) string {
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := access.WithGuard(r.Context(), m.guard)
-		ip := ClientIP(r)
-		st := &state{}
+		ip := clientIP(r, m.opts.TrustedProxies)
+		st := &state{ip: ip}
 		token := ""
 		if h := r.Header.Get("Authorization"); h != "" {
 			tok, ok := identity.ParseBearer(h)
