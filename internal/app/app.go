@@ -18,13 +18,16 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/pki"
+	"github.com/chinhquyen/chinhquyen/internal/signing"
 )
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, org.Migrations, identity.Migrations, calstore.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -42,6 +45,11 @@ type App struct {
 	Guard    *access.Guard
 	Identity *identity.Service
 	Calendar *calstore.Service
+	// PKI is the certificate authority (keys, certificates, OCSP, CRL,
+	// TSA, trust store); Signing signs and validates PDF documents.
+	PKI       *pki.Service
+	Signing   *signing.Service
+	closeKeys func() error
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -62,7 +70,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		d.Close()
 		return nil, err
 	}
-	if err := a.buildServices(); err != nil {
+	if err := a.buildServices(ctx); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -70,7 +78,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 }
 
 // buildServices creates the domain services on the opened database.
-func (a *App) buildServices() error {
+func (a *App) buildServices(ctx context.Context) error {
 	var err error
 	a.Audit, err = audit.New(a.DB, audit.Options{Now: a.Now, Logger: a.Log, DataDir: a.Config.DataDir})
 	if err != nil {
@@ -80,34 +88,52 @@ func (a *App) buildServices() error {
 	if err != nil {
 		return fmt.Errorf("org service: %w", err)
 	}
-	a.Guard = access.NewGuard(access.Options{DB: a.DB, Audit: a.Audit, Logger: a.Log,
-		Tree: access.SubtreeFunc(func(ctx context.Context, root int64) ([]int64, error) {
-			return a.Org.Subtree(ctx, root, org.Date{})
-		})})
-	a.Identity, err = identity.New(a.DB, identity.Options{Audit: a.Audit, Now: a.Now, Logger: a.Log})
+	// access.Can resolves subtree grants in today's org tree.
+	a.Guard = access.NewGuard(access.Options{DB: a.DB, Audit: a.Audit, Logger: a.Log, Tree: a.Org})
+	key, err := a.loadSecretKey(ctx)
+	if err != nil {
+		return err
+	}
+	opts := a.identityOptions(key)
+	opts.Directory = orgdir.New(a.Org)
+	a.Identity, err = identity.New(a.DB, opts)
 	if err != nil {
 		return fmt.Errorf("identity service: %w", err)
+	}
+	if n, err := a.Identity.SealTOTPSecrets(ctx); err != nil {
+		return fmt.Errorf("encrypt stored TOTP secrets: %w", err)
+	} else if n > 0 {
+		a.Log.Info("encrypted TOTP secrets stored in plain text by an earlier version", "accounts", n)
 	}
 	a.Calendar, err = calstore.New(a.DB, calstore.Options{Audit: a.Audit, Now: a.Now, Logger: a.Log})
 	if err != nil {
 		return fmt.Errorf("calendar service: %w", err)
 	}
+	if err := a.buildPKI(context.Background()); err != nil {
+		return err
+	}
 	return nil
 }
 
 // RunBackground starts the platform's background work (the audit log's
-// integrator and checkpoint signer) until ctx ends. Every replica may run
-// it: the audit integrator serialises itself in the database.
+// integrator and checkpoint signer, identity's purge of expired sessions)
+// until ctx ends. Every replica may run it: the audit integrator
+// serialises itself in the database, and replicas take turns purging.
 func (a *App) RunBackground(ctx context.Context) {
+	go a.runPKI(ctx)
 	go func() {
 		if err := a.Audit.Run(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("audit integrator stopped", "err", err)
 		}
 	}()
+	go a.runIdentityCleanup(ctx)
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close releases the key store and the database.
+func (a *App) Close() error {
+	a.closePKI()
+	return a.DB.Close()
+}
 
 // Server is a running HTTP server.
 type Server struct {

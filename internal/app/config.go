@@ -22,7 +22,13 @@ type Config struct {
 	NoDemo          bool          // start empty instead of loading the demo province
 	LogFormat       string        // text or json
 	LogLevel        string        // debug, info, warn, error
+	PKI             PKIConfig     // where the CA's private keys live (pki.go)
 	ShutdownTimeout time.Duration // grace period for in-flight requests on SIGTERM
+	// SecretKey encrypts secrets stored in the database (second-factor
+	// keys); empty = the key file in DataDir, generated on first start.
+	// Replicas sharing a database must share it (env or _FILE).
+	SecretKey string
+	Identity  IdentityConfig // sign-in settings (identity.go)
 }
 
 // BindDatabase registers the flags every database command needs.
@@ -32,6 +38,10 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	b.String(&c.SQLiteSync, "sqlite-sync", "FULL", "SQLite synchronous mode: FULL (an acknowledged change survives power loss) or NORMAL")
 	b.String(&c.LogFormat, "log-format", "text", "log format: text or json")
 	b.String(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	c.PKI.bind(b)
+	// Every command that opens the database builds identity, which needs
+	// the key; binding it here lets them all read CHINHQUYEN_SECRET_KEY(_FILE).
+	b.Secret(&c.SecretKey, "secret-key", "platform secret key, 32 bytes as hex or base64 (default: "+SecretKeyFile+" in the data folder, generated on first start)")
 }
 
 // BindServe registers the flags of `serve`.
@@ -41,6 +51,7 @@ func (c *Config) BindServe(b *config.Binder) {
 	b.String(&c.BaseURL, "base-url", "", "public base URL (default http://<addr>)")
 	b.Bool(&c.NoDemo, "no-demo", false, "start with an empty database instead of the demo province")
 	b.Duration(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM")
+	c.Identity.bind(b)
 }
 
 // Validate checks the configuration before anything is opened.
@@ -64,7 +75,12 @@ func (c *Config) Validate() error {
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return apperr.New(apperr.Invalid, "Địa chỉ công khai --base-url phải bắt đầu bằng http:// hoặc https://")
 	}
-	return nil
+	if c.SecretKey != "" {
+		if _, err := parseSecretKey(c.SecretKey); err != nil {
+			return err
+		}
+	}
+	return c.Identity.validate()
 }
 
 // checkDataDir makes sure the data folder exists (creating it) and is

@@ -46,7 +46,11 @@ func (a *App) Handler() (http.Handler, error) {
 	}}).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and
 	// the access guard goes into every request's context.
-	sessions := identityhttp.New(a.Identity, a.Guard, identityhttp.Options{Secure: secure})
+	proxies, err := identityhttp.ParseTrustedProxies(a.Config.Identity.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	sessions := identityhttp.New(a.Identity, a.Guard, identityhttp.Options{Secure: secure, TrustedProxies: proxies})
 
 	// CSRF: net/http's Sec-Fetch-Site/Origin check on every state-changing
 	// request (STACK.md B.7), no tokens in forms.
