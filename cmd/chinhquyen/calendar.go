@@ -132,7 +132,7 @@ func calendarHolidays(ctx context.Context, e *env, args []string) error {
 		if l, err := calendar.SolarToLunar(d.Date); err == nil {
 			lunar = l.String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%s\n", d.Date.FormatVN(), weekdayName[d.Date.Weekday()], lunar, reasonLabel[d.Reason], mark, d.NameVI)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%s\n", d.Date.VN(), weekdayName[d.Date.Weekday()], lunar, reasonLabel[d.Reason], mark, d.NameVI)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -351,11 +351,11 @@ func kindLabel(o calendar.Override) string {
 func overrideDays(o calendar.Override) string {
 	if o.Kind == calendar.Placement {
 		if o.From == o.To {
-			return o.From.FormatVN()
+			return o.From.VN()
 		}
-		return o.From.FormatVN() + "–" + o.To.FormatVN()
+		return o.From.VN() + "–" + o.To.VN()
 	}
-	return fmt.Sprintf("%s %s", weekdayName[o.Date.Weekday()], o.Date.FormatVN())
+	return fmt.Sprintf("%s %s", weekdayName[o.Date.Weekday()], o.Date.VN())
 }
 
 func anchorLabel(r calendar.Rule) string {

@@ -127,7 +127,7 @@ func New(rules []Rule, overrides []Override, cfg Config) (*Calendar, error) {
 		default:
 			jd := o.Date.jdn()
 			if prev, dup := c.dayOver[jd]; dup {
-				return nil, apperr.FieldError("date", "Ngày %s có hai điều chỉnh (%s, %s).", o.Date.FormatVN(), prev.Kind, o.Kind)
+				return nil, apperr.FieldError("date", "Ngày %s có hai điều chỉnh (%s, %s).", o.Date.VN(), prev.Kind, o.Kind)
 			}
 			c.dayOver[jd] = o
 		}

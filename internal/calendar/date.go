@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -17,7 +18,10 @@ const (
 // Date is a civil date in the proleptic Gregorian calendar, without a time
 // of day or a time zone. Use it for anything that is a whole day (a holiday,
 // a due date, a birth date) so that a day never shifts across time zones.
-// The zero value is not a valid date; Date values are comparable with ==.
+// The zero value is not a valid date: it means "not set" (an open-ended
+// validity, "today" in an as-of query), prints as "" and is stored as NULL.
+// Date values are comparable with ==. It is the one civil-date type of the
+// platform: org's validity periods use it too.
 type Date struct {
 	Year  int        // four-digit year
 	Month time.Month // 1..12
@@ -54,33 +58,79 @@ func (d Date) IsValid() bool {
 		d.Day >= 1 && d.Day <= daysIn(d.Year, d.Month)
 }
 
-// String returns the ISO 8601 form, e.g. "2026-04-26".
+// IsZero reports whether d is the zero Date ("not set").
+func (d Date) IsZero() bool { return d == Date{} }
+
+// String returns the ISO 8601 form, e.g. "2026-04-26", or "" for the zero
+// Date.
 func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
 }
 
-// FormatVN returns the Vietnamese form dd/mm/yyyy, e.g. "26/04/2026"
-// (locale.DateLayout).
-func (d Date) FormatVN() string {
+// VN returns the Vietnamese form dd/mm/yyyy, e.g. "26/04/2026"
+// (locale.DateLayout), or "" for the zero Date.
+func (d Date) VN() string {
+	if d.IsZero() {
+		return ""
+	}
 	return fmt.Sprintf("%02d/%02d/%04d", d.Day, int(d.Month), d.Year)
 }
 
-// MarshalText implements encoding.TextMarshaler with the ISO form.
+// MarshalText implements encoding.TextMarshaler with the ISO form; the zero
+// Date encodes as "".
 func (d Date) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return []byte{}, nil
+	}
 	if !d.IsValid() {
 		return nil, apperr.New(apperr.Invalid, "Ngày %d/%d/%d không hợp lệ.", d.Day, int(d.Month), d.Year)
 	}
 	return []byte(d.String()), nil
 }
 
-// UnmarshalText implements encoding.TextUnmarshaler with ParseISO.
+// UnmarshalText implements encoding.TextUnmarshaler with ParseISO; ""
+// decodes to the zero Date.
 func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
 	v, err := ParseISO(string(b))
 	if err != nil {
 		return err
 	}
 	*d = v
 	return nil
+}
+
+// Value stores d as TEXT 'YYYY-MM-DD' (portable and ordered the same on
+// SQLite and PostgreSQL), and the zero Date as NULL.
+func (d Date) Value() (driver.Value, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return d.String(), nil
+}
+
+// Scan reads TEXT 'YYYY-MM-DD' or NULL (the zero Date).
+func (d *Date) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d = Date{}
+		return nil
+	case string:
+		return d.UnmarshalText([]byte(v))
+	case []byte:
+		return d.UnmarshalText(v)
+	case time.Time: // a driver that parses DATE-looking text itself
+		y, m, dd := v.Date()
+		*d = Date{y, m, dd}
+		return nil
+	}
+	return fmt.Errorf("calendar.Date: cannot scan %T", src)
 }
 
 // Time returns the start of d (00:00) in Vietnam time.

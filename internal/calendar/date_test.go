@@ -127,11 +127,11 @@ func TestDateOfUsesVietnamTime(t *testing.T) {
 
 func TestDateFormatsAndJSON(t *testing.T) {
 	d := Date{2026, 4, 6}
-	if d.String() != "2026-04-06" || d.FormatVN() != "06/04/2026" {
-		t.Errorf("String %q, FormatVN %q", d.String(), d.FormatVN())
+	if d.String() != "2026-04-06" || d.VN() != "06/04/2026" {
+		t.Errorf("String %q, VN %q", d.String(), d.VN())
 	}
-	if d.FormatVN() != d.Time().Format(locale.DateLayout) {
-		t.Errorf("FormatVN disagrees with locale.DateLayout")
+	if d.VN() != d.Time().Format(locale.DateLayout) {
+		t.Errorf("VN disagrees with locale.DateLayout")
 	}
 	b, err := json.Marshal(struct{ D Date }{d})
 	if err != nil || string(b) != `{"D":"2026-04-06"}` {
@@ -144,8 +144,49 @@ func TestDateFormatsAndJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"D":"2026-02-31"}`), &back); !apperr.Is(err, apperr.Invalid) {
 		t.Errorf("Unmarshal of 2026-02-31: %v, want EINVALID", err)
 	}
-	if _, err := json.Marshal(struct{ D Date }{}); err == nil {
-		t.Error("Marshal of the zero Date succeeded")
+	// The zero Date means "not set" (an open validity period): "" in text,
+	// NULL in SQL. A non-zero impossible date is an error.
+	if b, err := json.Marshal(struct{ D Date }{}); err != nil || string(b) != `{"D":""}` {
+		t.Errorf("Marshal of the zero Date = %s, %v", b, err)
+	}
+	if _, err := json.Marshal(struct{ D Date }{Date{2026, 2, 31}}); err == nil {
+		t.Error("Marshal of 31/02/2026 succeeded")
+	}
+	if (Date{}).String() != "" || (Date{}).VN() != "" || !(Date{}).IsZero() || d.IsZero() {
+		t.Error("zero Date does not print as empty")
+	}
+}
+
+func TestDateSQLValueAndScan(t *testing.T) {
+	d := Date{2026, 4, 30}
+	v, err := d.Value()
+	if err != nil || v != "2026-04-30" {
+		t.Fatalf("Value = %v, %v", v, err)
+	}
+	if v, err := (Date{}).Value(); err != nil || v != nil {
+		t.Fatalf("zero Value = %v, %v; want NULL", v, err)
+	}
+	tests := []struct {
+		name string
+		src  any
+		want Date
+		ok   bool
+	}{
+		{"text", "2026-04-30", d, true},
+		{"bytes", []byte("2026-04-30"), d, true},
+		{"NULL", nil, Date{}, true},
+		{"time from a driver", time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC), d, true},
+		{"garbage", "30/04/2026", Date{}, false},
+		{"wrong type", 42, Date{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got Date
+			err := got.Scan(tt.src)
+			if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
+				t.Fatalf("Scan(%v) = %v, %v", tt.src, got, err)
+			}
+		})
 	}
 }
 
@@ -206,7 +247,7 @@ func FuzzParseVN(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		fuzzParse(t, "ParseVN", ParseVN, Date.FormatVN, s)
+		fuzzParse(t, "ParseVN", ParseVN, Date.VN, s)
 		fuzzParse(t, "ParseVN", ParseVN, func(d Date) string { return fmt.Sprintf("%d/%d/%d", d.Day, int(d.Month), d.Year) }, s)
 	})
 }

@@ -30,7 +30,7 @@ func ExampleCalendar_AddWorkingDays() {
 	received := time.Date(2026, 8, 28, 9, 0, 0, 0, locale.VN) // Friday before the 2/9 break
 	fmt.Println(locale.FormatDateTime(cal.AddWorkingDays(received, 1)))
 	for _, h := range cal.Holidays(2026)[9:] {
-		fmt.Println(h.Date.FormatVN(), h.NameVI)
+		fmt.Println(h.Date.VN(), h.NameVI)
 	}
 	// Output:
 	// 17:00 03/09/2026

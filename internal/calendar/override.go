@@ -49,7 +49,7 @@ func (o Override) Validate() error {
 			return apperr.FieldError("date", "Ngày điều chỉnh %s không hợp lệ.", o.Date)
 		}
 		if strings.TrimSpace(o.NameVI) == "" {
-			return apperr.FieldError("name_vi", "Ngày điều chỉnh %s phải có tên hoặc lý do.", o.Date.FormatVN())
+			return apperr.FieldError("name_vi", "Ngày điều chỉnh %s phải có tên hoặc lý do.", o.Date.VN())
 		}
 	case Placement:
 		switch {

@@ -150,7 +150,7 @@ func (h *Handler) calendarMonth(w http.ResponseWriter, r *http.Request) {
 	week := make([]monthDay, lead, 7)
 	for d := first; !d.After(last); d = d.AddDays(1) {
 		info := cal.DayInfo(d)
-		md := monthDay{InMonth: true, ISO: d.String(), VN: d.FormatVN(), Day: d.Day, Weekday: weekdayKeys[d.Weekday()],
+		md := monthDay{InMonth: true, ISO: d.String(), VN: d.VN(), Day: d.Day, Weekday: weekdayKeys[d.Weekday()],
 			Kind: kindOfReason[info.Reason], Today: d == today}
 		if l, err := calendar.SolarToLunar(d); err == nil {
 			md.Lunar = lunarDay{LunarDate: l, ShowMonth: l.Day == 1 || d.Day == 1}

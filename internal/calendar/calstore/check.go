@@ -63,19 +63,19 @@ func (st *state) check(o calendar.Override, self int64, cfg calendar.Config) (ca
 		if n := o.To.Sub(o.From) + 1; n != r.Days {
 			return o, apperr.FieldError("to",
 				"Lịch nghỉ %s năm %d phải có đúng %d ngày nghỉ theo quy định (đã nhập %d ngày, %s–%s). Ngày nghỉ thêm hoặc hoán đổi hãy nhập thành điều chỉnh riêng (nghỉ hoán đổi, làm bù).",
-				r.NameVI, o.Year, r.Days, n, o.From.FormatVN(), o.To.FormatVN())
+				r.NameVI, o.Year, r.Days, n, o.From.VN(), o.To.VN())
 		}
 		for _, p := range others {
 			switch {
 			case p.Kind == calendar.Placement && p.RuleKey == o.RuleKey && p.Year == o.Year:
 				return o, apperr.New(apperr.Conflict, "Ngày lễ %s năm %d đã có lịch nghỉ (mã %d, %s–%s): hãy sửa lịch đó thay vì thêm lịch mới.",
-					r.NameVI, o.Year, p.ID, p.From.FormatVN(), p.To.FormatVN())
+					r.NameVI, o.Year, p.ID, p.From.VN(), p.To.VN())
 			case p.Kind == calendar.Placement && !p.From.After(o.To) && !o.From.After(p.To):
 				return o, apperr.New(apperr.Conflict, "Lịch nghỉ %s–%s trùng với lịch nghỉ %s năm %d (%s–%s).",
-					o.From.FormatVN(), o.To.FormatVN(), nameOf(p.Override, rules), p.Year, p.From.FormatVN(), p.To.FormatVN())
+					o.From.VN(), o.To.VN(), nameOf(p.Override, rules), p.Year, p.From.VN(), p.To.VN())
 			case p.Kind != calendar.Placement && !p.Date.Before(o.From) && !p.Date.After(o.To):
 				return o, apperr.New(apperr.Conflict, "Ngày %s trong lịch nghỉ đã có điều chỉnh khác: %s.",
-					p.Date.FormatVN(), p.NameVI)
+					p.Date.VN(), p.NameVI)
 			}
 		}
 		if o.NameVI == "" {
@@ -89,10 +89,10 @@ func (st *state) check(o calendar.Override, self int64, cfg calendar.Config) (ca
 			switch {
 			case p.Kind != calendar.Placement && p.Date == o.Date:
 				return o, apperr.New(apperr.Conflict, "Ngày %s đã có điều chỉnh (mã %d: %s): hãy sửa hoặc xoá điều chỉnh đó.",
-					o.Date.FormatVN(), p.ID, p.NameVI)
+					o.Date.VN(), p.ID, p.NameVI)
 			case p.Kind == calendar.Placement && !o.Date.Before(p.From) && !o.Date.After(p.To):
 				return o, apperr.New(apperr.Conflict, "Ngày %s nằm trong lịch nghỉ %s năm %d (%s–%s).",
-					o.Date.FormatVN(), nameOf(p.Override, rules), p.Year, p.From.FormatVN(), p.To.FormatVN())
+					o.Date.VN(), nameOf(p.Override, rules), p.Year, p.From.VN(), p.To.VN())
 			}
 		}
 		base, err := calendar.New(rules, overridesOf(others), cfg)
@@ -105,13 +105,13 @@ func (st *state) check(o calendar.Override, self int64, cfg calendar.Config) (ca
 		case o.Kind == calendar.Workday && info.Working:
 			return o, apperr.FieldError("date",
 				"Ngày làm bù %s là %s, vốn đã là ngày làm việc: chỉ đổi được một ngày nghỉ hằng tuần (thứ Bảy, Chủ nhật) thành ngày làm việc.",
-				o.Date.FormatVN(), wd)
+				o.Date.VN(), wd)
 		case o.Kind == calendar.Workday && info.Reason != calendar.ReasonWeeklyRest:
 			return o, apperr.FieldError("date", "Ngày %s (%s) là ngày nghỉ %s: không thể làm bù vào ngày lễ, ngày nghỉ bù.",
-				o.Date.FormatVN(), wd, info.NameVI)
+				o.Date.VN(), wd, info.NameVI)
 		case o.Kind == calendar.DayOff && !info.Working:
 			return o, apperr.FieldError("date", "Ngày %s (%s) đã là ngày nghỉ (%s): không cần điều chỉnh.",
-				o.Date.FormatVN(), wd, info.NameVI)
+				o.Date.VN(), wd, info.NameVI)
 		}
 	}
 	_, err := calendar.New(rules, append(overridesOf(others), o), cfg)
@@ -135,10 +135,10 @@ func (st *state) checkRules(extra []calendar.Rule, cfg calendar.Config) error {
 		switch {
 		case !ok:
 			return apperr.New(apperr.Conflict, "Lịch nghỉ năm %d (mã %d, %s–%s) dùng ngày lễ %q: hãy xoá lịch đó trước.",
-				p.Year, p.ID, p.From.FormatVN(), p.To.FormatVN(), p.RuleKey)
+				p.Year, p.ID, p.From.VN(), p.To.VN(), p.RuleKey)
 		case !r.AppliesIn(p.Year) || p.To.Sub(p.From)+1 != r.Days:
 			return apperr.New(apperr.Conflict, "Lịch nghỉ %s năm %d (mã %d, %s–%s) không còn khớp quy tắc mới: hãy sửa hoặc xoá lịch đó trước.",
-				r.NameVI, p.Year, p.ID, p.From.FormatVN(), p.To.FormatVN())
+				r.NameVI, p.Year, p.ID, p.From.VN(), p.To.VN())
 		}
 	}
 	_, err := calendar.New(rules, st.overrides(), cfg)
