@@ -3,12 +3,28 @@ package web
 import (
 	"net/http"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 )
 
 type officeData struct {
 	Agency string
 	Roles  []roleView
+	// Users and Security link the administration pages for roles that may
+	// use them somewhere; access.Can decides on the page itself.
+	Users, Security bool
+}
+
+// holds reports whether one of a's roles may perform action over some
+// scope.
+func holds(a *actor.Actor, action access.Action) bool {
+	def, _ := access.Lookup(action)
+	for _, g := range a.Roles {
+		if def.Roles[access.Role(g.Role)] != access.ScopeNone {
+			return true
+		}
+	}
+	return false
 }
 
 // office is the landing page of signed-in officials.
@@ -21,7 +37,7 @@ func (p *Accounts) office(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	d := officeData{Roles: p.roleViews(r, a.Roles)}
+	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead)}
 	if p.agencyName != nil && a.AgencyID != 0 {
 		d.Agency = p.agencyName(r, a.AgencyID)
 	}

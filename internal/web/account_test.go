@@ -21,22 +21,28 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
+	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/web"
 )
 
 const pw = "Sông Hồng chảy về biển 2026"
 
 // fixture is a realistic handler: the account pages and auth API behind
-// CrossOriginProtection and the session middleware, on a real database with
-// demo accounts (agency 4), a citizen, and a leader who must enrol TOTP.
+// CrossOriginProtection and the session middleware, on a real database
+// with org's demo province, one demo login per role (identity checking
+// org through orgdir, access.Can walking org's tree), a citizen, and a
+// leader who must enrol TOTP.
 type fixture struct {
 	h       http.Handler
 	svc     *identity.Service
 	d       *db.DB
 	cookies map[string]string // by name: session secrets
-	ids     map[string]int64
+	ids     map[string]int64  // accounts, agencies, units, positions by name: {name} in URLs and bodies
 }
+
+const demoPw = "Demo@2026-chinhquyen"
 
 func newFixture(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
@@ -45,33 +51,52 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := identity.New(d, identity.Options{Audit: log, SecretKey: make([]byte, identity.SecretKeyLen), Argon2: identity.Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+	o, err := org.New(d, org.Options{Audit: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, err := o.LoadDemo(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := identity.New(d, identity.Options{Audit: log, SecretKey: make([]byte, identity.SecretKeyLen), Directory: orgdir.New(o),
+		Argon2: identity.Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	guard := access.NewGuard(access.Options{DB: d, Audit: log})
+	guard := access.NewGuard(access.Options{DB: d, Audit: log, Tree: o})
 	ctx = access.WithGuard(ctx, guard)
-	if _, err := svc.SeedDemo(ctx, identity.DemoOfficialsFor(4)); err != nil {
+	if _, err := svc.SeedDemo(ctx, orgdir.DemoOfficials(demo)); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{svc: svc, d: d, cookies: map[string]string{}, ids: map[string]int64{}}
+	positions, err := o.Positions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{svc: svc, d: d, cookies: map[string]string{}, ids: map[string]int64{
+		"office": demo.ProvinceOffice, "centre": demo.ServiceCentre, "snv": demo.Departments["SNV"], "skhcn": demo.Departments["SKHCN"],
+		"hctc": demo.Units["H15.01/HCTC"], "snvvp": demo.Units["H15.10/VP"],
+	}}
+	for _, p := range positions {
+		f.ids["pos:"+p.Code] = p.ID
+	}
 	citizen, err := svc.Register(ctx, identity.Registration{Kind: actor.Citizen, ID: "001090012346", Name: "Trần Văn Dân", Phone: "0987654321", Password: pw, IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.ids["citizen"] = citizen.ID
-	leader, err := svc.CreateOfficial(ctx, actor.SystemActor("test"), identity.NewOfficial{Username: "lanhdao.that", Name: "Lãnh Đạo Thật", Password: pw, AgencyID: 4, Positions: []int64{1}})
+	leader, err := svc.CreateOfficial(ctx, actor.SystemActor("test"), identity.NewOfficial{Username: "lanhdao.that", Name: "Lãnh Đạo Thật", Password: pw,
+		AgencyID: demo.ProvinceOffice, Positions: []int64{f.ids["pos:"+org.PosDeputyChief]}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.GrantRole(ctx, actor.SystemActor("test"), leader.ID, actor.RoleGrant{Role: "leader", AgencyID: 4}); err != nil {
+	if err := svc.GrantRole(ctx, actor.SystemActor("test"), leader.ID, actor.RoleGrant{Role: "leader", AgencyID: demo.ProvinceOffice}); err != nil {
 		t.Fatal(err)
 	}
-	demoPw := "Demo@2026-chinhquyen"
 	for name, cred := range map[string][2]string{
 		"citizen": {"001090012346", pw}, "admin": {"demo.agency_admin", demoPw}, "clerk": {"demo.clerk", demoPw},
-		"leader": {"lanhdao.that", pw},
+		"leader": {"lanhdao.that", pw}, "security": {"demo.security_officer", demoPw}, "sysadmin": {"demo.system_admin", demoPw},
 	} {
 		res, err := svc.Login(ctx, identity.LoginRequest{Login: cred[0], Password: cred[1], IP: "192.0.2.50"})
 		if err != nil {
@@ -90,13 +115,15 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := web.New(web.Deps{Catalog: cat})
+	pages, err := web.New(web.Deps{Catalog: cat, Org: o})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	pages.Register(mux)
-	pages.Accounts(web.AccountsDeps{Identity: svc}).Register(mux)
+	pages.Accounts(web.AccountsDeps{Identity: svc, AgencyName: func(r *http.Request, id int64) string {
+		return orgdir.New(o).AgencyName(r.Context(), id)
+	}}).Register(mux)
 	api.New(api.Deps{Identity: svc}).Register(mux)
 	csrf := http.NewCrossOriginProtection()
 	f.h = httpx.Chain(mux, csrf.Handler, identityhttp.New(svc, guard, identityhttp.Options{}).Handler)
@@ -112,12 +139,15 @@ type scenario struct {
 	Header          map[string]string // extra request headers
 	ExpectedStatus  int
 	ExpectedContent []string
-	Location        string // expected redirect target
+	Absent          []string // must not be in the body
+	Location        string   // expected redirect target
 }
 
 func (f *fixture) expand(s string) string {
 	for k, v := range f.ids {
-		s = strings.ReplaceAll(s, "{"+k+"}", strconv.FormatInt(v, 10))
+		id := strconv.FormatInt(v, 10)
+		s = strings.ReplaceAll(s, "{"+k+"}", id)
+		s = strings.ReplaceAll(s, url.QueryEscape("{"+k+"}"), id) // inside a form body
 	}
 	return s
 }
@@ -160,11 +190,16 @@ func (f *fixture) run(t *testing.T, sc scenario) *httptest.ResponseRecorder {
 		t.Fatalf("%s %s: status %d, want %d\n%s", sc.Method, sc.URL, rec.Code, sc.ExpectedStatus, rec.Body.String())
 	}
 	for _, want := range sc.ExpectedContent {
-		if !strings.Contains(rec.Body.String(), want) {
+		if want = f.expand(want); !strings.Contains(rec.Body.String(), want) {
 			t.Fatalf("%s %s: body lacks %q\n%s", sc.Method, sc.URL, want, rec.Body.String())
 		}
 	}
-	if sc.Location != "" && rec.Header().Get("Location") != sc.Location {
+	for _, not := range sc.Absent {
+		if strings.Contains(rec.Body.String(), f.expand(not)) {
+			t.Fatalf("%s %s: body has %q\n%s", sc.Method, sc.URL, not, rec.Body.String())
+		}
+	}
+	if sc.Location != "" && rec.Header().Get("Location") != f.expand(sc.Location) {
 		t.Fatalf("%s %s: Location %q, want %q", sc.Method, sc.URL, rec.Header().Get("Location"), sc.Location)
 	}
 	return rec
@@ -179,7 +214,7 @@ func form(kv ...string) string {
 }
 
 func TestAccountScenarios(t *testing.T) {
-	dbtest.Each(t, []db.Migrations{audit.Migrations, identity.Migrations}, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations, org.Migrations, identity.Migrations}, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		crossSite := map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
 		scenarios := []scenario{
@@ -194,7 +229,8 @@ func TestAccountScenarios(t *testing.T) {
 			{Name: "forged cookie is anonymous", Method: "GET", URL: "/office", Session: "forged", ExpectedStatus: 303, Location: "/login"},
 			{Name: "cross-site password change refused", Method: "POST", URL: "/account/password", Session: "citizen", Header: crossSite,
 				Body: form("current", pw, "password", "Một mật khẩu mới thật dài", "password2", "Một mật khẩu mới thật dài"), ExpectedStatus: 403},
-			{Name: "office of a clerk", Method: "GET", URL: "/office", Session: "clerk", ExpectedStatus: 200, ExpectedContent: []string{"Hoàng Văn Thư", "Văn thư"}},
+			{Name: "office of a clerk", Method: "GET", URL: "/office", Session: "clerk", ExpectedStatus: 200, ExpectedContent: []string{"Lò Thị Mai", "Văn thư"}, Absent: []string{`href="/admin/`}},
+			{Name: "office of an administrator links the administration pages", Method: "GET", URL: "/office", Session: "admin", ExpectedStatus: 200, ExpectedContent: []string{`href="/admin/users"`, `href="/admin/security"`}},
 			{Name: "office sends citizens to their account", Method: "GET", URL: "/office", Session: "citizen", ExpectedStatus: 303, Location: "/account"},
 			{Name: "enrol-stage session is held at the TOTP page", Method: "GET", URL: "/office", Session: "leader", ExpectedStatus: 303, Location: "/account/totp"},
 			{Name: "begin TOTP enrolment", Method: "POST", URL: "/account/totp/begin", Session: "leader", ExpectedStatus: 303, Location: "/account/totp"},
@@ -207,16 +243,34 @@ func TestAccountScenarios(t *testing.T) {
 				ExpectedStatus: 400, ExpectedContent: []string{"chữ số kiểm tra"}},
 			{Name: "business registers", Method: "POST", URL: "/register", Body: form("kind", "business", "id", "0100109106", "name", "Công ty C", "email", "c@example.vn", "password", pw, "password2", pw),
 				ExpectedStatus: 201, ExpectedContent: []string{"0100109106"}},
-			{Name: "admin lists own agency", Method: "GET", URL: "/admin/users?agency=4", Session: "admin", ExpectedStatus: 200, ExpectedContent: []string{"demo.clerk", `<label for="username">`}},
-			{Name: "admin lists another agency", Method: "GET", URL: "/admin/users?agency=5", Session: "admin", ExpectedStatus: 403},
-			{Name: "citizen opens the admin page", Method: "GET", URL: "/admin/users?agency=4", Session: "citizen", ExpectedStatus: 403},
-			{Name: "admin grants themself a role", Method: "POST", URL: "/admin/users/{admin}/roles", Session: "admin", Body: form("role", "leader", "agency", "4"), ExpectedStatus: 403},
+			{Name: "admin lists own agency with org's choices", Method: "GET", URL: "/admin/users", Session: "admin", ExpectedStatus: 200,
+				ExpectedContent: []string{"demo.clerk", `<label for="username">`, `<option value="{office}" selected>Văn phòng Ủy ban nhân dân tỉnh Lào Cai</option>`,
+					`<option value="{centre}">Trung tâm Phục vụ hành chính công tỉnh Lào Cai</option>`, `<option value="{hctc}">Phòng Hành chính - Tổ chức</option>`,
+					`name="position" value="{pos:van_thu}"`, "Lò Thị Mai (DEMO-04)"},
+				Absent: []string{"Sở Nội vụ tỉnh Lào Cai", `name="positions"`, `inputmode="numeric"`}},
+			{Name: "admin lists an agency below", Method: "GET", URL: "/admin/users?agency={centre}", Session: "admin", ExpectedStatus: 200, ExpectedContent: []string{`<option value="{centre}" selected>`}},
+			{Name: "admin lists another agency", Method: "GET", URL: "/admin/users?agency={snv}", Session: "admin", ExpectedStatus: 403},
+			{Name: "citizen opens the admin page", Method: "GET", URL: "/admin/users?agency={office}", Session: "citizen", ExpectedStatus: 403},
+			{Name: "admin grants themself a role", Method: "POST", URL: "/admin/users/{admin}/roles", Session: "admin", Body: form("role", "leader", "agency", "{office}"), ExpectedStatus: 403},
+			{Name: "admin grants a role to an official of another agency", Method: "POST", URL: "/admin/users/{security}/roles", Session: "admin", Body: form("role", "clerk", "agency", "{office}"), ExpectedStatus: 403},
 			{Name: "admin creates an official in another agency", Method: "POST", URL: "/admin/users", Session: "admin",
-				Body: form("username", "nguoi.la", "name", "Người Lạ", "agency", "5", "positions", "1", "password", pw), ExpectedStatus: 403},
+				Body: form("username", "nguoi.la", "name", "Người Lạ", "agency", "{snv}", "position", "{pos:van_thu}", "password", pw), ExpectedStatus: 403},
+			{Name: "unit of another agency refused", Method: "POST", URL: "/admin/users", Session: "admin",
+				Body:           form("username", "nguoi.khac", "name", "Người Khác", "agency", "{office}", "unit", "{snvvp}", "position", "{pos:van_thu}", "password", pw),
+				ExpectedStatus: 400, ExpectedContent: []string{"Văn phòng Sở không thuộc Văn phòng Ủy ban nhân dân tỉnh Lào Cai", `value="nguoi.khac"`}},
+			{Name: "position outside the catalogue refused", Method: "POST", URL: "/admin/users", Session: "admin",
+				Body:           form("username", "nguoi.khac", "name", "Người Khác", "agency", "{office}", "position", "987654", "password", pw),
+				ExpectedStatus: 400, ExpectedContent: []string{"Chức vụ mã số 987654 không có trong danh mục chức vụ"}},
+			{Name: "no position chosen", Method: "POST", URL: "/admin/users", Session: "admin",
+				Body: form("username", "nguoi.khac", "name", "Người Khác", "agency", "{office}", "password", pw), ExpectedStatus: 400, ExpectedContent: []string{"ít nhất một chức vụ"}},
 			{Name: "admin creates a clerk", Method: "POST", URL: "/admin/users", Session: "admin",
-				Body: form("username", "vanthu.moi", "name", "Văn Thư Mới", "agency", "4", "positions", "1, 2", "role", "clerk", "password", pw), ExpectedStatus: 303, Location: "/admin/users?ok=1&agency=4"},
+				Body:           form("username", "vanthu.moi", "name", "Văn Thư Mới", "agency", "{office}", "unit", "{hctc}", "position", "{pos:van_thu}", "position", "{pos:chuyen_vien}", "role", "clerk", "password", pw),
+				ExpectedStatus: 303, Location: "/admin/users?ok=1&agency={office}"},
+			{Name: "admin creates an account below", Method: "POST", URL: "/admin/users", Session: "admin",
+				Body:           form("username", "motcua.moi", "name", "Một Cửa Mới", "agency", "{centre}", "position", "{pos:cong_chuc_mot_cua}", "role", "onestop_officer", "password", pw),
+				ExpectedStatus: 303, Location: "/admin/users?ok=1&agency={centre}"},
 			{Name: "duplicate username", Method: "POST", URL: "/admin/users", Session: "admin",
-				Body: form("username", "vanthu.moi", "name", "Văn Thư Khác", "agency", "4", "positions", "1", "password", pw), ExpectedStatus: 409, ExpectedContent: []string{"đã có người dùng"}},
+				Body: form("username", "vanthu.moi", "name", "Văn Thư Khác", "agency", "{office}", "position", "{pos:van_thu}", "password", pw), ExpectedStatus: 409, ExpectedContent: []string{"đã có người dùng"}},
 			{Name: "create API token", Method: "POST", URL: "/account/tokens", Session: "citizen", Body: form("name", "Ứng dụng của tôi", "scope", "identity:read", "days", "30"), ExpectedStatus: 201, ExpectedContent: []string{"cqt_"}},
 
 			{Name: "API login", Method: "POST", URL: "/api/v1/auth/login", Body: `{"login":"001090012346","password":"` + pw + `"}`, ExpectedStatus: 200, ExpectedContent: []string{`"token":`, `"token_type":"Bearer"`}},
@@ -249,7 +303,7 @@ func TestAccountScenarios(t *testing.T) {
 }
 
 func TestSignInWithTOTPOverHTTP(t *testing.T) {
-	d := dbtest.SQLite(t, audit.Migrations, identity.Migrations)
+	d := dbtest.SQLite(t, audit.Migrations, org.Migrations, identity.Migrations)
 	f := newFixture(t, d)
 	_ = time.Now
 	// The leader enrols through the pages, then signs in with a code.

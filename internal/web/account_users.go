@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 func asAppErr(err error, target **apperr.Error) bool { return errors.As(err, target) }
@@ -18,6 +21,10 @@ func asAppErr(err error, target **apperr.Error) bool { return errors.As(err, tar
 type usersData struct {
 	AgencyID  int64
 	Agency    string
+	Agencies  []org.Agency   // where the actor may create accounts (the agency select)
+	Units     []org.Unit     // the agency's current units
+	People    []org.Official // the agency's officials in org, to link an account to
+	Positions []org.Position // the position catalogue
 	Officials []userRow
 	Roles     []access.Role
 	Notice    string
@@ -31,38 +38,122 @@ type userRow struct {
 	Roles   []roleView
 }
 
+// HasPosition reports whether the form being re-shown had position id ticked.
+func (d usersData) HasPosition(id int64) bool { return slices.Contains(d.Form.Positions, id) }
+
 // users is the agency administrator's page: the agency's officials, a form
-// to create one, and role grants. identity asks access.Can for each.
+// to create one, and role grants. The agency, unit, official record and
+// positions are chosen from org (no ids to type); identity asks access.Can
+// for each change and checks the choices against org again.
 func (p *Accounts) users(w http.ResponseWriter, r *http.Request) {
 	a := signedIn(w, r)
 	if a == nil {
 		return
 	}
-	agency := a.AgencyID
-	if v := r.URL.Query().Get("agency"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy cơ quan"))
-			return
-		}
-		agency = id
+	agencies, err := p.agenciesInScope(r.Context(), a, access.IdentityUserCreate)
+	if err != nil {
+		p.rd.errorPage(w, r, err)
+		return
+	}
+	agency, ok := pickAgency(r, a, agencies)
+	if !ok {
+		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy cơ quan"))
+		return
 	}
 	notice := ""
 	if r.URL.Query().Get("ok") != "" {
 		notice = "users.done"
 	}
-	p.usersPage(w, r, a, agency, http.StatusOK, usersData{Notice: notice})
+	p.usersPage(w, r, a, agency, http.StatusOK, usersData{Notice: notice, Agencies: agencies})
+}
+
+// pickAgency returns the agency named by ?agency=, else the actor's own
+// when it is in the list, else the list's first; false for a malformed id.
+func pickAgency(r *http.Request, a *actor.Actor, agencies []org.Agency) (int64, bool) {
+	if v := r.URL.Query().Get("agency"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		return id, err == nil && id > 0
+	}
+	if len(agencies) == 0 || slices.ContainsFunc(agencies, func(g org.Agency) bool { return g.ID == a.AgencyID }) {
+		return a.AgencyID, true
+	}
+	return agencies[0].ID, true
+}
+
+// agenciesInScope lists today's agencies over which a may perform action,
+// for a page's agency select. access.Permits gives the answer access.Can
+// would, recording nothing; the change itself is still decided by Can.
+// Candidates come from a's grants first, so a provincial administrator's
+// page does not ask about every agency of the country.
+func (p *Accounts) agenciesInScope(ctx context.Context, a *actor.Actor, action access.Action) ([]org.Agency, error) {
+	if p.org == nil {
+		return nil, nil
+	}
+	def, _ := access.Lookup(action)
+	platform, candidates := false, map[int64]bool{}
+	for _, g := range a.Roles {
+		if def.Roles[access.Role(g.Role)] == access.ScopeNone {
+			continue
+		}
+		switch {
+		case g.AgencyID == 0:
+			platform = true
+		case g.Subtree:
+			ids, err := p.org.Subtree(ctx, g.AgencyID, org.Date{})
+			if err != nil && !apperr.Is(err, apperr.NotFound) {
+				return nil, err
+			}
+			for _, id := range ids {
+				candidates[id] = true
+			}
+		default:
+			candidates[g.AgencyID] = true
+		}
+	}
+	if !platform && len(candidates) == 0 {
+		return nil, nil
+	}
+	all, err := p.org.Agencies(ctx, org.AgencyFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []org.Agency
+	for _, g := range all {
+		if (platform || candidates[g.ID]) && access.Permits(ctx, a, action, access.Resource{Type: "agency", ID: strconv.FormatInt(g.ID, 10), AgencyID: g.ID}) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }
 
 func (p *Accounts) usersPage(w http.ResponseWriter, r *http.Request, a *actor.Actor, agency int64, status int, d usersData) {
-	list, err := p.id.Officials(r.Context(), a, agency)
+	ctx := r.Context()
+	list, err := p.id.Officials(ctx, a, agency)
 	if err != nil {
 		p.rd.errorPage(w, r, err)
 		return
 	}
+	if d.Agencies == nil {
+		if d.Agencies, err = p.agenciesInScope(ctx, a, access.IdentityUserCreate); err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+	}
 	d.AgencyID = agency
 	if p.agencyName != nil {
 		d.Agency = p.agencyName(r, agency)
+	}
+	if p.org != nil {
+		if d.Units, err = p.org.Units(ctx, agency, org.Date{}); err == nil {
+			d.People, err = p.org.Officials(ctx, org.OfficialFilter{AgencyID: agency})
+		}
+		if err == nil {
+			d.Positions, err = p.org.Positions(ctx)
+		}
+		if err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
 	}
 	for _, acc := range list {
 		d.Officials = append(d.Officials, userRow{Account: acc, Roles: p.roleViews(r, acc.Roles)})
@@ -91,7 +182,7 @@ func (p *Accounts) createUser(w http.ResponseWriter, r *http.Request) {
 	in := identity.NewOfficial{Username: trimmed(r, "username"), Name: trimmed(r, "name"), Email: trimmed(r, "email"),
 		Phone: trimmed(r, "phone"), Password: r.PostFormValue("password"), OfficialID: formID(r, "official"),
 		AgencyID: formID(r, "agency"), UnitID: formID(r, "unit")}
-	for _, f := range strings.FieldsFunc(r.PostFormValue("positions"), func(c rune) bool { return c == ',' || c == ' ' }) {
+	for _, f := range r.PostForm["position"] {
 		id, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
 			id = -1

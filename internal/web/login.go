@@ -3,12 +3,14 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 // Accounts are the sign-in, registration, "my account", office and
@@ -20,6 +22,10 @@ type Accounts struct {
 	secure bool
 	// AgencyName names an agency on the office page; optional.
 	agencyName func(r *http.Request, id int64) string
+	// org lists agencies, units, positions and officials for the
+	// administration pages' selects (Deps.Org).
+	org *org.Service
+	now func() time.Time
 }
 
 // AccountsDeps are what the account pages need.
@@ -34,7 +40,7 @@ type AccountsDeps struct {
 
 // Accounts returns the account pages sharing h's templates.
 func (h *Handler) Accounts(deps AccountsDeps) *Accounts {
-	return &Accounts{rd: h.rd, id: deps.Identity, secure: deps.Secure, agencyName: deps.AgencyName}
+	return &Accounts{rd: h.rd, id: deps.Identity, secure: deps.Secure, agencyName: deps.AgencyName, org: h.deps.Org, now: h.deps.Now}
 }
 
 // Register mounts the account pages on mux. CrossOriginProtection (in the
@@ -62,6 +68,10 @@ func (p *Accounts) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/users", p.createUser)
 	mux.HandleFunc("POST /admin/users/{id}/roles", p.grantRole)
 	mux.HandleFunc("POST /admin/users/{id}/roles/revoke", p.revokeRole)
+	mux.HandleFunc("GET /admin/security", p.security)
+	mux.HandleFunc("POST /admin/security/{id}/clearance", p.setClearance)
+	mux.HandleFunc("POST /admin/security/{id}/disable", p.disable)
+	mux.HandleFunc("POST /admin/security/{id}/enable", p.enable)
 }
 
 type loginData struct {
