@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 func init() {
@@ -36,8 +38,8 @@ func openForUser(ctx context.Context, cfg *app.Config) (*app.App, context.Contex
 
 func userAdd(ctx context.Context, e *env, args []string) error {
 	var cfg app.Config
-	var username, name, email, phone, positions, role string
-	var agency, unit, official int64
+	var username, name, email, phone, agency, positions, role string
+	var unit, official int64
 	var subtree, passwordStdin bool
 	b := config.NewBinder(newFlags(e, "user add", ""))
 	cfg.BindDatabase(b)
@@ -45,23 +47,15 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	b.FS.StringVar(&name, "name", "", "full name")
 	b.FS.StringVar(&email, "email", "", "e-mail (optional)")
 	b.FS.StringVar(&phone, "phone", "", "mobile phone (optional)")
-	b.FS.Int64Var(&agency, "agency", 0, "agency id (org)")
+	b.FS.StringVar(&agency, "agency", "", "agency: org id or electronic code (e.g. DEMO.H15.01)")
 	b.FS.Int64Var(&unit, "unit", 0, "unit id inside the agency (optional)")
 	b.FS.Int64Var(&official, "official", 0, "org official (person) id (optional)")
-	b.FS.StringVar(&positions, "positions", "", "position ids, comma-separated")
+	b.FS.StringVar(&positions, "positions", "", "positions, comma-separated: org ids or codes (e.g. van_thu,chuyen_vien)")
 	b.FS.StringVar(&role, "role", "", "role to grant in the agency, e.g. agency_admin, clerk (optional)")
 	b.FS.BoolVar(&subtree, "subtree", false, "the role also covers the agencies below")
 	b.FS.BoolVar(&passwordStdin, "password-stdin", false, "read the initial password from standard input (default: generate one and print it)")
 	if err := parseFlags(b, args); err != nil {
 		return err
-	}
-	var pos []int64
-	for _, p := range strings.FieldsFunc(positions, func(r rune) bool { return r == ',' || r == ' ' }) {
-		id, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
-			return apperr.FieldError("positions", "Mã chức vụ %q không hợp lệ", p)
-		}
-		pos = append(pos, id)
 	}
 	password := ""
 	if passwordStdin {
@@ -78,12 +72,20 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	acc, err := a.Identity.CreateOfficial(ctx, sys, identityNewOfficial(username, name, email, phone, password, official, agency, unit, pos))
+	agencyID, err := agencyArg(ctx, a, agency)
+	if err != nil {
+		return err
+	}
+	pos, err := positionArgs(ctx, a, positions)
+	if err != nil {
+		return err
+	}
+	acc, err := a.Identity.CreateOfficial(ctx, sys, identityNewOfficial(username, name, email, phone, password, official, agencyID, unit, pos))
 	if err != nil {
 		return err
 	}
 	if role != "" {
-		if err := a.Identity.GrantRole(ctx, sys, acc.ID, actor.RoleGrant{Role: role, AgencyID: agency, Subtree: subtree}); err != nil {
+		if err := a.Identity.GrantRole(ctx, sys, acc.ID, actor.RoleGrant{Role: role, AgencyID: agencyID, Subtree: subtree}); err != nil {
 			return fmt.Errorf("tài khoản %s đã tạo (id %d) nhưng chưa cấp được vai trò: %w", acc.Login, acc.ID, err)
 		}
 	}
@@ -96,14 +98,14 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 
 func userGrant(ctx context.Context, e *env, args []string) error {
 	var cfg app.Config
-	var id, agency int64
-	var role string
+	var id int64
+	var role, agency string
 	var subtree, revoke bool
 	b := config.NewBinder(newFlags(e, "user grant", ""))
 	cfg.BindDatabase(b)
 	b.FS.Int64Var(&id, "account", 0, "account id")
 	b.FS.StringVar(&role, "role", "", "role name, e.g. system_admin, agency_admin, clerk")
-	b.FS.Int64Var(&agency, "agency", 0, "agency id where the role is held; 0 = platform-wide (system_admin, auditor, security_officer)")
+	b.FS.StringVar(&agency, "agency", "0", "agency where the role is held: org id or electronic code; 0 = platform-wide (system_admin, auditor, security_officer)")
 	b.FS.BoolVar(&subtree, "subtree", false, "the role also covers the agencies below")
 	b.FS.BoolVar(&revoke, "revoke", false, "revoke instead of grant")
 	if err := parseFlags(b, args); err != nil {
@@ -114,7 +116,11 @@ func userGrant(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	g := actor.RoleGrant{Role: role, AgencyID: agency, Subtree: subtree}
+	agencyID, err := agencyArg(ctx, a, agency)
+	if err != nil {
+		return err
+	}
+	g := actor.RoleGrant{Role: role, AgencyID: agencyID, Subtree: subtree}
 	if revoke {
 		err = a.Identity.RevokeRole(ctx, sys, id, g)
 	} else {
@@ -165,6 +171,47 @@ func userCleanup(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Đã dọn %d bản ghi / purged %d rows\n", n, n)
 	return nil
+}
+
+// agencyArg resolves --agency: an org id (checked by identity against org)
+// or an agency's electronic code as of today.
+func agencyArg(ctx context.Context, a *app.App, s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, apperr.FieldError("agency", "Thiếu --agency: mã số hoặc mã định danh điện tử của cơ quan")
+	}
+	if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return id, nil
+	}
+	g, err := a.Org.AgencyByCode(ctx, s, org.Date{})
+	if err != nil {
+		return 0, err
+	}
+	return g.ID, nil
+}
+
+// positionArgs resolves --positions: org ids or position codes.
+func positionArgs(ctx context.Context, a *app.App, s string) ([]int64, error) {
+	var catalogue []org.Position
+	var out []int64
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+			continue
+		}
+		if catalogue == nil {
+			var err error
+			if catalogue, err = a.Org.Positions(ctx); err != nil {
+				return nil, err
+			}
+		}
+		i := slices.IndexFunc(catalogue, func(c org.Position) bool { return c.Code == p })
+		if i < 0 {
+			return nil, apperr.FieldError("positions", "Không có chức vụ mã %q trong danh mục chức vụ", p)
+		}
+		out = append(out, catalogue[i].ID)
+	}
+	return out, nil
 }
 
 // generatePassword returns 4 groups of 5 random lower-case letters and
