@@ -19,7 +19,6 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
-	"github.com/chinhquyen/chinhquyen/internal/pki/hsm"
 )
 
 func init() {
@@ -31,24 +30,18 @@ func init() {
 	register(&command{name: "ca trust", summary: "kho tin cậy: import|list|remove (trust store)", run: caTrust})
 }
 
-// caFlags are the flags every `ca` command shares.
+// caFlags are the flags every `ca` command shares. The key store's flags
+// (--key-passphrase, --pkcs11-module, --pkcs11-label, --pkcs11-pin) are
+// app.Config's, shared with `serve`, so both open the same key store.
 type caFlags struct {
 	app.Config
-	keyStore     string
-	pkcs11Module string
-	pkcs11Label  string
-	passphrase   string
-	pin          string
+	keyStore string
 }
 
 func (f *caFlags) bind(b *config.Binder) {
 	f.BindDatabase(b)
 	b.String(&f.BaseURL, "base-url", "", "public base URL written into certificates (AIA OCSP/caIssuers, CRL), e.g. https://dichvucong.example.gov.vn")
-	b.String(&f.keyStore, "key-store", "file", "where private keys live: file (encrypted PKCS#8 in <data>/pki/keys) or pkcs11")
-	b.String(&f.pkcs11Module, "pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so", "PKCS#11 module (.so) for --key-store pkcs11")
-	b.String(&f.pkcs11Label, "pkcs11-label", "", "PKCS#11 token label for --key-store pkcs11")
-	b.Secret(&f.passphrase, "key-passphrase", "passphrase protecting the key files")
-	b.Secret(&f.pin, "pkcs11-pin", "PKCS#11 user PIN")
+	b.String(&f.keyStore, "key-store", "", "where private keys live: file (encrypted PKCS#8 in <data>/pki/keys) or pkcs11; default: pkcs11 when --pkcs11-label is given, else file")
 }
 
 // caSession is an opened CA for one command.
@@ -64,6 +57,20 @@ func openCA(ctx context.Context, e *env, f *caFlags, needURL bool) (*caSession, 
 	}
 	if needURL && f.BaseURL == "" {
 		return nil, apperr.New(apperr.Invalid, "Cần địa chỉ công khai --base-url (CHINHQUYEN_BASE_URL): chứng thư số ghi địa chỉ OCSP và CRL theo địa chỉ này")
+	}
+	switch f.keyStore {
+	case "":
+	case "file":
+		f.PKI.PKCS11Label = ""
+	case "pkcs11":
+		if f.PKI.PKCS11Label == "" {
+			return nil, apperr.New(apperr.Invalid, "Cần nhãn token PKCS#11 (--pkcs11-label) cho --key-store pkcs11")
+		}
+		if f.PKI.PKCS11Module == "" {
+			f.PKI.PKCS11Module = "/usr/lib/softhsm/libsofthsm2.so"
+		}
+	default:
+		return nil, apperr.New(apperr.Invalid, "--key-store %q không hợp lệ: dùng file hoặc pkcs11", f.keyStore)
 	}
 	base := f.PublicURL("127.0.0.1:8080")
 	log := f.NewLogger(os.Stderr)
@@ -86,27 +93,12 @@ func openCA(ctx context.Context, e *env, f *caFlags, needURL bool) (*caSession, 
 		done()
 		return nil, err
 	}
-	var keys pki.KeyStore
-	switch f.keyStore {
-	case "file":
-		ks, err := pki.NewFileKeyStore(f.DataDir+"/pki/keys", []byte(f.passphrase), 0)
-		if err != nil {
-			done()
-			return nil, err
-		}
-		keys = ks
-	case "pkcs11":
-		st, err := hsm.Open(hsm.Config{Module: f.pkcs11Module, TokenLabel: f.pkcs11Label, PIN: f.pin})
-		if err != nil {
-			done()
-			return nil, err
-		}
-		closers = append(closers, func() { st.Close() })
-		keys = st
-	default:
+	keys, closeKeys, err := app.OpenKeyStore(f.Config, log)
+	if err != nil {
 		done()
-		return nil, apperr.New(apperr.Invalid, "--key-store %q không hợp lệ: dùng file hoặc pkcs11", f.keyStore)
+		return nil, err
 	}
+	closers = append(closers, func() { closeKeys() })
 	svc, err := pki.New(ctx, d, pki.Config{BaseURL: base, Keys: keys, Audit: lg, Logger: log})
 	if err != nil {
 		done()
