@@ -13,6 +13,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/signing"
 )
 
 //go:embed openapi.json
@@ -24,6 +25,7 @@ type Deps struct {
 	Identity *identity.Service
 	Now      func() time.Time  // the clock that decides "today" for as_of
 	Calendar *calstore.Service // the working calendar
+	Signing  *signing.Service  // PDF signature validation; nil answers EUNAVAILABLE
 }
 
 // API holds the services and the route table.
@@ -57,6 +59,7 @@ func New(deps Deps) *API {
 		{"GET", "/api/v1/units/provinces", a.listProvinces},
 		{"GET", "/api/v1/units/provinces/{code}/communes", a.listCommunes},
 		{"GET", "/api/v1/agencies", a.listAgencies},
+		{"POST", "/api/v1/pdf/verify", a.verifyPDF},
 	}
 	a.routes = append(a.routes, a.calendarRoutes()...)
 	return a

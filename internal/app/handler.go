@@ -10,6 +10,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/pki/pkihttp"
 	"github.com/chinhquyen/chinhquyen/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -31,7 +32,7 @@ func (a *App) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
-	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar}).Register(mux)
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
 		return nil, err
@@ -44,6 +45,9 @@ func (a *App) Handler() (http.Handler, error) {
 		}
 		return ""
 	}}).Register(mux)
+	pages.Signatures(web.SignaturesDeps{PKI: a.PKI, Signing: a.Signing, Identity: a.Identity, Org: a.Org}).Register(mux)
+	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.
+	pkihttp.New(a.PKI, a.Log).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and
 	// the access guard goes into every request's context.
 	proxies, err := identityhttp.ParseTrustedProxies(a.Config.Identity.TrustedProxies)
@@ -61,7 +65,7 @@ func (a *App) Handler() (http.Handler, error) {
 		httpx.Gzip,
 		httpx.SecurityHeaders(false),
 		csrf.Handler,
-		httpx.LimitBody(1<<20),
+		limitBody(1<<20), // PDF uploads get signing.MaxPDFSize and more (pki.go)
 		sessions.Handler,
 		web.RememberLanguage,
 		metrics.Route,

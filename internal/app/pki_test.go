@@ -1,0 +1,257 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/pem"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
+	"github.com/chinhquyen/chinhquyen/internal/pdfsign"
+	"github.com/chinhquyen/chinhquyen/internal/pdfsign/pdfsigntest"
+)
+
+// browser is a signed-in (or anonymous) client with its own cookies.
+type browser struct {
+	t   *testing.T
+	srv *httptest.Server
+	c   *http.Client
+}
+
+func newBrowser(t *testing.T, srv *httptest.Server) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) signIn(login, password string) *browser {
+	b.t.Helper()
+	resp, err := b.c.PostForm(b.srv.URL+"/login", url.Values{"login": {login}, "password": {password}})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("sign in as %s: %d", login, resp.StatusCode)
+	}
+	return b
+}
+
+func (b *browser) do(req *http.Request) (int, http.Header, []byte) {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body
+}
+
+func (b *browser) get(path string) (int, string) {
+	req, _ := http.NewRequest("GET", b.srv.URL+path, nil)
+	code, _, body := b.do(req)
+	return code, string(body)
+}
+
+func (b *browser) post(path string, form url.Values) (int, http.Header, string) {
+	req, _ := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	code, h, body := b.do(req)
+	return code, h, string(body)
+}
+
+// upload posts a multipart form: fields, and files as name → content.
+func (b *browser) upload(path string, fields map[string]string, files map[string][]byte) (int, http.Header, []byte) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	for k, v := range files {
+		fw, _ := mw.CreateFormFile(k, k+".pdf")
+		_, _ = fw.Write(v)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
+}
+
+// The demo can sign at once: the CA exists, demo.leader signs a PDF on
+// /sign, demo.clerk seals it over the leader's signature, anyone reads
+// TOTAL-PASSED on /verify and from POST /api/v1/pdf/verify (as documented),
+// and the file passes pdfsig, qpdf and openssl. The security officer lists,
+// issues, revokes and manages the trust store; others are refused.
+func TestDemoSignsSealsAndVerifiesThroughThePagesOnBothEngines(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			// The certificates' OCSP and CRL addresses point at this
+			// server, so pdfsig can check revocation without the network.
+			var handler http.Handler = http.NotFoundHandler()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+			t.Cleanup(srv.Close)
+			cfg := cheap(install(t, engine))
+			cfg.BaseURL = srv.URL
+			a, err := Open(context.Background(), cfg, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { a.Close() })
+			logins, err := a.FirstStart(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if handler, err = a.Handler(); err != nil {
+				t.Fatal(err)
+			}
+			pw := demoPassword(t, logins)
+			ctx := context.Background()
+			cas, err := a.PKI.CAs(ctx, actor.SystemActor("test"))
+			if err != nil || len(cas) != 2 {
+				t.Fatalf("demo CA: %v %v", cas, err)
+			}
+			if code, body := newBrowser(t, srv).get("/pki/ca/root.pem"); code != 200 || !strings.Contains(body, "BEGIN CERTIFICATE") {
+				t.Fatalf("the CA certificate is not published: %d", code)
+			}
+
+			leader := newBrowser(t, srv).signIn("demo.leader", pw)
+			code, page := leader.get("/sign")
+			if code != 200 || !strings.Contains(page, `name="certificate"`) || !strings.Contains(page, "Hoàng Quốc Khánh") {
+				t.Fatalf("GET /sign as the leader: %d\n%s", code, page)
+			}
+			in := pdftest.New(pdftest.Options{Pages: 1})
+			serial := regexp.MustCompile(`name="certificate" value="([0-9a-f]+)"`).FindStringSubmatch(page)[1]
+			code, h, signed := leader.upload("/sign", map[string]string{"certificate": serial, "level": "B-T", "reason": "Ban hành"}, map[string][]byte{"file": in})
+			if code != 200 || h.Get("Content-Type") != "application/pdf" || !strings.Contains(h.Get("Content-Disposition"), "file-da-ky.pdf") {
+				t.Fatalf("POST /sign: %d %v\n%.500s", code, h, signed)
+			}
+
+			clerk := newBrowser(t, srv).signIn("demo.clerk", pw)
+			_, page = clerk.get("/sign")
+			seal := regexp.MustCompile(`name="certificate" value="([0-9a-f]+)"[^>]*>\s*Con dấu`).FindStringSubmatch(page)
+			if seal == nil {
+				t.Fatalf("the clerk is not offered the seal:\n%s", page)
+			}
+			code, _, sealed := clerk.upload("/sign", map[string]string{"certificate": seal[1], "level": "B-LT"}, map[string][]byte{"file": signed})
+			if code != 200 {
+				t.Fatalf("POST /sign as the clerk: %d\n%.800s", code, sealed)
+			}
+			ws, err := pdfsign.SignatureWidgets(sealed)
+			if err != nil || len(ws) != 2 || !ws[1].Visible() || ws[1].Rect[2] <= ws[0].Rect[0] {
+				t.Fatalf("the seal is not over the leader's signature: %+v %v", ws, err)
+			}
+
+			anyone := newBrowser(t, srv)
+			code, _, report := anyone.upload("/verify", nil, map[string][]byte{"file": sealed})
+			if code != 200 || !strings.Contains(string(report), `<strong>TOTAL-PASSED</strong>`) || strings.Count(string(report), "PAdES B-LT") != 2 {
+				t.Fatalf("POST /verify: %d\n%s", code, report)
+			}
+			req, _ := http.NewRequest("POST", srv.URL+"/api/v1/pdf/verify", bytes.NewReader(sealed))
+			req.Header.Set("Content-Type", "application/pdf")
+			code, _, js := anyone.do(req)
+			if code != 200 || !bytes.Contains(js, []byte(`"indication":"TOTAL-PASSED"`)) {
+				t.Fatalf("API verify: %d %s", code, js)
+			}
+			if err := apitest.Check("POST", "/api/v1/pdf/verify", 200, js); err != nil {
+				t.Fatal(err)
+			}
+			code, _, js = anyone.upload("/api/v1/pdf/verify", nil, map[string][]byte{"file": []byte("not a pdf")})
+			if code != 400 || apitest.Check("POST", "/api/v1/pdf/verify", 400, js) != nil {
+				t.Fatalf("API verify of a non-PDF: %d %s", code, js)
+			}
+			code, _, errPage := anyone.upload("/verify", nil, map[string][]byte{"file": []byte("<html>not a pdf</html>")})
+			if code != 400 || !strings.Contains(string(errPage), "không phải tệp PDF") {
+				t.Fatalf("POST /verify of a non-PDF: %d", code)
+			}
+
+			// External validators on the file the pages produced.
+			root := filepath.Join(t.TempDir(), "root.pem")
+			os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cas[0].Certificate.Raw}), 0o644)
+			pdfsigntest.Check(t, sealed, root, 2, true)
+
+			// Others cannot sign with the leader's key.
+			code, _, _ = clerk.upload("/sign", map[string]string{"certificate": serial}, map[string][]byte{"file": in})
+			if code != 403 {
+				t.Fatalf("the clerk signed with the leader's key: %d", code)
+			}
+			if code, _ := anyone.get("/sign"); code != 303 {
+				t.Fatalf("anonymous GET /sign: %d", code)
+			}
+
+			// The security officer's CA pages.
+			so := newBrowser(t, srv).signIn("demo.security_officer", pw)
+			code, page = so.get("/admin/pki")
+			if code != 200 || !strings.Contains(page, "Hoàng Quốc Khánh") || !strings.Contains(page, "Ủy ban nhân dân tỉnh Lào Cai") {
+				t.Fatalf("GET /admin/pki: %d\n%s", code, page)
+			}
+			if code, page = so.get("/admin/pki?q=Khánh&status=valid"); code != 200 || strings.Contains(page, "Lò Thị Mai") {
+				t.Fatalf("filter: %d", code)
+			}
+			agency := regexp.MustCompile(`<option value="(\d+)">Sở Nội vụ tỉnh Lào Cai</option>`).FindStringSubmatch(page)[1]
+			code, page = so.get("/admin/pki/issue?agency=" + agency)
+			if code != 200 || !strings.Contains(page, "demo.specialist") {
+				t.Fatalf("GET /admin/pki/issue: %d\n%s", code, page)
+			}
+			account := regexp.MustCompile(`<option value="(\d+)"[^>]*>[^<]*\(demo\.specialist\)`).FindStringSubmatch(page)[1]
+			code, h, _ = so.post("/admin/pki/issue", url.Values{"kind": {"official"}, "agency": {agency}, "account": {account}, "uid": {"CCCD:001090000005"}, "title": {"Chuyên viên"}})
+			if code != 303 || !strings.Contains(h.Get("Location"), "ok=issued") {
+				t.Fatalf("issue: %d %v", code, h)
+			}
+			newSerial := regexp.MustCompile(`serial=([0-9a-f]+)`).FindStringSubmatch(h.Get("Location"))[1]
+			if code, _, page = so.post("/admin/pki/issue", url.Values{"kind": {"official"}, "agency": {agency}, "account": {account}}); code != 400 || !strings.Contains(page, "UID") {
+				t.Fatalf("issue without UID: %d", code)
+			}
+			specialist := newBrowser(t, srv).signIn("demo.specialist", pw)
+			if _, page := specialist.get("/sign"); !strings.Contains(page, newSerial) {
+				t.Fatal("the new holder is not offered their certificate")
+			}
+			code, h, _ = so.post("/admin/pki/certificates/"+newSerial+"/revoke", url.Values{"reason": {"affiliationChanged"}, "note": {"chuyển công tác"}})
+			if code != 303 {
+				t.Fatalf("revoke: %d", code)
+			}
+			if _, page := specialist.get("/sign"); strings.Contains(page, newSerial) {
+				t.Fatal("a revoked certificate is still offered for signing")
+			}
+			if code, _, _ := leader.post("/admin/pki/certificates/"+serial+"/revoke", url.Values{"reason": {"keyCompromise"}}); code != 403 {
+				t.Fatalf("the leader revoked a certificate: %d", code)
+			}
+			if code, _ := leader.get("/admin/pki"); code != 403 {
+				t.Fatalf("the leader listed every certificate: %d", code)
+			}
+
+			// Trust store: import a PEM, list, remove.
+			other := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cas[1].Certificate.Raw})
+			code, _, _ = so.upload("/admin/pki/trust", map[string]string{"label": "CA thử", "pem": string(other)}, nil)
+			if code != 303 {
+				t.Fatalf("trust import: %d", code)
+			}
+			_, page = so.get("/admin/pki/trust")
+			fp := regexp.MustCompile(`/admin/pki/trust/([0-9a-f]{64})/remove`).FindStringSubmatch(page)
+			if fp == nil || !strings.Contains(page, "CA thử") {
+				t.Fatalf("trust list:\n%s", page)
+			}
+			if code, _, _ := leader.post("/admin/pki/trust/"+fp[1]+"/remove", nil); code != 403 {
+				t.Fatalf("the leader edited the trust store: %d", code)
+			}
+			if code, _, _ := so.post("/admin/pki/trust/"+fp[1]+"/remove", nil); code != 303 {
+				t.Fatalf("trust remove: %d", code)
+			}
+			if code, _, page := so.upload("/admin/pki/trust", map[string]string{"label": "x", "pem": "garbage"}, nil); code != 400 {
+				t.Fatalf("garbage trust import: %d %s", code, page)
+			}
+		})
+	}
+}

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/httpx"
+	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/pki"
+)
+
+type issueData struct {
+	Agencies  []agencyOption
+	Agency    *org.Agency // the chosen agency, nil before choosing
+	Officials []identity.Account
+	Province  string
+	Form      issueForm
+	Error     string
+}
+
+type issueForm struct {
+	Kind, UID, Title, Email, AgencyCode, Days string
+	Account                                   int64
+}
+
+// issueForm is the security officer's issuance page: choose an agency from
+// org, then an official of it (personal certificate, key kept in the
+// platform's key store) or the agency itself (its seal).
+func (p *Signatures) issueForm(w http.ResponseWriter, r *http.Request) {
+	a := signedIn(w, r)
+	if a == nil {
+		return
+	}
+	agency, _ := strconv.ParseInt(r.URL.Query().Get("agency"), 10, 64)
+	p.issuePage(w, r, a, agency, http.StatusOK, issueData{Form: issueForm{Kind: "official"}})
+}
+
+func (p *Signatures) issuePage(w http.ResponseWriter, r *http.Request, a *actor.Actor, agency int64, status int, d issueData) {
+	d.Agencies, _ = p.agencyOptions(r, agency)
+	if agency > 0 {
+		g, err := p.org.Agency(r.Context(), agency, org.Date{})
+		if err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+		d.Agency = g
+		d.Province = p.provinceOf(r, g)
+		if d.Form.AgencyCode == "" {
+			d.Form.AgencyCode = g.Code
+		}
+		// The officials with an account in the agency: a certificate's key
+		// is used by its holder's account (identity asks access.Can).
+		if d.Officials, err = p.id.Officials(r.Context(), a, agency); err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+	}
+	p.rd.render(w, r, status, "pki_issue", "pki.issue.title", d)
+}
+
+// provinceOf names the province an agency serves ("" for ministries).
+func (p *Signatures) provinceOf(r *http.Request, g *org.Agency) string {
+	code := g.AdminUnitCode
+	if code == "" {
+		return ""
+	}
+	u, err := p.org.AdminUnit(r.Context(), code, org.Date{})
+	if err != nil {
+		return ""
+	}
+	if u.ProvinceCode != "" && u.ProvinceCode != u.Code {
+		if pu, err := p.org.AdminUnit(r.Context(), u.ProvinceCode, org.Date{}); err == nil {
+			u = pu
+		}
+	}
+	name := u.Name
+	for _, prefix := range []string{"Tỉnh ", "Thành phố "} {
+		name = strings.TrimPrefix(name, prefix)
+	}
+	return name
+}
+
+// issue issues the certificate and shows it in the list.
+func (p *Signatures) issue(w http.ResponseWriter, r *http.Request) {
+	a := signedIn(w, r)
+	if a == nil {
+		return
+	}
+	f := issueForm{Kind: r.PostFormValue("kind"), UID: trimmed(r, "uid"), Title: trimmed(r, "title"), Email: trimmed(r, "email"),
+		AgencyCode: trimmed(r, "agency_code"), Days: trimmed(r, "days"), Account: formID(r, "account")}
+	agency := formID(r, "agency")
+	c, err := p.issueCert(r, a, agency, f)
+	if err != nil {
+		httpx.LogError(r, httpx.Status(err), err)
+		if apperr.Is(err, apperr.Forbidden) || apperr.Is(err, apperr.Unauthorized) {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+		p.issuePage(w, r, a, agency, httpx.Status(err), issueData{Form: f, Error: apperr.MessageOf(err)})
+		return
+	}
+	http.Redirect(w, r, "/admin/pki?ok=issued&agency="+strconv.FormatInt(agency, 10)+"&serial="+url.QueryEscape(c.Serial), http.StatusSeeOther)
+}
+
+func (p *Signatures) issueCert(r *http.Request, a *actor.Actor, agency int64, f issueForm) (*pki.Certificate, error) {
+	ctx := r.Context()
+	g, err := p.org.Agency(ctx, agency, org.Date{})
+	if err != nil {
+		return nil, apperr.FieldError("agency", "Hãy chọn cơ quan")
+	}
+	req := pki.IssueRequest{AgencyID: g.ID}
+	if f.Days != "" {
+		days, err := strconv.Atoi(f.Days)
+		if err != nil || days < 1 || days > 3650 {
+			return nil, apperr.FieldError("days", "Thời hạn phải từ 1 đến 3650 ngày")
+		}
+		req.Validity = time.Duration(days) * 24 * time.Hour
+	}
+	province := p.provinceOf(r, g)
+	switch f.Kind {
+	case "official":
+		if f.Account == 0 {
+			return nil, apperr.FieldError("account", "Hãy chọn cán bộ nhận chứng thư số")
+		}
+		acc, err := p.id.Account(ctx, a, f.Account)
+		if err != nil {
+			return nil, err
+		}
+		if acc.Kind != actor.Official || acc.AgencyID != g.ID {
+			return nil, apperr.FieldError("account", "Tài khoản được chọn không phải cán bộ của cơ quan này")
+		}
+		email := f.Email
+		if email == "" {
+			email = acc.Email
+		}
+		req.Profile, req.Holder = "official", acc.ID
+		req.Subject = pki.Subject{CommonName: acc.Name, UID: f.UID, Title: f.Title, Organization: g.Name, Province: province, Email: email}
+	case "seal":
+		req.Profile = "seal"
+		req.Subject = pki.Subject{CommonName: g.Name, AgencyCode: f.AgencyCode, Province: province, Email: f.Email}
+	default:
+		return nil, apperr.FieldError("kind", "Hãy chọn loại chứng thư số (cá nhân hoặc con dấu của cơ quan)")
+	}
+	return p.pki.Issue(ctx, a, req)
+}
