@@ -209,7 +209,8 @@ func (s *Service) Sign(ctx context.Context, a *actor.Actor, req SignRequest) (*S
 	}
 	seal := rec.Profile == "seal"
 	now := s.now()
-	ap, err := appearance(req, cert, seal, now)
+	ap, err := BuildAppearance(req.PDF, AppearanceOptions{Invisible: req.Invisible, Page: req.Page, Rect: req.Rect,
+		Image: req.Image, Title: req.Title, Seal: seal}, cert, now)
 	if err != nil {
 		return nil, err
 	}
@@ -240,15 +241,39 @@ func (s *Service) Sign(ctx context.Context, a *actor.Actor, req SignRequest) (*S
 	return signed, nil
 }
 
-// appearance builds the visible signature for req.
-func appearance(req SignRequest, cert *x509.Certificate, seal bool, now time.Time) (*pdfsign.Appearance, error) {
-	if req.Invisible {
+// AppearanceOptions say how a signature shows on the page.
+type AppearanceOptions struct {
+	// Invisible signs without a mark on the page (BuildAppearance gives nil).
+	Invisible bool
+	// Page (1-based; 0 = the last page) and Rect (llx, lly, urx, ury in
+	// points; zero = bottom right of the page) place the signature.
+	Page int
+	Rect [4]float64
+	// Image is a PNG: a blue handwritten signature or a red seal. Without
+	// it the appearance is text.
+	Image []byte
+	// Title is shown under the signer's name in a personal text appearance.
+	Title string
+	// Seal is the organisation's signature: it goes over the left third of
+	// the last visible signature already in the document (the leader's),
+	// per Decree 30/2020; at Page/Rect when there is none.
+	Seal bool
+}
+
+// BuildAppearance returns the visible signature of cert's holder signing
+// the PDF at now: the image, or the name, title and time (blue); for a
+// seal, the seal image, or the agency and the time (red), over the
+// leader's signature. Errors: EINVALID for a page the document does not
+// have or a rectangle too small.
+func BuildAppearance(pdfData []byte, o AppearanceOptions, cert *x509.Certificate, now time.Time) (*pdfsign.Appearance, error) {
+	if o.Invisible {
 		return nil, nil
 	}
-	page, box, err := pageInfo(req.PDF, req.Page)
+	page, box, err := pageInfo(pdfData, o.Page)
 	if err != nil {
 		return nil, err
 	}
+	req := o
 	rect := req.Rect
 	if rect == ([4]float64{}) {
 		// Bottom right, above the margin: where Decree 30 puts the
@@ -259,9 +284,9 @@ func appearance(req SignRequest, cert *x509.Certificate, seal bool, now time.Tim
 		return nil, apperr.FieldError("rect", "Vùng đặt chữ ký quá nhỏ (tối thiểu 20 × 10 điểm)")
 	}
 	when := now.In(locale.VN)
-	if seal {
+	if o.Seal {
 		org := cert.Subject.CommonName
-		if ws, err := pdfsign.SignatureWidgets(req.PDF); err == nil {
+		if ws, err := pdfsign.SignatureWidgets(pdfData); err == nil {
 			for i := len(ws) - 1; i >= 0; i-- {
 				if w := ws[i]; w.Visible() && !w.DocTS {
 					size := min(100, (w.Rect[3]-w.Rect[1])*1.4)
