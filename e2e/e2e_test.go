@@ -20,6 +20,7 @@ import (
 
 var (
 	baseURL   string
+	demo      []app.DemoLogin // the demo logins printed on first start
 	browser   context.Context // parent context for tabs; nil when Chromium is absent
 	skipWhy   string
 	chromeBin = "/usr/bin/chromium"
@@ -44,7 +45,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer a.Close()
-	if _, err := a.FirstStart(ctx); err != nil {
+	if demo, err = a.FirstStart(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "first start:", err)
 		return 1
 	}
