@@ -2,8 +2,9 @@
 // by their agency's administrator, citizens (12-digit CCCD) and businesses
 // (tax code) who register themselves — and how they prove who they are:
 // argon2id passwords with lockout and database-backed rate limits, TOTP
-// (RFC 6238) with one-time recovery codes, sessions stored in the database
-// (only a hash of the token), and scoped API tokens.
+// (RFC 6238, secrets encrypted at rest with Options.SecretKey) with one-time
+// recovery codes, sessions stored in the database (only a hash of the
+// token) with idle and absolute timeouts, and scoped API tokens.
 //
 // identity builds the *actor.Actor of every request; package access decides
 // what that actor may do. Every change is audited in its own transaction,

@@ -76,6 +76,25 @@ func errUnseal(err error) error {
 	return apperr.Wrap(err, apperr.Unavailable, "Máy chủ không đọc được khoá xác thực hai lớp (sai cấu hình khoá bí mật). Vui lòng báo quản trị hệ thống")
 }
 
+// reseal encrypts a plain secret read from accountID's row in place
+// (compare-and-set) and returns the value now stored; on any failure the
+// plain value stays, and still works.
+func (s *Service) reseal(ctx context.Context, accountID int64, stored string) string {
+	if stored == "" || strings.HasPrefix(stored, sealedPrefix) {
+		return stored
+	}
+	sealed := s.box.seal(accountID, stored)
+	res, err := s.db.Writer().ExecContext(ctx, "UPDATE identity_accounts SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3", sealed, accountID, stored)
+	if err != nil {
+		s.log.WarnContext(ctx, "encrypt a plain TOTP secret", "account", accountID, "err", err)
+		return stored
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return stored
+	}
+	return sealed
+}
+
 // open returns the base32 secret of a stored value: decrypted when sealed,
 // as is when written before encryption, "" for "".
 func (s *sealer) open(accountID int64, stored string) (string, error) {
@@ -97,10 +116,16 @@ func (s *sealer) open(accountID int64, stored string) (string, error) {
 
 // SealTOTPSecrets encrypts the TOTP secrets still stored in plain text
 // (written before secrets were encrypted at rest) and returns how many it
-// converted. The application runs it at every start; it is idempotent, and
-// replicas running it together convert each row once (compare-and-set).
-// One audit entry records the conversion.
+// converted. The application runs it at every start: after the first
+// complete run a mark in identity_jobs makes it a single lookup. Replicas
+// running it together convert each row once (compare-and-set); one audit
+// entry records the conversion. A plain secret written later (an old
+// replica during a rolling upgrade) is encrypted when next read.
 func (s *Service) SealTOTPSecrets(ctx context.Context) (int, error) {
+	var done int
+	if err := s.db.Reader().QueryRowContext(ctx, "SELECT count(*) FROM identity_jobs WHERE name = 'totp-seal'").Scan(&done); err != nil || done > 0 {
+		return 0, err
+	}
 	type row struct {
 		id     int64
 		secret string
@@ -119,12 +144,15 @@ func (s *Service) SealTOTPSecrets(ctx context.Context) (int, error) {
 		plain = append(plain, r)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(plain) == 0 {
+	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	n := 0
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		n = 0
+		if _, err := tx.ExecContext(ctx, "INSERT INTO identity_jobs (name, last_run) VALUES ('totp-seal', $1) ON CONFLICT (name) DO NOTHING", micros(s.now())); err != nil {
+			return fmt.Errorf("mark TOTP secrets encrypted: %w", err)
+		}
 		for _, r := range plain {
 			res, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3",
 				s.box.seal(r.id, r.secret), r.id, r.secret)

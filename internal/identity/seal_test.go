@@ -102,32 +102,57 @@ func TestTOTPSecretsAreEncryptedAtRest(t *testing.T) {
 func TestPlainTOTPSecretsAreEncryptedTransparently(t *testing.T) {
 	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
-		acc := f.official(t, "cu.totp", 4, actor.RoleGrant{Role: "leader", AgencyID: 4})
-		raw := make([]byte, 20)
-		_, _ = rand.Read(raw)
-		secret := b32.EncodeToString(raw)
-		// As written by the version before encryption.
-		if _, err := d.Writer().ExecContext(f.ctx, "UPDATE identity_accounts SET totp_secret = $1, totp_enabled = TRUE WHERE id = $2", secret, acc.ID); err != nil {
-			t.Fatal(err)
+		// plain gives login a TOTP secret as the version before encryption
+		// wrote it.
+		plain := func(login string) (Account, string) {
+			acc := f.official(t, login, 4, actor.RoleGrant{Role: "leader", AgencyID: 4})
+			raw := make([]byte, 20)
+			_, _ = rand.Read(raw)
+			secret := b32.EncodeToString(raw)
+			if _, err := d.Writer().ExecContext(f.ctx, "UPDATE identity_accounts SET totp_secret = $1, totp_enabled = TRUE WHERE id = $2", secret, acc.ID); err != nil {
+				t.Fatal(err)
+			}
+			return acc, secret
 		}
-		if err := f.signInMFA(f.svc, "cu.totp", f.code(t, secret)); err != nil {
-			t.Fatalf("plain secret before the migration: %v", err)
+		sealed := func(id int64, secret string) bool {
+			stored := f.storedSecret(t, id)
+			return strings.HasPrefix(stored, sealedPrefix) && !strings.Contains(stored, secret)
 		}
+		used, usedSecret := plain("dung.ngay")
+		idle, idleSecret := plain("chua.dung")
+
+		// Encrypted on next use.
+		if err := f.signInMFA(f.svc, "dung.ngay", f.code(t, usedSecret)); err != nil {
+			t.Fatalf("plain secret: %v", err)
+		}
+		if !sealed(used.ID, usedSecret) {
+			t.Fatal("a plain secret read at sign-in stays plain")
+		}
+		// Or by the start-up step.
 		if n, err := f.svc.SealTOTPSecrets(f.ctx); n != 1 || err != nil {
 			t.Fatalf("SealTOTPSecrets = %d, %v", n, err)
 		}
-		if n, err := f.svc.SealTOTPSecrets(f.ctx); n != 0 || err != nil {
-			t.Fatalf("second SealTOTPSecrets = %d, %v", n, err)
-		}
-		if stored := f.storedSecret(t, acc.ID); !strings.HasPrefix(stored, sealedPrefix) || strings.Contains(stored, secret) {
-			t.Fatalf("stored = %q", stored)
+		if !sealed(idle.ID, idleSecret) {
+			t.Fatal("SealTOTPSecrets left a plain secret")
 		}
 		f.clock.Add(30 * time.Second)
-		if err := f.signInMFA(f.svc, "cu.totp", f.code(t, secret)); err != nil {
-			t.Fatalf("after the migration: %v", err)
+		for login, secret := range map[string]string{"dung.ngay": usedSecret, "chua.dung": idleSecret} {
+			if err := f.signInMFA(f.svc, login, f.code(t, secret)); err != nil {
+				t.Fatalf("%s after encryption: %v", login, err)
+			}
 		}
 		if n := f.audited(t, "identity.totp.seal", "ok"); n != 1 {
 			t.Errorf("audited %d conversions, want 1", n)
+		}
+		// Once done, later starts only look at the mark; a plain secret
+		// written afterwards (an old replica) is still sealed on use.
+		late, lateSecret := plain("den.muon")
+		if n, err := f.svc.SealTOTPSecrets(f.ctx); n != 0 || err != nil {
+			t.Fatalf("second SealTOTPSecrets = %d, %v", n, err)
+		}
+		f.clock.Add(30 * time.Second)
+		if err := f.signInMFA(f.svc, "den.muon", f.code(t, lateSecret)); err != nil || !sealed(late.ID, lateSecret) {
+			t.Fatalf("late plain secret: %v", err)
 		}
 	})
 }

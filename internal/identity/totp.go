@@ -47,8 +47,10 @@ func (s *Service) totpState(ctx context.Context, id int64) (secret, stored strin
 	if err != nil {
 		return "", "", 0, fmt.Errorf("load TOTP state: %w", err)
 	}
-	secret, err = s.box.open(id, stored)
-	return secret, stored, last, err
+	if secret, err = s.box.open(id, stored); err != nil {
+		return "", "", 0, err
+	}
+	return secret, s.reseal(ctx, id, stored), last, nil
 }
 
 // matchTOTP checks code against the steps around now. It returns the
