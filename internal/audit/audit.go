@@ -57,7 +57,7 @@ type Entry struct {
 	// SHA-256 of their canonical redacted JSON is stored (see Digest).
 	Before, After any
 	// Summary is an optional small value shown in the viewer, e.g. the
-	// changed field names or a new status. It is redacted (see Redact) and
+	// changed field names (ChangedFields) or a new status. It is redacted (see Redact) and
 	// stored as canonical JSON of at most MaxSummaryLen bytes. Never put
 	// personal data here that the viewer's readers may not see.
 	Summary any
@@ -157,6 +157,15 @@ func New(d *db.DB, opts Options) (*Log, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// Close releases the log's prepared statement. The log must not be used
+// afterwards; closing the database also releases it.
+func (l *Log) Close() error {
+	if l.insert != nil {
+		return l.insert.Close()
+	}
+	return nil
 }
 
 const insertEntry = `INSERT INTO audit_entries (at, actor_kind, actor_account, actor_agency, actor_ip, actor_session,

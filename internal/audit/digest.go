@@ -308,3 +308,77 @@ func redactGeneric(x any) {
 		}
 	}
 }
+
+// ChangedFields returns the sorted top-level field names whose redacted
+// values differ between before and after (either may be nil), for
+// Entry.Summary: the viewer can then say "changed: name, parent" without
+// the log holding the values. Redacted fields that changed are listed too
+// (by name only).
+func ChangedFields(before, after any) ([]string, error) {
+	b, err := topLevel(before)
+	if err != nil {
+		return nil, err
+	}
+	a, err := topLevel(after)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || !sameJSON(av, bv) {
+			out = append(out, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// topLevel returns v's top-level fields with secrets compared by digest,
+// so a changed password shows as changed although its value is redacted.
+func topLevel(v any) (map[string]any, error) {
+	if isNil(v) {
+		return map[string]any{}, nil
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		rv = rv.Elem()
+	}
+	// Secrets are compared through a digest of their raw JSON, never kept.
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: marshal: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("audit: ChangedFields needs an object: %w", err)
+	}
+	red, err := Redact(v)
+	if err != nil {
+		return nil, err
+	}
+	rm, _ := red.(map[string]any)
+	out := make(map[string]any, len(m))
+	for k, r := range m {
+		if x, ok := rm[k]; ok && x != Redacted {
+			out[k] = x
+			continue
+		}
+		if _, ok := rm[k]; !ok && rv.Kind() == reflect.Struct {
+			continue // dropped by an audit:"-" tag
+		}
+		out[k] = fmt.Sprintf("sha256:%x", sha256.Sum256(r))
+	}
+	return out, nil
+}
+
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}

@@ -116,3 +116,38 @@ func TestDigestIsCanonical(t *testing.T) {
 		t.Fatal("Digest(chan) succeeded")
 	}
 }
+
+func TestChangedFields(t *testing.T) {
+	type unit struct {
+		Name     string `json:"name"`
+		Parent   int    `json:"parent"`
+		Password string `json:"password"`
+		Note     string `json:"note" audit:"-"`
+	}
+	tests := []struct {
+		name          string
+		before, after any
+		want          string
+	}{
+		{"rename", unit{Name: "A", Parent: 1}, unit{Name: "B", Parent: 1}, "name"},
+		{"password only by name", unit{Password: "x"}, unit{Password: "y"}, "password"},
+		{"ignored field", unit{Note: "x"}, unit{Note: "y"}, ""},
+		{"create", nil, map[string]any{"name": "A", "code": 1}, "code,name"},
+		{"delete", map[string]any{"name": "A"}, nil, "name"},
+		{"same", map[string]any{"n": 1.0}, map[string]any{"n": 1}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := audit.ChangedFields(tc.before, tc.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, ",") != tc.want {
+				t.Fatalf("ChangedFields = %v, want %s", got, tc.want)
+			}
+		})
+	}
+	if _, err := audit.ChangedFields(1, 2); err == nil {
+		t.Fatal("ChangedFields of numbers succeeded")
+	}
+}

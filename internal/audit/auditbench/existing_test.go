@@ -22,7 +22,8 @@ func TestVerifyDataDir(t *testing.T) {
 		t.Skip("set CHINHQUYEN_AUDIT_DIR and CHINHQUYEN_AUDIT_MEASURE")
 	}
 	ctx := context.Background()
-	d, err := db.Open(ctx, db.Config{DataDir: dir, SQLiteSync: "NORMAL"})
+	// CHINHQUYEN_AUDIT_URL selects a PostgreSQL database instead.
+	d, err := db.Open(ctx, db.Config{DataDir: dir, SQLiteSync: "NORMAL", URL: os.Getenv("CHINHQUYEN_AUDIT_URL")})
 	if err != nil {
 		t.Fatal(err)
 	}
