@@ -80,9 +80,11 @@ type Options struct {
 	// instead of the key file — for replicas sharing one PostgreSQL database
 	// (CHINHQUYEN_AUDIT_SIGNER_KEY_FILE).
 	SignerKey string
-	// Origin names this log in checkpoints and is the key name of a newly
-	// generated key; default "chinhquyen/audit". It must be unique per
-	// deployment, e.g. "audit.egov.example-province.gov.vn".
+	// Origin is the name of a newly generated signing key, and so the
+	// origin line of this log's checkpoints (the key's name is used, so a
+	// later change of this option does not rename the log); default
+	// "chinhquyen/audit". Make it unique per deployment, e.g.
+	// "audit.egov.example-province.gov.vn".
 	Origin string
 	// CheckpointEvery signs a checkpoint once this many entries were
 	// integrated since the last one (default 1000).

@@ -427,7 +427,9 @@ func (l *Log) maybeSign(ctx context.Context, tx *sql.Tx, size uint64, root []byt
 	if !due {
 		return false, nil
 	}
-	text := checkpointBody(l.opts.Origin, size, root)
+	// The origin is the key's name: one name per log, whatever Options.Origin
+	// says after the key was made.
+	text := checkpointBody(l.signer.s.Name(), size, root)
 	signed, err := note.Sign(&note.Note{Text: text}, l.signer.s)
 	if err != nil {
 		return false, fmt.Errorf("sign audit checkpoint: %w", err)
