@@ -126,3 +126,75 @@ func TestConcurrentRecordAndIntegrate(t *testing.T) {
 		}
 	})
 }
+
+// TestOutOfOrderCommitsOnPostgres pins the sequencing down on PostgreSQL:
+// an entry whose id was taken first but whose transaction commits last gets
+// the later leaf index, a rolled-back id leaves no hole, and the integrator
+// never sees uncommitted entries.
+func TestOutOfOrderCommitsOnPostgres(t *testing.T) {
+	d := dbtest.Open(t, db.Postgres, audit.Migrations)
+	ctx := context.Background()
+	dir := t.TempDir()
+	l, err := audit.New(d, audit.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := func() *sql.Tx {
+		tx, err := d.Writer().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	record := func(tx *sql.Tx, obj string) {
+		if err := l.Record(ctx, tx, audit.Entry{Action: "test.change", ObjectType: "change", ObjectID: obj}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	integrate := func(want int) {
+		res, err := l.Integrate(ctx)
+		if err != nil || res.Integrated != want {
+			t.Fatalf("Integrate = %+v, %v; want %d integrated", res, err, want)
+		}
+	}
+	a, b, c := begin(), begin(), begin()
+	record(a, "a") // takes the first id
+	record(b, "b")
+	record(c, "c")
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	integrate(1) // only b is visible
+	if err := c.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	integrate(1)
+	rows, err := d.Reader().QueryContext(ctx, "SELECT e.object_id, e.id, l.leaf_index FROM audit_leaves l JOIN audit_entries e ON e.id = l.entry_id ORDER BY l.leaf_index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	var ids []int64
+	for rows.Next() {
+		var obj string
+		var id, idx int64
+		if err := rows.Scan(&obj, &id, &idx); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s@%d", obj, idx))
+		ids = append(ids, id)
+	}
+	if fmt.Sprint(got) != "[b@0 a@1]" || ids[1] > ids[0] {
+		t.Fatalf("leaves = %v (ids %v), want b@0 a@1 with a's id smaller", got, ids)
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Verify(ctx, d, audit.VerifyOptions{DataDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+}
