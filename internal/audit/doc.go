@@ -84,6 +84,20 @@ package audit
 // Log.ConsistencyProof(old size, new size) and check it with
 // proof.VerifyConsistency.
 //
+// # Hardening a deployment
+//
+//   - Publish audit-verifier.pub and pass it to Verify (VerifierKeys) instead
+//     of trusting the key table in the database.
+//   - Copy checkpoints out of the database now and then (LatestCheckpoint,
+//     e.g. to another agency, a mail archive or a printed report) and give
+//     them to Verify (VerifyOptions.Checkpoints): only a checkpoint held
+//     elsewhere catches a forger who rewrote the log and deleted the stored
+//     checkpoints.
+//   - On PostgreSQL, let a separate role own the audit tables and grant the
+//     application role only SELECT and INSERT on them, plus UPDATE on
+//     audit_entries(leaf_index) and audit_tree for the integrator: then the
+//     application cannot edit or delete entries even if compromised.
+//
 // # For the CLI (`chinhquyen audit verify`)
 //
 //	rep, err := audit.Verify(ctx, d, audit.VerifyOptions{DataDir: dataDir})
