@@ -80,7 +80,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 // buildServices creates the domain services on the opened database.
 func (a *App) buildServices(ctx context.Context) error {
 	var err error
-	a.Audit, err = audit.New(a.DB, audit.Options{Now: a.Now, Logger: a.Log, DataDir: a.Config.DataDir})
+	a.Audit, err = audit.New(a.DB, audit.Options{Now: a.Now, Logger: a.Log, DataDir: a.Config.DataDir, SignerKey: a.Config.AuditSignerKey})
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}

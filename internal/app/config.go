@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 )
 
@@ -28,7 +29,11 @@ type Config struct {
 	// keys); empty = the key file in DataDir, generated on first start.
 	// Replicas sharing a database must share it (env or _FILE).
 	SecretKey string
-	Identity  IdentityConfig // sign-in settings (identity.go)
+	// AuditSignerKey is the audit log's checkpoint signing key (note signer
+	// key "PRIVATE+KEY+…"); empty = audit-signing.key in DataDir, generated
+	// on first start. Replicas sharing a database must share it (env or _FILE).
+	AuditSignerKey string
+	Identity       IdentityConfig // sign-in settings (identity.go)
 }
 
 // BindDatabase registers the flags every database command needs.
@@ -42,6 +47,7 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	// Every command that opens the database builds identity, which needs
 	// the key; binding it here lets them all read CHINHQUYEN_SECRET_KEY(_FILE).
 	b.Secret(&c.SecretKey, "secret-key", "platform secret key, 32 bytes as hex or base64 (default: "+SecretKeyFile+" in the data folder, generated on first start)")
+	b.Secret(&c.AuditSignerKey, "audit-signer-key", "audit checkpoint signing key PRIVATE+KEY+… (default: "+audit.SignerKeyFile+" in the data folder, generated on first start)")
 }
 
 // BindServe registers the flags of `serve`.
