@@ -393,7 +393,7 @@ func TestPDFSignWithAPKCS11Token(t *testing.T) {
 	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(77),
 		Subject:   pkix.Name{CommonName: "Người Ký Bằng Token", Country: []string{"VN"}},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
-		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}, caCerts[0], key.Public(), caKey)
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}, caCerts[0], key.Public(), caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
