@@ -34,6 +34,7 @@ var expected = map[Action]map[Role]string{
 	IdentityAccessRead:      {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency", Auditor: "agency"},
 	AuditRead:               {Auditor: "agency", SecurityOfficer: "agency"},
 	AuditVerify:             {Auditor: "agency", SecurityOfficer: "agency", SystemAdmin: "platform"},
+	AuditExport:             {Auditor: "agency", SecurityOfficer: "agency"},
 	OrgUnitImport:           {SystemAdmin: "platform"},
 	OrgAgencyEdit:           {SystemAdmin: "agency", AgencyAdmin: "agency"},
 	OrgOfficialEdit:         {SystemAdmin: "agency", AgencyAdmin: "agency"},
