@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -18,16 +17,8 @@ import (
 //go:embed migrations
 var migrationFiles embed.FS
 
-func sub(dir string) fs.FS {
-	f, err := fs.Sub(migrationFiles, dir)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
-
 // platformMigrations holds the installation's own settings table.
-var platformMigrations = db.Migrations{Name: "platform", SQLite: sub("migrations/sqlite"), Postgres: sub("migrations/postgres")}
+var platformMigrations = db.Embedded("platform", migrationFiles)
 
 // DemoLogin is one demo account printed on first start.
 type DemoLogin struct {

@@ -108,3 +108,20 @@ func checkNotNewer(ctx context.Context, p *goose.Provider, module string) error 
 	}
 	return nil
 }
+
+// Embedded returns a module's migrations from files embedding the module's
+// migrations/sqlite/*.sql and migrations/postgres/*.sql:
+//
+//	//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+//	var migrationFiles embed.FS
+//	var Migrations = db.Embedded("org", migrationFiles)
+func Embedded(name string, files fs.FS) Migrations {
+	sub := func(dir string) fs.FS {
+		f, err := fs.Sub(files, "migrations/"+dir)
+		if err != nil {
+			panic(fmt.Sprintf("migrations of %s: %v", name, err))
+		}
+		return f
+	}
+	return Migrations{Name: name, SQLite: sub("sqlite"), Postgres: sub("postgres")}
+}

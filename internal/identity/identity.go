@@ -23,7 +23,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -37,19 +36,7 @@ var migrationFiles embed.FS
 
 // Migrations is the identity module's schema (no foreign keys into other
 // modules); Main applies it after audit.Migrations.
-var Migrations = db.Migrations{
-	Name:     "identity",
-	SQLite:   mustSub("migrations/sqlite"),
-	Postgres: mustSub("migrations/postgres"),
-}
-
-func mustSub(dir string) fs.FS {
-	f, err := fs.Sub(migrationFiles, dir)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
+var Migrations = db.Embedded("identity", migrationFiles)
 
 // Directory checks org ids and names for identity; Main wires org in. With
 // a nil Directory any positive id is accepted (tests, early start-up).

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 	"unicode"
@@ -25,19 +24,7 @@ var migrationFiles embed.FS
 
 // Migrations is the org module's schema. It has no foreign keys into other
 // modules; Main applies it after audit.Migrations.
-var Migrations = db.Migrations{
-	Name:     "org",
-	SQLite:   mustSub("migrations/sqlite"),
-	Postgres: mustSub("migrations/postgres"),
-}
-
-func mustSub(dir string) fs.FS {
-	f, err := fs.Sub(migrationFiles, dir)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
+var Migrations = db.Embedded("org", migrationFiles)
 
 // Options configure a Service.
 type Options struct {

@@ -2,7 +2,6 @@ package pki
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
@@ -11,16 +10,4 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the pki module's schema. Main applies it after audit.
-var Migrations = db.Migrations{
-	Name:     "pki",
-	SQLite:   mustSub("migrations/sqlite"),
-	Postgres: mustSub("migrations/postgres"),
-}
-
-func mustSub(dir string) fs.FS {
-	f, err := fs.Sub(migrationFiles, dir)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
+var Migrations = db.Embedded("pki", migrationFiles)

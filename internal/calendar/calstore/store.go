@@ -27,7 +27,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
@@ -51,19 +50,7 @@ var migrationFiles embed.FS
 
 // Migrations is the calendar module's schema. It has no foreign keys into
 // other modules; Main applies it after audit.Migrations.
-var Migrations = db.Migrations{
-	Name:     "calendar",
-	SQLite:   mustSub("migrations/sqlite"),
-	Postgres: mustSub("migrations/postgres"),
-}
-
-func mustSub(dir string) fs.FS {
-	f, err := fs.Sub(migrationFiles, dir)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
+var Migrations = db.Embedded("calendar", migrationFiles)
 
 // Options configure a Service.
 type Options struct {
