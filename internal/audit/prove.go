@@ -39,17 +39,28 @@ type InclusionProof struct {
 // none does yet. ENOTFOUND: no such entry; EUNAVAILABLE: the entry is not in
 // a checkpoint and the log cannot sign one.
 func (l *Log) Prove(ctx context.Context, entryID int64) (*InclusionProof, error) {
-	p, err := l.prove(ctx, entryID)
+	return l.proveOrSign(ctx, entryID, false)
+}
+
+// ProveLatest is Prove against the newest stored checkpoint (the one
+// LatestCheckpoint returns, so a proof and a published checkpoint agree),
+// signing a new checkpoint first when the newest does not cover the entry.
+func (l *Log) ProveLatest(ctx context.Context, entryID int64) (*InclusionProof, error) {
+	return l.proveOrSign(ctx, entryID, true)
+}
+
+func (l *Log) proveOrSign(ctx context.Context, entryID int64, latest bool) (*InclusionProof, error) {
+	p, err := l.prove(ctx, entryID, latest)
 	if apperr.Is(err, apperr.Unavailable) && l.signer != nil {
 		if _, err := l.Checkpoint(ctx); err != nil {
 			return nil, err
 		}
-		p, err = l.prove(ctx, entryID)
+		p, err = l.prove(ctx, entryID, latest)
 	}
 	return p, err
 }
 
-func (l *Log) prove(ctx context.Context, entryID int64) (*InclusionProof, error) {
+func (l *Log) prove(ctx context.Context, entryID int64, latest bool) (*InclusionProof, error) {
 	var p *InclusionProof
 	err := l.db.ReadTx(ctx, func(tx *sql.Tx) error {
 		e, idx, err := loadEntry(ctx, tx, entryID)
@@ -59,7 +70,15 @@ func (l *Log) prove(ctx context.Context, entryID int64) (*InclusionProof, error)
 		if idx < 0 {
 			return apperr.New(apperr.Unavailable, "Bản ghi nhật ký %d chưa được đưa vào cây Merkle", entryID)
 		}
-		cp, err := checkpointCovering(ctx, tx, uint64(idx))
+		var cp *Checkpoint
+		if latest {
+			cp, err = checkpointWhere(ctx, tx, "ORDER BY size DESC LIMIT 1")
+			if err == nil && cp.Size <= uint64(idx) {
+				err = apperr.New(apperr.NotFound, "not covered")
+			}
+		} else {
+			cp, err = checkpointCovering(ctx, tx, uint64(idx))
+		}
 		if apperr.Is(err, apperr.NotFound) {
 			return apperr.New(apperr.Unavailable, "Bản ghi nhật ký %d chưa có điểm kiểm tra nào bao gồm", entryID)
 		}

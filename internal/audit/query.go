@@ -2,8 +2,10 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -74,6 +76,22 @@ func parseCursor(c string) (at, id int64, err error) {
 		return 0, 0, apperr.FieldError("after", "Vị trí trang không hợp lệ")
 	}
 	return at, id, nil
+}
+
+// Validate reports EINVALID for a filter Query would refuse, so a caller
+// can refuse it before it starts writing (ExportCSV streams).
+func (f Filter) Validate() error {
+	_, _, err := f.where()
+	return err
+}
+
+// Get returns the stored entry id as the viewer shows it, or ENOTFOUND.
+func Get(ctx context.Context, d *db.DB, id int64) (Row, error) {
+	r, err := scanRow(d.Reader().QueryRowContext(ctx, "SELECT "+recordColumns+" FROM audit_entries WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, apperr.New(apperr.NotFound, "Không có bản ghi nhật ký kiểm toán %d", id)
+	}
+	return r, err
 }
 
 // where builds the WHERE clause and its arguments.
