@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/audit/auditview"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/org"
@@ -23,9 +24,10 @@ var openapiDoc []byte
 type Deps struct {
 	Org      *org.Service
 	Identity *identity.Service
-	Now      func() time.Time  // the clock that decides "today" for as_of
-	Calendar *calstore.Service // the working calendar
-	Signing  *signing.Service  // PDF signature validation; nil answers EUNAVAILABLE
+	Now      func() time.Time   // the clock that decides "today" for as_of
+	Calendar *calstore.Service  // the working calendar
+	Signing  *signing.Service   // PDF signature validation; nil answers EUNAVAILABLE
+	Audit    *auditview.Service // audit proofs and checkpoints; nil answers EUNAVAILABLE
 }
 
 // API holds the services and the route table.
@@ -62,6 +64,7 @@ func New(deps Deps) *API {
 		{"POST", "/api/v1/pdf/verify", a.verifyPDF},
 	}
 	a.routes = append(a.routes, a.calendarRoutes()...)
+	a.routes = append(a.routes, a.auditRoutes()...)
 	return a
 }
 

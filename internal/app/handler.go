@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/api"
+	"github.com/chinhquyen/chinhquyen/internal/audit/auditview"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
 	"github.com/chinhquyen/chinhquyen/internal/org"
@@ -32,7 +33,8 @@ func (a *App) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
-	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing}).Register(mux)
+	auditViewer := auditview.New(a.DB, a.Audit)
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
 		return nil, err
@@ -46,6 +48,7 @@ func (a *App) Handler() (http.Handler, error) {
 		return ""
 	}}).Register(mux)
 	pages.Signatures(web.SignaturesDeps{PKI: a.PKI, Signing: a.Signing, Identity: a.Identity, Org: a.Org}).Register(mux)
+	pages.Audit(web.AuditDeps{Audit: auditViewer, Identity: a.Identity}).Register(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.
 	pkihttp.New(a.PKI, a.Log).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and

@@ -13,6 +13,8 @@ type officeData struct {
 	// Users and Security link the administration pages for roles that may
 	// use them somewhere; access.Can decides on the page itself.
 	Users, Security bool
+	// Audit links the audit viewer (audit.read).
+	Audit bool
 }
 
 // holds reports whether one of a's roles may perform action over some
@@ -37,7 +39,7 @@ func (p *Accounts) office(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead)}
+	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead), Audit: holds(a, access.AuditRead)}
 	if p.agencyName != nil && a.AgencyID != 0 {
 		d.Agency = p.agencyName(r, a.AgencyID)
 	}
