@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // MaxDecodedSize bounds the decoded size of one stream, so a small
@@ -65,12 +66,28 @@ func (r *Reader) filterList(d Dict) ([]Name, []Dict) {
 	return fs, ps
 }
 
+// zlibReaders keeps zlib readers for reuse: a new one allocates its
+// window and tables, which dominated decoding the many small streams of a
+// signed file (DSS certificates, OCSP responses, CRLs).
+var zlibReaders sync.Pool
+
 func flateDecode(data []byte, limit int64) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
+	var zr io.ReadCloser
+	if v, ok := zlibReaders.Get().(io.ReadCloser); ok {
+		if err := v.(zlib.Resetter).Reset(bytes.NewReader(data), nil); err != nil {
+			return nil, err
+		}
+		zr = v
+	} else {
+		var err error
+		if zr, err = zlib.NewReader(bytes.NewReader(data)); err != nil {
+			return nil, err
+		}
 	}
-	defer zr.Close()
+	defer func() {
+		zr.Close()
+		zlibReaders.Put(zr)
+	}()
 	var out bytes.Buffer
 	n, err := io.Copy(&out, io.LimitReader(zr, limit+1))
 	if n > limit {

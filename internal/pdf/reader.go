@@ -59,7 +59,11 @@ type Reader struct {
 	startxref int64
 	repaired  bool
 
-	cache   map[int]Object
+	cache map[int]Object
+	// parsed holds the objects parsed at each file offset; AsOf views share
+	// it with their reader (the bytes at an offset never change), so
+	// comparing revisions does not parse the same objects again.
+	parsed  map[int64]parsedObject
 	objstms map[int]*objStream
 	loading map[int]bool
 	depth   int
@@ -108,8 +112,15 @@ func Open(data []byte) (*Reader, error) {
 	return r, nil
 }
 
+// parsedObject is an object parsed at an offset, with its number.
+type parsedObject struct {
+	num int
+	obj Object
+}
+
 func (r *Reader) reset() {
 	r.cache = map[int]Object{}
+	r.parsed = map[int64]parsedObject{}
 	r.objstms = map[int]*objStream{}
 	r.loading = map[int]bool{}
 }
@@ -189,6 +200,7 @@ func (r *Reader) Generation(num int) int {
 func (r *Reader) AsOf(limit int64) (*Reader, error) {
 	v := &Reader{data: r.data, version: r.version}
 	v.reset()
+	v.parsed = r.parsed
 	v.xref = map[int]xrefEntry{}
 	v.trailer = Dict{}
 	var latest int64 = -1
@@ -545,7 +557,14 @@ func (r *Reader) Object(ref Ref) (Object, error) {
 	var err error
 	switch e.typ {
 	case 1:
+		if p, ok := r.parsed[e.a]; ok && p.num == ref.Num {
+			obj = p.obj
+			break
+		}
 		_, obj, err = r.parseIndirectAt(e.a, ref.Num)
+		if err == nil {
+			r.parsed[e.a] = parsedObject{num: ref.Num, obj: obj}
+		}
 		if err != nil {
 			if off, ok := r.scanFor(ref.Num); ok && off != e.a {
 				_, obj, err = r.parseIndirectAt(off, ref.Num)

@@ -383,7 +383,7 @@ func parseCMS(der []byte) (*signedMessage, error) {
 		if rv.Class != asn1.ClassUniversal || rv.Tag != asn1.TagSequence {
 			continue // attribute certificates and others are ignored
 		}
-		if c, err := x509.ParseCertificate(rv.FullBytes); err == nil {
+		if c, err := parseCertificate(rv.FullBytes); err == nil {
 			m.certs = append(m.certs, c)
 		}
 	}

@@ -204,7 +204,7 @@ func newDSSBuilder(r *pdf.Reader) *dssBuilder {
 						sum := sha256.Sum256(data)
 						b.known[string(sum[:])] = ref
 						if i == 0 {
-							if c, err := x509.ParseCertificate(data); err == nil {
+							if c, err := parseCertificate(data); err == nil {
 								b.existingCerts = append(b.existingCerts, c)
 							}
 						}

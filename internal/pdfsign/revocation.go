@@ -246,12 +246,12 @@ func checkRevocation(data *RevocationData, cert, issuer *x509.Certificate) (revR
 		}
 	}
 	for _, d := range data.OCSP {
-		if r, ok := evalOCSP(d, cert, issuer); ok {
+		if r, ok := evalOCSPCached(d, cert, issuer); ok {
 			consider(r)
 		}
 	}
 	for _, d := range data.CRLs {
-		if r, ok := evalCRL(d, cert, issuer); ok {
+		if r, ok := evalCRLCached(d, cert, issuer); ok {
 			consider(r)
 		}
 	}

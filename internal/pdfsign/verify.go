@@ -3,7 +3,6 @@ package pdfsign
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -40,11 +39,17 @@ func Verify(ctx context.Context, in []byte, opts VerifyOptions) (*Report, error)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(in)
-	rep := &Report{ValidationTime: now, DocumentSHA256: hex.EncodeToString(sum[:]), DocumentSize: int64(len(in)), Revisions: len(r.Sections()), Signatures: []SignatureReport{}}
-	v := &verifier{ctx: ctx, r: r, data: in, opts: opts, now: now}
+	v := &verifier{ctx: ctx, r: r, data: in, opts: opts, now: now, integrity: map[*foundSig]error{}}
 	v.loadDSS()
 	v.sigs = findSignatures(r)
+	var offsets []int64
+	for _, s := range v.sigs {
+		if s.byteRange[0] == 0 {
+			offsets = append(offsets, s.byteRange[1])
+		}
+	}
+	v.hasher = newPrefixHasher(in, offsets)
+	rep := &Report{ValidationTime: now, DocumentSHA256: hex.EncodeToString(v.hasher.sum()), DocumentSize: int64(len(in)), Revisions: len(r.Sections()), Signatures: []SignatureReport{}}
 	for i, s := range v.sigs {
 		rep.Signatures = append(rep.Signatures, v.verifyOne(i, s))
 	}
@@ -73,6 +78,20 @@ type verifier struct {
 	dssOCSP [][]byte
 	dssCRL  [][]byte
 	dssAt   int64 // offset of the first section with a DSS (-1 none)
+	// hasher shares the SHA-256 work of the signatures' byte ranges;
+	// integrity remembers each signature's integrity check.
+	hasher    *prefixHasher
+	integrity map[*foundSig]error
+}
+
+// checkIntegrity checks s once per validation.
+func (v *verifier) checkIntegrity(s *foundSig) error {
+	if err, ok := v.integrity[s]; ok {
+		return err
+	}
+	err := checkIntegrityWith(v.data, s, v.hasher.rangeDigest)
+	v.integrity[s] = err
+	return err
 }
 
 func (v *verifier) loadDSS() {
@@ -101,7 +120,7 @@ func (v *verifier) loadDSS() {
 		return out
 	}
 	for _, c := range get("Certs") {
-		if cert, err := x509.ParseCertificate(c); err == nil {
+		if cert, err := parseCertificate(c); err == nil {
 			v.dssCert = append(v.dssCert, cert)
 		}
 	}
@@ -148,7 +167,7 @@ func (v *verifier) verifyOne(i int, s *foundSig) SignatureReport {
 		}
 	}
 	// Integrity.
-	err := checkIntegrity(v.data, s)
+	err := v.checkIntegrity(s)
 	switch {
 	case errors.Is(err, errFormat):
 		return fail(TotalFailed, FormatFailure, "Cấu trúc chữ ký không hợp lệ: "+err.Error())
@@ -223,7 +242,7 @@ func (v *verifier) verifyOne(i int, s *foundSig) SignatureReport {
 		if later == s || !later.docTS || later.byteRange[1] < end || later.parseErr != nil {
 			continue
 		}
-		if checkIntegrity(v.data, later) != nil {
+		if v.checkIntegrity(later) != nil {
 			continue
 		}
 		ti, err := parseTimestampToken(later.contents)
@@ -332,7 +351,7 @@ func (v *verifier) level(s *foundSig, rep SignatureReport, poe time.Time) string
 	}
 	lvl = "B-LT"
 	for _, later := range v.sigs {
-		if later.docTS && later.byteRange[1] >= v.dssAt && checkIntegrity(v.data, later) == nil {
+		if later.docTS && later.byteRange[1] >= v.dssAt && v.checkIntegrity(later) == nil {
 			return "B-LTA"
 		}
 	}
@@ -383,6 +402,10 @@ func (v *verifier) chain(cert *x509.Certificate, t time.Time, extra []*x509.Cert
 	if v.opts.Trust == nil || len(v.opts.Trust.Roots) == 0 {
 		return nil, x509.UnknownAuthorityError{Cert: cert}
 	}
+	key := chainKey(cert, eku, v.opts.Trust.Roots, v.opts.Trust.Intermediates, extra, v.dssCert)
+	if e, ok := chainMemo.get(key); ok && !t.Before(e.from) && !t.After(e.to) {
+		return e.chain, nil
+	}
 	roots := x509.NewCertPool()
 	for _, c := range v.opts.Trust.Roots {
 		roots.AddCert(c)
@@ -397,6 +420,7 @@ func (v *verifier) chain(cert *x509.Certificate, t time.Time, extra []*x509.Cert
 	if err != nil {
 		return nil, err
 	}
+	chainMemo.put(key, newChainEntry(chains[0]))
 	return chains[0], nil
 }
 
