@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,10 +20,14 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
 	"github.com/chinhquyen/chinhquyen/internal/pdfsign"
 	"github.com/chinhquyen/chinhquyen/internal/pdfsign/pdfsigntest"
+	"github.com/chinhquyen/chinhquyen/internal/pki"
+	"github.com/chinhquyen/chinhquyen/internal/signing"
 )
 
 // browser is a signed-in (or anonymous) client with its own cookies.
@@ -253,5 +259,151 @@ func TestDemoSignsSealsAndVerifiesThroughThePagesOnBothEngines(t *testing.T) {
 				t.Fatalf("garbage trust import: %d %s", code, page)
 			}
 		})
+	}
+}
+
+// Without a configured passphrase the key files' passphrase is generated
+// once (0600, in the data folder), its place logged and never its value;
+// a restart decrypts the same keys; a wrong configured passphrase is a
+// clear refusal, not a crash.
+func TestKeyPassphraseIsGeneratedOnceAndNeverLogged(t *testing.T) {
+	ctx := context.Background()
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg := cheap(install(t, db.SQLite))
+	a, err := Open(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.FirstStart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	path := filepath.Join(cfg.DataDir, KeyPassphraseFile)
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("passphrase file: %v %v", st, err)
+	}
+	pass := strings.TrimSpace(string(mustRead(t, path)))
+	if len(pass) < 32 || strings.Contains(logs.String(), pass) || !strings.Contains(logs.String(), path) {
+		t.Fatalf("passphrase %d bytes; logged where: %v; logged itself: %v", len(pass), strings.Contains(logs.String(), path), strings.Contains(logs.String(), pass))
+	}
+	keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, KeysDir, "*.key"))
+	if len(keys) < 7 { // root, issuing, TSA, OCSP, leader, clerk, seal
+		t.Fatalf("%d key files", len(keys))
+	}
+	for _, k := range keys {
+		if !strings.Contains(string(mustRead(t, k)), "ENCRYPTED PRIVATE KEY") {
+			t.Fatalf("%s is not encrypted", k)
+		}
+	}
+
+	sign := func(a *App) error {
+		sys := actor.SystemActor("test")
+		list, err := a.PKI.List(ctx, sys, pki.ListFilter{Profile: "seal"})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("seal: %v %v", list, err)
+		}
+		_, err = a.Signing.Sign(ctx, sys, signing.SignRequest{PDF: pdftest.New(pdftest.Options{}), Serial: list[0].Serial, Invisible: true})
+		return err
+	}
+	a, err = Open(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sign(a); err != nil {
+		t.Fatalf("after a restart the keys do not open: %v", err)
+	}
+	a.Close()
+	if again := strings.TrimSpace(string(mustRead(t, path))); again != pass {
+		t.Fatal("the passphrase changed on restart")
+	}
+
+	wrong := cfg
+	wrong.PKI.KeyPassphrase = "không-phải-mật-khẩu-này"
+	a, err = Open(ctx, wrong, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := sign(a); apperr.CodeOf(err) != apperr.Unauthorized || !strings.Contains(apperr.MessageOf(err), "Mật khẩu") {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// With --pkcs11-label the CA's keys live in the token (SoftHSM2 here); a
+// wrong PIN stops the start with a clear message.
+func TestPKCS11KeyStoreForTheServer(t *testing.T) {
+	const module = "/usr/lib/softhsm/libsofthsm2.so"
+	if _, err := os.Stat(module); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("softhsm2 is missing in CI: apt-get install -y softhsm2")
+		}
+		t.Skip("softhsm2 not installed: apt-get install -y softhsm2")
+	}
+	pdfsigntest.NeedTool(t, "softhsm2-util", "softhsm2")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "softhsm2.conf")
+	os.MkdirAll(filepath.Join(dir, "tokens"), 0o700)
+	os.WriteFile(conf, []byte("directories.tokendir = "+filepath.Join(dir, "tokens")+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
+	t.Setenv("SOFTHSM2_CONF", conf)
+	if out, err := exec.Command("softhsm2-util", "--init-token", "--free", "--label", "cq-app", "--so-pin", "5678", "--pin", "1234").CombinedOutput(); err != nil {
+		t.Fatalf("softhsm2-util: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	cfg := cheap(install(t, db.SQLite))
+	cfg.PKI = PKIConfig{PKCS11Module: module, PKCS11Label: "cq-app", PKCS11PIN: "0000"}
+	if _, err := Open(ctx, cfg, quiet); apperr.CodeOf(err) != apperr.Unauthorized || !strings.Contains(apperr.MessageOf(err), "PIN") {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	cfg.PKI.PKCS11PIN = "1234"
+	a, err := Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.FirstStart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, KeysDir, "*.key")); len(keys) != 0 {
+		t.Fatalf("key files written with a PKCS#11 key store: %v", keys)
+	}
+	list, err := a.PKI.List(ctx, actor.SystemActor("test"), pki.ListFilter{Profile: "seal"})
+	if err != nil || len(list) != 1 {
+		t.Fatal(err)
+	}
+	if _, err := a.Signing.Sign(ctx, actor.SystemActor("test"), signing.SignRequest{PDF: pdftest.New(pdftest.Options{}), Serial: list[0].Serial, Level: pdfsign.LevelBT}); err != nil {
+		t.Fatalf("signing with the token's key: %v", err)
+	}
+}
+
+// Uploads over 20 MB are refused with the limit named, before signing or
+// validation; the rest of the platform keeps its small body cap.
+func TestUploadLimits(t *testing.T) {
+	_, srv, _ := open(t, cheap(install(t, db.SQLite)))
+	anyone := newBrowser(t, srv)
+	big := append([]byte("%PDF-1.7\n"), make([]byte, 21<<20)...)
+	code, _, page := anyone.upload("/verify", nil, map[string][]byte{"file": big})
+	if code != 400 || !strings.Contains(string(page), "20 MB") {
+		t.Fatalf("21 MB upload: %d", code)
+	}
+	huge := append([]byte("%PDF-1.7\n"), make([]byte, 30<<20)...)
+	code, _, page = anyone.upload("/verify", nil, map[string][]byte{"file": huge})
+	if code != 400 || !strings.Contains(string(page), "20 MB") {
+		t.Fatalf("30 MB body: %d", code)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/login", bytes.NewReader(make([]byte, 2<<20)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, _, _ := anyone.do(req); code < 400 {
+		t.Fatalf("a 2 MB sign-in form was accepted: %d", code)
 	}
 }
