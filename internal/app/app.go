@@ -116,9 +116,10 @@ func (a *App) buildServices(ctx context.Context) error {
 }
 
 // RunBackground starts the platform's background work (the audit log's
-// integrator and checkpoint signer, identity's purge of expired sessions)
-// until ctx ends. Every replica may run it: the audit integrator
-// serialises itself in the database, and replicas take turns purging.
+// integrator and checkpoint signer, identity's purge of expired sessions,
+// the CA's OCSP answers and CRLs kept fresh) until ctx ends. Every replica
+// may run it: the audit integrator serialises itself in the database,
+// replicas take turns purging, and pki tolerates concurrent refreshes.
 func (a *App) RunBackground(ctx context.Context) {
 	go a.runPKI(ctx)
 	go func() {
