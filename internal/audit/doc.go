@@ -100,12 +100,15 @@ package audit
 //
 // # For the CLI (`chinhquyen audit verify`)
 //
+// cmd/chinhquyen/audit.go does this:
+//
 //	rep, err := audit.Verify(ctx, d, audit.VerifyOptions{DataDir: dataDir})
 //	// print rep (rep.Problem.Message / MessageEN); exit non-zero when err != nil.
 //
 // # For bench/
 //
 // See package auditbench: Appends (durable appends/s, one domain row and
-// its entry per transaction), Plain (the same without the entry: the limit
-// of the run), GroupAppends (the group-commit prototype), Fill and
-// VerifyTime (verification of n entries).
+// its entry per transaction; on SQLite db.Tx commits concurrent requests
+// together), Plain (the same without the entry: the limit of the run),
+// GroupAppends (the group-commit prototype), Fill and VerifyTime
+// (verification of n entries); bench/audit.go prints them.

@@ -6,9 +6,11 @@
 //     alongside, as in `serve`);
 //   - Plain: the limit of the same run — the same transactions without the
 //     audit entry;
-//   - GroupAppends: the same requests committed by a group-commit writer
-//     (several requests per SQLite transaction, each in its own savepoint,
-//     each acknowledged only after the shared commit);
+//   - GroupAppends: the same requests committed by the group-commit
+//     prototype below (several requests per SQLite transaction, each in its
+//     own savepoint, each acknowledged only after the shared commit). db.Tx
+//     now does this itself on SQLite (internal/db/group.go), so Appends
+//     measures group commit already; the prototype stays for comparison;
 //   - Fill and VerifyTime: verification time of a log of n entries.
 //
 // Every function takes an open database migrated with audit.Migrations;
@@ -148,7 +150,9 @@ func load(ctx context.Context, workers int, dur time.Duration, do func(w int) er
 // its own SAVEPOINT: a failing request rolls back only its own work, and
 // every request is acknowledged only after the shared COMMIT returned — so
 // an acknowledged change is as durable as with one transaction each, at one
-// fsync per batch instead of per request. A prototype for db.Tx on SQLite.
+// fsync per batch instead of per request. The prototype of db.Tx's group
+// commit on SQLite (internal/db/group.go), which runs each fn on its
+// caller's goroutine instead.
 type GroupCommitter struct {
 	d        *db.DB
 	reqs     chan *groupReq
