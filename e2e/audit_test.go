@@ -16,7 +16,9 @@ import (
 // passes axe-core before and after filtering.
 func TestAuditorFiltersTheAuditLog(t *testing.T) {
 	ctx := tab(t)
+	vietnamese(t, ctx)
 	user, password := demoLogin(t, "auditor")
+	endSession(t, ctx)
 	signIn(t, ctx, user, password)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/admin/audit"]`)), chromedp.WaitVisible(chromedp.CSS(`form[role="search"]`)))
 	if h1 := text(t, ctx, "h1"); h1 != "Nhật ký hệ thống" {
@@ -25,12 +27,15 @@ func TestAuditorFiltersTheAuditLog(t *testing.T) {
 	checkAccessibility(t, ctx)
 
 	today := time.Now().In(locale.VN).Format("2006-01-02")
+	// Mark this document, to know when the filtered one has replaced it.
+	get(t, ctx, chromedp.Evaluate[bool](`document.body.dataset.unfiltered = "1", true`))
 	do(t, ctx,
 		chromedp.SendKeys(chromedp.CSS("#action"), "identity"),
 		chromedp.SetValue(chromedp.CSS("#outcome"), "ok"),
 		chromedp.SetValue(chromedp.CSS("#from"), today),
 		chromedp.SetValue(chromedp.CSS("#to"), today),
 		chromedp.Click(chromedp.CSS(`form[role="search"] button[type="submit"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`body[data-unfiltered]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[download]`)),
 	)
 	loc := location(t, ctx)
