@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -59,31 +56,13 @@ func (l *listFlag) Set(v string) error {
 // openAuditDB opens the configured database for reading the audit log. It
 // creates and migrates nothing: verifying must not change what it checks.
 func openAuditDB(ctx context.Context, cfg *app.Config) (*db.DB, error) {
-	if cfg.DatabaseURL == "" {
-		if _, err := os.Stat(filepath.Join(cfg.DataDir, sqliteFile)); errors.Is(err, fs.ErrNotExist) {
-			return nil, apperr.New(apperr.NotFound, "Không có cơ sở dữ liệu trong thư mục %s: hãy chỉ đúng --data (hoặc --database cho PostgreSQL)", cfg.DataDir)
-		}
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	d, err := db.Open(ctx, db.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLiteSync: cfg.SQLiteSync})
+	d, st, err := openExisting(ctx, cfg, audit.Migrations)
 	if err != nil {
 		return nil, err
 	}
-	var size int64
-	if err := d.Reader().QueryRowContext(ctx, "SELECT size FROM audit_tree WHERE id = 1").Scan(&size); err != nil {
+	if st.Current == 0 {
 		d.Close()
-		return nil, apperr.Wrap(err, apperr.NotFound, "Cơ sở dữ liệu %s chưa có nhật ký kiểm toán (chưa chạy chinhquyen serve hoặc migrate?)", d.Location)
-	}
-	st, err := d.Status(ctx, audit.Migrations)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	if len(st) == 1 && st[0].Current > st[0].Target {
-		d.Close()
-		return nil, apperr.New(apperr.Conflict, "Nhật ký kiểm toán thuộc lược đồ %d, mới hơn chương trình này (%d): hãy dùng bản chinhquyen mới hơn", st[0].Current, st[0].Target)
+		return nil, apperr.New(apperr.NotFound, "Cơ sở dữ liệu %s chưa có nhật ký kiểm toán (chưa chạy chinhquyen serve hoặc migrate?)", d.Location)
 	}
 	return d, nil
 }

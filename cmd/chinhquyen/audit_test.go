@@ -233,7 +233,7 @@ func TestAuditVerifyRefusals(t *testing.T) {
 		{name: "missing checkpoint file", args: []string{"audit", "verify", "--data", empty, "--database", "", "--checkpoint", filepath.Join(empty, "none.txt")}, code: 1, errHas: "Không đọc được tệp điểm kiểm tra"},
 		{name: "stray argument", args: []string{"audit", "verify", "--data", empty, "extra"}, code: 2},
 	})
-	if _, err := os.Stat(filepath.Join(empty, sqliteFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(empty, db.SQLiteFile)); !os.IsNotExist(err) {
 		t.Fatalf("audit verify created a database: %v", err)
 	}
 }

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +18,6 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/config"
-	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
 func init() {
@@ -303,9 +300,6 @@ func clipArg(s string) string {
 	return s
 }
 
-// sqliteFile is the database file db.Open uses in the data folder.
-const sqliteFile = "chinhquyen.db"
-
 // readCalendar returns the calendar the platform counts with: from the
 // configured database when there is one; otherwise (no database file in the
 // data folder yet, or a database without the calendar module) the built-in
@@ -327,26 +321,15 @@ func readCalendar(ctx context.Context, e *env, cfg *app.Config) (*calendar.Calen
 // openCalendarStore opens the calendar store of the configured database for
 // reading, or returns nil (with a note on stderr) when there is none.
 func openCalendarStore(ctx context.Context, e *env, cfg *app.Config) (*calstore.Service, func(), error) {
-	if cfg.DatabaseURL == "" {
-		_, err := os.Stat(filepath.Join(cfg.DataDir, sqliteFile))
-		if errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(e.stderr, "Ghi chú: chưa có cơ sở dữ liệu trong %s; dùng ngày lễ theo luật và lịch nghỉ đã công bố 2025–2026.\n", cfg.DataDir)
-			return nil, nil, nil
-		}
+	d, s, err := openExisting(ctx, cfg, calstore.Migrations)
+	if apperr.Is(err, apperr.NotFound) {
+		fmt.Fprintf(e.stderr, "Ghi chú: chưa có cơ sở dữ liệu trong %s; dùng ngày lễ theo luật và lịch nghỉ đã công bố 2025–2026.\n", cfg.DataDir)
+		return nil, nil, nil
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, nil, err
-	}
-	d, err := db.Open(ctx, db.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLiteSync: cfg.SQLiteSync})
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := d.Status(ctx, calstore.Migrations)
-	if err != nil {
-		d.Close()
-		return nil, nil, apperr.Wrap(err, apperr.Unavailable, "Không đọc được phiên bản lược đồ của cơ sở dữ liệu %s", d.Location)
-	}
-	switch s := st[0]; {
+	switch {
 	case s.Current == 0:
 		d.Close()
 		fmt.Fprintf(e.stderr, "Ghi chú: cơ sở dữ liệu %s chưa có phân hệ lịch (chạy chinhquyen migrate); dùng ngày lễ theo luật và lịch nghỉ đã công bố 2025–2026.\n", d.Location)
@@ -354,9 +337,6 @@ func openCalendarStore(ctx context.Context, e *env, cfg *app.Config) (*calstore.
 	case s.Current < s.Target:
 		d.Close()
 		return nil, nil, apperr.New(apperr.Unavailable, "Cơ sở dữ liệu %s chưa được nâng cấp cho phân hệ lịch: hãy chạy chinhquyen migrate.", d.Location)
-	case s.Current > s.Target:
-		d.Close()
-		return nil, nil, apperr.New(apperr.Conflict, "Cơ sở dữ liệu %s đã được nâng cấp bởi phiên bản chinhquyen mới hơn: hãy dùng bản chương trình mới hơn.", d.Location)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Reading needs no signing key: without DataDir the audit log only

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
@@ -27,7 +25,7 @@ func init() {
 // made at the shell, which acts as the system: access allows it and every
 // change is audited.
 func openCalendarForChange(ctx context.Context, cfg *app.Config) (*app.App, context.Context, *actor.Actor, error) {
-	a, err := app.Open(ctx, *cfg, cfg.NewLogger(os.Stderr))
+	a, ctx, operator, err := openOperator(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -35,7 +33,7 @@ func openCalendarForChange(ctx context.Context, cfg *app.Config) (*app.App, cont
 		a.Close()
 		return nil, nil, nil, err
 	}
-	return a, access.WithGuard(ctx, a.Guard), actor.SystemActor("cli"), nil
+	return a, ctx, operator, nil
 }
 
 func calendarOverride(ctx context.Context, e *env, args []string) error {

@@ -46,7 +46,7 @@ func unitsImport(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("không mở được tệp %s: %w", b.FS.Arg(0), err)
 	}
 	defer f.Close()
-	a, ctx, operator, err := openForUser(ctx, &cfg)
+	a, ctx, operator, err := openOperator(ctx, &cfg)
 	if err != nil {
 		return err
 	}

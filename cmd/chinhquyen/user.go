@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
@@ -24,16 +23,6 @@ func init() {
 	register(&command{name: "user grant", summary: "cấp vai trò cho tài khoản (grant a role)", run: userGrant})
 	register(&command{name: "user delete-demo", summary: "xoá các tài khoản trình diễn (delete demo accounts)", run: userDeleteDemo})
 	register(&command{name: "user cleanup", summary: "dọn phiên hết hạn, bộ đếm đăng nhập (purge expired sessions)", run: userCleanup})
-}
-
-// openForUser opens the platform for a user command; the operator at the
-// shell acts as the system (access allows it; every change is audited).
-func openForUser(ctx context.Context, cfg *app.Config) (*app.App, context.Context, *actor.Actor, error) {
-	a, err := app.Open(ctx, *cfg, cfg.NewLogger(os.Stderr))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return a, access.WithGuard(ctx, a.Guard), actor.SystemActor("cli"), nil
 }
 
 func userAdd(ctx context.Context, e *env, args []string) error {
@@ -67,7 +56,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	} else {
 		password = generatePassword()
 	}
-	a, ctx, sys, err := openForUser(ctx, &cfg)
+	a, ctx, sys, err := openOperator(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -111,7 +100,7 @@ func userGrant(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(b, args); err != nil {
 		return err
 	}
-	a, ctx, sys, err := openForUser(ctx, &cfg)
+	a, ctx, sys, err := openOperator(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -140,7 +129,7 @@ func userDeleteDemo(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(b, args); err != nil {
 		return err
 	}
-	a, ctx, sys, err := openForUser(ctx, &cfg)
+	a, ctx, sys, err := openOperator(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -160,7 +149,7 @@ func userCleanup(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(b, args); err != nil {
 		return err
 	}
-	a, ctx, _, err := openForUser(ctx, &cfg)
+	a, ctx, _, err := openOperator(ctx, &cfg)
 	if err != nil {
 		return err
 	}

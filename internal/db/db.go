@@ -59,6 +59,20 @@ type DB struct {
 	Location string
 }
 
+// SQLiteFile is the name of the SQLite database inside the data folder.
+const SQLiteFile = "chinhquyen.db"
+
+// Exists reports whether cfg names a database that may already hold data:
+// always for PostgreSQL, and for SQLite when the file is in the data
+// folder. Commands that only read use it to avoid creating an empty one.
+func (cfg Config) Exists() bool {
+	if cfg.URL != "" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(cfg.DataDir, SQLiteFile))
+	return err == nil
+}
+
 // Config says which database to open.
 type Config struct {
 	// URL is empty for SQLite in DataDir, or a postgres:// URL.
@@ -113,7 +127,7 @@ func openSQLite(cfg Config) (*DB, error) {
 		return nil, apperr.Wrap(err, apperr.Unavailable,
 			"Không tạo được thư mục dữ liệu %s", cfg.DataDir)
 	}
-	path := filepath.Join(cfg.DataDir, "chinhquyen.db")
+	path := filepath.Join(cfg.DataDir, SQLiteFile)
 	sync := strings.ToUpper(cfg.SQLiteSync)
 	if sync == "" {
 		sync = "FULL"
