@@ -84,6 +84,7 @@ func TestFreshInstallServesTheDemoOnBothEngines(t *testing.T) {
 				{"/units/01", "Phường Ba Đình"},
 				{"/agencies", "Ủy ban nhân dân tỉnh Lào Cai"},
 				{"/agencies?parent=1", "Sở Nội vụ"},
+				{"/agencies?parent=1", `<a href="/units/15?as_of=`},
 				{"/portal", "Trung tâm Phục vụ hành chính công"},
 				{"/login", "<form"},
 				{"/healthz", "ok"},

@@ -16,9 +16,11 @@ type agencyNode struct {
 
 type agenciesPage struct {
 	AsOf, AsOfVN string
-	Parent       *org.Agency  // nil on the top-level page
-	Chain        []org.Agency // parent's ancestors, top first (breadcrumb)
-	Units        []org.Unit   // units inside the parent agency
+	Parent       *org.Agency    // nil on the top-level page
+	Chain        []org.Agency   // parent's ancestors, top first (breadcrumb)
+	Units        []org.Unit     // units inside the parent agency
+	AdminUnit    *org.AdminUnit // the province or commune the parent serves
+	Province     string         // code of that unit's province, for the link
 	Nodes        []agencyNode
 }
 
@@ -50,6 +52,16 @@ func (h *Handler) agencies(w http.ResponseWriter, r *http.Request) {
 		if page.Units, err = h.deps.Org.Units(ctx, id, asOf); err != nil {
 			h.rd.errorPage(w, r, err)
 			return
+		}
+		if code := page.Parent.AdminUnitCode; code != "" {
+			// A unit missing on that day (a retired commune) leaves the
+			// code shown without a name rather than failing the page.
+			if u, err := h.deps.Org.AdminUnit(ctx, code, asOf); err == nil {
+				page.AdminUnit, page.Province = u, u.ProvinceCode
+				if u.Level == org.LevelProvince {
+					page.Province = u.Code
+				}
+			}
 		}
 		filter = org.AgencyFilter{AsOf: asOf, ParentID: id}
 	}
