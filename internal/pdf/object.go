@@ -65,7 +65,22 @@ type Raw []byte
 type Placeholder struct {
 	Fill   []byte
 	Offset int64
+	// HexZeros, when Fill is empty, writes a hex string of HexZeros zero
+	// bytes ("<" + 2×HexZeros '0' + ">"), the /Contents of a signature
+	// before it is signed, without building it in memory first.
+	HexZeros int
 }
+
+// Len is the number of bytes the placeholder occupies in the file.
+func (p *Placeholder) Len() int {
+	if len(p.Fill) > 0 {
+		return len(p.Fill)
+	}
+	return 2*p.HexZeros + 2
+}
+
+// hexZeros is a run of '0' the writer copies /Contents placeholders from.
+var hexZeros = bytes.Repeat([]byte{'0'}, 4096)
 
 // Text returns the bytes of a String or HexString.
 func Text(o Object) (string, bool) {
@@ -194,7 +209,15 @@ func appendObject(buf *bytes.Buffer, o Object, base int64, depth int) error {
 		buf.Write(v)
 	case *Placeholder:
 		v.Offset = base + int64(buf.Len())
-		buf.Write(v.Fill)
+		if len(v.Fill) > 0 {
+			buf.Write(v.Fill)
+			break
+		}
+		buf.WriteByte('<')
+		for n := 2 * v.HexZeros; n > 0; n -= len(hexZeros) {
+			buf.Write(hexZeros[:min(n, len(hexZeros))])
+		}
+		buf.WriteByte('>')
 	default:
 		return fmt.Errorf("cannot write %T", o)
 	}

@@ -81,9 +81,30 @@ func (u *Update) Len() int { return len(u.objs) }
 // Write returns the bytes to append to the original file. Placeholders get
 // absolute offsets (in the original file plus appended bytes).
 func (u *Update) Write() ([]byte, error) {
-	orig := u.r.data
-	base := int64(len(orig))
 	var buf bytes.Buffer
+	if err := u.writeTo(&buf, int64(len(u.r.data))); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteDocument returns the whole updated document, the original bytes
+// followed by the update, in one allocation of about len(original)+extra
+// bytes: signing large files then costs one copy of the document, not two.
+func (u *Update) WriteDocument(extra int) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, len(u.r.data)+extra))
+	buf.Write(u.r.data)
+	if err := u.writeTo(buf, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeTo appends the update to buf, whose first byte is at offset base of
+// the final file (base = len(original) when buf holds the update alone, 0
+// when it holds the whole document).
+func (u *Update) writeTo(buf *bytes.Buffer, base int64) error {
+	orig := u.r.data
 	if len(orig) > 0 && orig[len(orig)-1] != '\n' && orig[len(orig)-1] != '\r' {
 		buf.WriteByte('\n')
 	}
@@ -96,9 +117,9 @@ func (u *Update) Write() ([]byte, error) {
 	for _, n := range nums {
 		gen := u.r.Generation(n)
 		offsets[n] = base + int64(buf.Len())
-		fmt.Fprintf(&buf, "%d %d obj\n", n, gen)
-		if err := appendObject(&buf, u.objs[n], base, 0); err != nil {
-			return nil, fmt.Errorf("write object %d: %w", n, err)
+		fmt.Fprintf(buf, "%d %d obj\n", n, gen)
+		if err := appendObject(buf, u.objs[n], base, 0); err != nil {
+			return fmt.Errorf("write object %d: %w", n, err)
 		}
 		buf.WriteString("\nendobj\n")
 	}
@@ -150,30 +171,30 @@ func (u *Update) Write() ([]byte, error) {
 			}
 		}
 		trailer["Index"] = index
-		fmt.Fprintf(&buf, "%d 0 obj\n", xnum)
-		if err := appendObject(&buf, &Stream{Dict: trailer, Data: rows.Bytes()}, base, 0); err != nil {
-			return nil, err
+		fmt.Fprintf(buf, "%d 0 obj\n", xnum)
+		if err := appendObject(buf, &Stream{Dict: trailer, Data: rows.Bytes()}, base, 0); err != nil {
+			return err
 		}
 		buf.WriteString("\nendobj\n")
 	} else {
 		trailer["Size"] = Integer(size)
 		buf.WriteString("xref\n")
 		for _, run := range runs(nums) {
-			fmt.Fprintf(&buf, "%d %d\n", run[0], run[1])
+			fmt.Fprintf(buf, "%d %d\n", run[0], run[1])
 			for n := run[0]; n < run[0]+run[1]; n++ {
-				fmt.Fprintf(&buf, "%010d %05d n\r\n", offsets[n], u.r.Generation(n))
+				fmt.Fprintf(buf, "%010d %05d n\r\n", offsets[n], u.r.Generation(n))
 			}
 		}
 		buf.WriteString("trailer\n")
-		if err := appendObject(&buf, trailer, base, 0); err != nil {
-			return nil, err
+		if err := appendObject(buf, trailer, base, 0); err != nil {
+			return err
 		}
 		buf.WriteByte('\n')
 	}
 	buf.WriteString("startxref\n")
 	buf.WriteString(strconv.FormatInt(xrefOff, 10))
 	buf.WriteString("\n%%EOF\n")
-	return buf.Bytes(), nil
+	return nil
 }
 
 // runs groups sorted object numbers into consecutive [start, count] runs.

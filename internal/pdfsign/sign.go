@@ -428,8 +428,7 @@ func uniqueName(names map[string]bool, prefix string) string {
 // prepared is an incremental update with a signature placeholder, ready to
 // be hashed and filled.
 type prepared struct {
-	in        []byte
-	app       []byte
+	doc       []byte // the original file followed by the update, /Contents still zeros
 	contents  *pdf.Placeholder
 	br        *pdf.Placeholder
 	byteRange [4]int64
@@ -456,13 +455,7 @@ func prepareSignature(r *pdf.Reader, sigDict pdf.Dict, size int, name string, ap
 	}
 	br := &pdf.Placeholder{Fill: bytes.Repeat([]byte(" "), byteRangeWidth)}
 	copy(br.Fill, "[0 0 0 0]")
-	fill := make([]byte, 2*size+2)
-	fill[0] = '<'
-	for i := 1; i < len(fill)-1; i++ {
-		fill[i] = '0'
-	}
-	fill[len(fill)-1] = '>'
-	contents := &pdf.Placeholder{Fill: fill}
+	contents := &pdf.Placeholder{HexZeros: size}
 	sd := sigDict.Clone()
 	sd["ByteRange"] = br
 	sd["Contents"] = contents
@@ -509,15 +502,18 @@ func prepareSignature(r *pdf.Reader, sigDict pdf.Dict, size int, name string, ap
 	if err := addAnnot(u, r, pageRef, widgetRef); err != nil {
 		return nil, err
 	}
-	app, err := u.Write()
+	// The update is written after a copy of the original in one buffer
+	// sized for it: /Contents is then filled in place and the buffer is the
+	// signed file, without another copy of the document.
+	doc, err := u.WriteDocument(contents.Len() + 16<<10)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "Không ghi được phần cập nhật của tệp PDF.")
 	}
-	p := &prepared{in: r.Data(), app: app, contents: contents, br: br}
-	base := int64(len(p.in))
+	p := &prepared{doc: doc, contents: contents, br: br}
+	base := int64(len(r.Data()))
 	a := contents.Offset
-	b := a + int64(len(fill))
-	total := base + int64(len(app))
+	b := a + int64(contents.Len())
+	total := int64(len(doc))
 	if a < base || br.Offset < base {
 		return nil, apperr.New(apperr.Internal, "Lỗi nội bộ khi đặt vùng chữ ký.")
 	}
@@ -526,7 +522,7 @@ func prepareSignature(r *pdf.Reader, sigDict pdf.Dict, size int, name string, ap
 	if len(s) > byteRangeWidth {
 		return nil, apperr.New(apperr.Invalid, "Tệp PDF quá lớn để ký.")
 	}
-	copy(app[br.Offset-base:], s)
+	copy(doc[br.Offset:], s)
 	return p, nil
 }
 
@@ -587,10 +583,8 @@ func addAnnot(u *pdf.Update, r *pdf.Reader, page, annot pdf.Ref) error {
 // /Contents hex string, without copying.
 func (p *prepared) digest(h crypto.Hash) []byte {
 	d := h.New()
-	base := int64(len(p.in))
-	d.Write(p.in)
-	d.Write(p.app[:p.byteRange[1]-base])
-	d.Write(p.app[p.byteRange[2]-base:])
+	d.Write(p.doc[:p.byteRange[1]])
+	d.Write(p.doc[p.byteRange[2]:])
 	return d.Sum(nil)
 }
 
@@ -598,16 +592,11 @@ var errOverflow = errors.New("signature larger than placeholder")
 
 // finish writes der into /Contents and returns the complete file.
 func (p *prepared) finish(der []byte) ([]byte, error) {
-	room := (len(p.contents.Fill) - 2) / 2
+	room := (p.contents.Len() - 2) / 2
 	if len(der) > room {
 		return nil, apperr.Wrap(fmt.Errorf("%w: %d > %d bytes", errOverflow, len(der), room), apperr.Internal,
 			"Chữ ký số (%d byte) lớn hơn vùng dành sẵn trong tệp PDF (%d byte); tài liệu chưa được ký. Hãy tăng ContentsSize.", len(der), room)
 	}
-	base := int64(len(p.in))
-	start := p.contents.Offset - base + 1
-	hex.Encode(p.app[start:], der)
-	out := make([]byte, len(p.in)+len(p.app))
-	copy(out, p.in)
-	copy(out[len(p.in):], p.app)
-	return out, nil
+	hex.Encode(p.doc[p.contents.Offset+1:], der)
+	return p.doc, nil
 }
