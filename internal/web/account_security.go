@@ -9,13 +9,10 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
-	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 type securityData struct {
-	AgencyID   int64
-	Agency     string
-	Agencies   []org.Agency // whose accounts the actor may see
+	agencyHeader
 	Rows       []securityRow
 	Clearances []access.Level
 	// CanClearance and CanDisable shape the page (access.Permits over the
@@ -62,25 +59,15 @@ func (p *Accounts) security(w http.ResponseWriter, r *http.Request) {
 		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy cơ quan"))
 		return
 	}
-	p.securityPage(w, r, a, agency, http.StatusOK, securityData{Notice: notice, Agencies: agencies})
+	p.securityPage(w, r, a, agency, http.StatusOK, securityData{Notice: notice, agencyHeader: agencyHeader{Agencies: agencies}})
 }
 
 func (p *Accounts) securityPage(w http.ResponseWriter, r *http.Request, a *actor.Actor, agency int64, status int, d securityData) {
 	ctx := r.Context()
-	list, err := p.id.Officials(ctx, a, agency)
+	list, err := p.agencyAccounts(r, a, agency, access.IdentityUserRead, &d.agencyHeader)
 	if err != nil {
 		p.rd.errorPage(w, r, err)
 		return
-	}
-	if d.Agencies == nil {
-		if d.Agencies, err = p.agenciesInScope(ctx, a, access.IdentityUserRead); err != nil {
-			p.rd.errorPage(w, r, err)
-			return
-		}
-	}
-	d.AgencyID = agency
-	if p.agencyName != nil {
-		d.Agency = p.agencyName(r, agency)
 	}
 	res := access.Resource{Type: "agency", ID: strconv.FormatInt(agency, 10), AgencyID: agency}
 	d.CanClearance = access.Permits(ctx, a, access.IdentityClearanceSet, res)

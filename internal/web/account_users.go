@@ -18,10 +18,37 @@ import (
 
 func asAppErr(err error, target **apperr.Error) bool { return errors.As(err, target) }
 
+// agencyHeader is what the users and security pages share above their
+// lists: the agency shown and the agencies the actor may pick.
+type agencyHeader struct {
+	AgencyID int64
+	Agency   string
+	Agencies []org.Agency // agencies in the actor's scope (the agency select)
+}
+
+// agencyAccounts lists the agency's official accounts and completes h:
+// the agency's name and, unless the caller has them, the agencies in the
+// actor's scope for action.
+func (p *Accounts) agencyAccounts(r *http.Request, a *actor.Actor, agency int64, action access.Action, h *agencyHeader) ([]identity.Account, error) {
+	ctx := r.Context()
+	list, err := p.id.Officials(ctx, a, agency)
+	if err != nil {
+		return nil, err
+	}
+	if h.Agencies == nil {
+		if h.Agencies, err = p.agenciesInScope(ctx, a, action); err != nil {
+			return nil, err
+		}
+	}
+	h.AgencyID = agency
+	if p.agencyName != nil {
+		h.Agency = p.agencyName(r, agency)
+	}
+	return list, nil
+}
+
 type usersData struct {
-	AgencyID  int64
-	Agency    string
-	Agencies  []org.Agency   // where the actor may create accounts (the agency select)
+	agencyHeader
 	Units     []org.Unit     // the agency's current units
 	People    []org.Official // the agency's officials in org, to link an account to
 	Positions []org.Position // the position catalogue
@@ -64,7 +91,7 @@ func (p *Accounts) users(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("ok") != "" {
 		notice = "users.done"
 	}
-	p.usersPage(w, r, a, agency, http.StatusOK, usersData{Notice: notice, Agencies: agencies})
+	p.usersPage(w, r, a, agency, http.StatusOK, usersData{Notice: notice, agencyHeader: agencyHeader{Agencies: agencies}})
 }
 
 // pickAgency returns the agency named by ?agency=, else the actor's own
@@ -128,20 +155,10 @@ func (p *Accounts) agenciesInScope(ctx context.Context, a *actor.Actor, action a
 
 func (p *Accounts) usersPage(w http.ResponseWriter, r *http.Request, a *actor.Actor, agency int64, status int, d usersData) {
 	ctx := r.Context()
-	list, err := p.id.Officials(ctx, a, agency)
+	list, err := p.agencyAccounts(r, a, agency, access.IdentityUserCreate, &d.agencyHeader)
 	if err != nil {
 		p.rd.errorPage(w, r, err)
 		return
-	}
-	if d.Agencies == nil {
-		if d.Agencies, err = p.agenciesInScope(ctx, a, access.IdentityUserCreate); err != nil {
-			p.rd.errorPage(w, r, err)
-			return
-		}
-	}
-	d.AgencyID = agency
-	if p.agencyName != nil {
-		d.Agency = p.agencyName(r, agency)
 	}
 	if p.org != nil {
 		if d.Units, err = p.org.Units(ctx, agency, org.Date{}); err == nil {
