@@ -8,6 +8,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -20,6 +21,23 @@ func openOperator(ctx context.Context, cfg *app.Config) (*app.App, context.Conte
 		return nil, nil, nil, err
 	}
 	return a, access.WithGuard(ctx, a.Guard), actor.SystemActor("cli"), nil
+}
+
+// operatorChange runs a command that takes only the database flags and
+// makes one change as the operator.
+func operatorChange(ctx context.Context, e *env, name string, args []string, change func(context.Context, *app.App, *actor.Actor) error) error {
+	var cfg app.Config
+	b := config.NewBinder(newFlags(e, name, ""))
+	cfg.BindDatabase(b)
+	if err := parseFlags(b, args); err != nil {
+		return err
+	}
+	a, ctx, operator, err := openOperator(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return change(ctx, a, operator)
 }
 
 // errNoDatabase says the data folder holds no database yet.

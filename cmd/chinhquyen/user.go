@@ -123,43 +123,23 @@ func userGrant(ctx context.Context, e *env, args []string) error {
 }
 
 func userDeleteDemo(ctx context.Context, e *env, args []string) error {
-	var cfg app.Config
-	b := config.NewBinder(newFlags(e, "user delete-demo", ""))
-	cfg.BindDatabase(b)
-	if err := parseFlags(b, args); err != nil {
+	return operatorChange(ctx, e, "user delete-demo", args, func(ctx context.Context, a *app.App, sys *actor.Actor) error {
+		n, err := a.Identity.DeleteDemo(ctx, sys)
+		if err == nil {
+			fmt.Fprintf(e.stdout, "Đã xoá %d tài khoản trình diễn / deleted %d demo accounts\n", n, n)
+		}
 		return err
-	}
-	a, ctx, sys, err := openOperator(ctx, &cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	n, err := a.Identity.DeleteDemo(ctx, sys)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "Đã xoá %d tài khoản trình diễn / deleted %d demo accounts\n", n, n)
-	return nil
+	})
 }
 
 func userCleanup(ctx context.Context, e *env, args []string) error {
-	var cfg app.Config
-	b := config.NewBinder(newFlags(e, "user cleanup", ""))
-	cfg.BindDatabase(b)
-	if err := parseFlags(b, args); err != nil {
+	return operatorChange(ctx, e, "user cleanup", args, func(ctx context.Context, a *app.App, _ *actor.Actor) error {
+		n, err := a.Identity.Cleanup(ctx)
+		if err == nil {
+			fmt.Fprintf(e.stdout, "Đã dọn %d bản ghi / purged %d rows\n", n, n)
+		}
 		return err
-	}
-	a, ctx, _, err := openOperator(ctx, &cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	n, err := a.Identity.Cleanup(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "Đã dọn %d bản ghi / purged %d rows\n", n, n)
-	return nil
+	})
 }
 
 // agencyArg resolves --agency: an org id (checked by identity against org)
