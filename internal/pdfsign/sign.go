@@ -360,22 +360,26 @@ func decodeText(s string) string {
 	return s
 }
 
-// fieldNames returns the fully qualified names of all form fields.
-func fieldNames(r *pdf.Reader) map[string]bool {
-	names := map[string]bool{}
+// walkFields visits every form field of the AcroForm tree once, depth
+// first, with its fully qualified name ("" when it and its parents have no
+// /T) and whether it has a /T of its own. It stops when visit returns false,
+// below 32 levels, and at cycles, so hostile files cannot loop.
+func walkFields(r *pdf.Reader, visit func(ref pdf.Ref, d pdf.Dict, name string, named bool) bool) {
 	cat, _, err := r.Catalog()
 	if err != nil {
-		return names
+		return
 	}
 	af, _ := r.Dict(cat["AcroForm"])
 	fields, _ := r.Resolve(af["Fields"]).(pdf.Array)
 	seen := map[int]bool{}
+	stop := false
 	var walk func(o pdf.Object, prefix string, depth int)
 	walk = func(o pdf.Object, prefix string, depth int) {
-		if depth > 32 || len(names) > 100000 {
+		if stop || depth > 32 {
 			return
 		}
-		if ref, ok := o.(pdf.Ref); ok {
+		ref, _ := o.(pdf.Ref)
+		if ref.Num != 0 {
 			if seen[ref.Num] {
 				return
 			}
@@ -386,12 +390,16 @@ func fieldNames(r *pdf.Reader) map[string]bool {
 			return
 		}
 		name := prefix
-		if t, ok := pdf.Text(r.Resolve(d["T"])); ok {
+		t, named := pdf.Text(r.Resolve(d["T"]))
+		if named {
 			if name != "" {
 				name += "."
 			}
 			name += decodeText(t)
-			names[name] = true
+		}
+		if !visit(ref, d, name, named) {
+			stop = true
+			return
 		}
 		kids, _ := r.Resolve(d["Kids"]).(pdf.Array)
 		for _, k := range kids {
@@ -401,6 +409,17 @@ func fieldNames(r *pdf.Reader) map[string]bool {
 	for _, f := range fields {
 		walk(f, "", 0)
 	}
+}
+
+// fieldNames returns the fully qualified names of all form fields.
+func fieldNames(r *pdf.Reader) map[string]bool {
+	names := map[string]bool{}
+	walkFields(r, func(_ pdf.Ref, _ pdf.Dict, name string, named bool) bool {
+		if named {
+			names[name] = true
+		}
+		return len(names) <= 100000
+	})
 	return names
 }
 

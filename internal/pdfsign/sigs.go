@@ -2,9 +2,11 @@ package pdfsign
 
 import (
 	"bytes"
+	"cmp"
 	"crypto"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
@@ -28,36 +30,7 @@ type foundSig struct {
 // /ByteRange end.
 func findSignatures(r *pdf.Reader) []*foundSig {
 	var out []*foundSig
-	cat, _, err := r.Catalog()
-	if err != nil {
-		return nil
-	}
-	af, _ := r.Dict(cat["AcroForm"])
-	fields, _ := r.Resolve(af["Fields"]).(pdf.Array)
-	seen := map[int]bool{}
-	var walk func(o pdf.Object, prefix string, depth int)
-	walk = func(o pdf.Object, prefix string, depth int) {
-		if depth > 32 || len(out) > 1000 {
-			return
-		}
-		ref, _ := o.(pdf.Ref)
-		if ref.Num != 0 {
-			if seen[ref.Num] {
-				return
-			}
-			seen[ref.Num] = true
-		}
-		d, ok := r.Dict(o)
-		if !ok {
-			return
-		}
-		name := prefix
-		if t, ok := pdf.Text(r.Resolve(d["T"])); ok {
-			if name != "" {
-				name += "."
-			}
-			name += decodeText(t)
-		}
+	walkFields(r, func(ref pdf.Ref, d pdf.Dict, name string, _ bool) bool {
 		if ft, _ := r.Resolve(d["FT"]).(pdf.Name); ft == "Sig" {
 			if v, ok := r.Dict(d["V"]); ok {
 				s := &foundSig{field: name, fieldRef: ref, dict: v}
@@ -66,20 +39,10 @@ func findSignatures(r *pdf.Reader) []*foundSig {
 				out = append(out, s)
 			}
 		}
-		kids, _ := r.Resolve(d["Kids"]).(pdf.Array)
-		for _, k := range kids {
-			walk(k, name, depth+1)
-		}
-	}
-	for _, f := range fields {
-		walk(f, "", 0)
-	}
+		return len(out) <= 1000
+	})
 	// Order by coverage (signing order).
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].end() < out[j-1].end(); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortStableFunc(out, func(a, b *foundSig) int { return cmp.Compare(a.end(), b.end()) })
 	return out
 }
 
