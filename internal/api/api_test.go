@@ -114,35 +114,7 @@ func TestAPIScenariosOnBothEngines(t *testing.T) {
 		},
 	}
 	dbtest.Each(t, []db.Migrations{audit.Migrations, org.Migrations}, func(t *testing.T, d *db.DB) {
-		h := newFixture(t, d)
-		for _, sc := range scenarios {
-			t.Run(sc.Name, func(t *testing.T) {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(sc.Method, sc.URL, nil))
-				body := rec.Body.String()
-				if rec.Code != sc.ExpectedStatus {
-					t.Fatalf("status = %d, want %d; body %s", rec.Code, sc.ExpectedStatus, body)
-				}
-				if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-					t.Fatalf("Content-Type = %q", ct)
-				}
-				for _, want := range sc.ExpectedContent {
-					if !strings.Contains(body, want) {
-						t.Errorf("body lacks %s\n%.600s", want, body)
-					}
-				}
-				var parsed map[string]any
-				if err := json.Unmarshal(rec.Body.Bytes(), &parsed); err != nil {
-					t.Fatal(err)
-				}
-				if err := apitest.Check(sc.Method, sc.Route, sc.ExpectedStatus, rec.Body.Bytes()); err != nil {
-					t.Fatalf("response does not match openapi.json: %v", err)
-				}
-				if sc.Check != nil {
-					sc.Check(t, parsed)
-				}
-			})
-		}
+		runScenarios(t, newFixture(t, d), scenarios)
 	})
 }
 
@@ -151,5 +123,39 @@ func wantCount(t *testing.T, b map[string]any, n int) {
 	items, _ := b["items"].([]any)
 	if b["count"] != float64(n) || len(items) != n {
 		t.Fatalf("count = %v, items = %d, want %d", b["count"], len(items), n)
+	}
+}
+
+// runScenarios plays each scenario against h: status, JSON content type,
+// expected substrings, the documented schema (apitest), then its Check.
+func runScenarios(t *testing.T, h http.Handler, scenarios []scenario) {
+	t.Helper()
+	for _, sc := range scenarios {
+		t.Run(sc.Name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(sc.Method, sc.URL, nil))
+			body := rec.Body.String()
+			if rec.Code != sc.ExpectedStatus {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, sc.ExpectedStatus, body)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Fatalf("Content-Type = %q", ct)
+			}
+			for _, want := range sc.ExpectedContent {
+				if !strings.Contains(body, want) {
+					t.Errorf("body lacks %s\n%.800s", want, body)
+				}
+			}
+			var parsed map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &parsed); err != nil {
+				t.Fatal(err)
+			}
+			if err := apitest.Check(sc.Method, sc.Route, sc.ExpectedStatus, rec.Body.Bytes()); err != nil {
+				t.Fatalf("response does not match openapi.json: %v", err)
+			}
+			if sc.Check != nil {
+				sc.Check(t, parsed)
+			}
+		})
 	}
 }

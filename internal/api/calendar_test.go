@@ -2,16 +2,13 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/chinhquyen/chinhquyen/internal/api"
-	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -93,31 +90,6 @@ func TestCalendarAPI(t *testing.T) {
 		{Name: "add: past the supported years", Method: "GET", URL: "/api/v1/calendar/add?from=2199-12-30&days=10", Route: "/api/v1/calendar/add", ExpectedStatus: 400, ExpectedContent: []string{`"field":"days"`}},
 	}
 	dbtest.Each(t, []db.Migrations{audit.Migrations, calstore.Migrations}, func(t *testing.T, d *db.DB) {
-		h := calendarAPI(t, d)
-		for _, sc := range scenarios {
-			t.Run(sc.Name, func(t *testing.T) {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(sc.Method, sc.URL, nil))
-				body := rec.Body.String()
-				if rec.Code != sc.ExpectedStatus {
-					t.Fatalf("status = %d, want %d; body %s", rec.Code, sc.ExpectedStatus, body)
-				}
-				for _, want := range sc.ExpectedContent {
-					if !strings.Contains(body, want) {
-						t.Errorf("body lacks %s\n%.800s", want, body)
-					}
-				}
-				var parsed map[string]any
-				if err := json.Unmarshal(rec.Body.Bytes(), &parsed); err != nil {
-					t.Fatal(err)
-				}
-				if err := apitest.Check(sc.Method, sc.Route, sc.ExpectedStatus, rec.Body.Bytes()); err != nil {
-					t.Fatalf("response does not match openapi.json: %v", err)
-				}
-				if sc.Check != nil {
-					sc.Check(t, parsed)
-				}
-			})
-		}
+		runScenarios(t, calendarAPI(t, d), scenarios)
 	})
 }
