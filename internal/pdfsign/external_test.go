@@ -2,31 +2,21 @@ package pdfsign
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
+	"github.com/chinhquyen/chinhquyen/internal/pdfsign/pdfsigntest"
 )
 
 // needTool skips (outside CI) or fails (in CI) when an external validator
 // is not installed.
-func needTool(t testing.TB, tool, pkg string) {
-	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI: apt-get install -y %s", tool, pkg)
-		}
-		t.Skipf("%s not installed (apt-get install -y %s): external check skipped", tool, pkg)
-	}
-}
+var needTool = pdfsigntest.NeedTool
 
 var nssOnce sync.Once
 
@@ -55,18 +45,15 @@ func popplerOutput(t testing.TB, p *testPKI, data []byte) string {
 	return string(out)
 }
 
-var byteRangeRE = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
-
 // extractSig mirrors shared/tools/extract_sig.py: the bytes covered by the
-// n-th /ByteRange and the DER in its /Contents.
+// n-th /ByteRange and the DER in its /Contents (pdfsigntest.Extract, which
+// the tests of the other packages use too).
 func extractSig(data []byte, n int) (covered, der []byte, br [4]int64) {
-	m := byteRangeRE.FindAllSubmatch(data, -1)[n]
-	for i := range 4 {
-		br[i], _ = strconv.ParseInt(string(m[i+1]), 10, 64)
+	covered, der, br, err := pdfsigntest.Extract(data, n)
+	if err != nil {
+		panic(fmt.Sprintf("extract signature %d: %v", n, err))
 	}
-	covered = append(append([]byte(nil), data[br[0]:br[0]+br[1]]...), data[br[2]:br[2]+br[3]]...)
-	raw, _ := hex.DecodeString(string(bytes.TrimSpace(data[br[0]+br[1]+1 : br[2]-1])))
-	return covered, trimDER(raw), br
+	return covered, der, br
 }
 
 // externalProof runs every external validator on a signed file: pdfsig
