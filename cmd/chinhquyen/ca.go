@@ -172,13 +172,11 @@ func caIssue(ctx context.Context, e *env, args []string) error {
 	}
 	req.Algorithm = pki.KeyAlgorithm(alg)
 	req.Validity = time.Duration(days) * 24 * time.Hour
-	if csrFile != "" {
-		data, err := os.ReadFile(csrFile)
-		if err != nil {
-			return apperr.Wrap(err, apperr.Invalid, "Không đọc được tệp CSR %s", csrFile)
-		}
-		req.CSR = data
+	csr, err := readCSR(csrFile)
+	if err != nil {
+		return err
 	}
+	req.CSR = csr
 	s, err := openCA(ctx, e, &f, true)
 	if err != nil {
 		return err
@@ -189,6 +187,18 @@ func caIssue(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return printCert(e, c, out)
+}
+
+// readCSR reads a PKCS#10 request file; "" means none.
+func readCSR(file string) ([]byte, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Invalid, "Không đọc được tệp CSR %s", file)
+	}
+	return data, nil
 }
 
 func printCert(e *env, c *pki.Certificate, out string) error {
@@ -221,13 +231,11 @@ func caRenew(ctx context.Context, e *env, args []string) error {
 		b.FS.Usage()
 		return errUsage
 	}
-	if csrFile != "" {
-		data, err := os.ReadFile(csrFile)
-		if err != nil {
-			return apperr.Wrap(err, apperr.Invalid, "Không đọc được tệp CSR %s", csrFile)
-		}
-		req.CSR = data
+	csr, err := readCSR(csrFile)
+	if err != nil {
+		return err
 	}
+	req.CSR = csr
 	s, err := openCA(ctx, e, &f, true)
 	if err != nil {
 		return err
