@@ -54,7 +54,7 @@ func (a *API) listAgencies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list := agencyList{AsOf: asOf.String()}
-	filter := org.AgencyFilter{AsOf: asOf, TopLevel: true}
+	var parentID int64
 	if p := r.URL.Query().Get("parent"); p != "" {
 		parent, err := a.findAgency(r, p, asOf)
 		if err != nil {
@@ -63,23 +63,20 @@ func (a *API) listAgencies(w http.ResponseWriter, r *http.Request) {
 		}
 		pj := toAgencyJSON(*parent)
 		list.Parent = &pj
-		filter = org.AgencyFilter{AsOf: asOf, ParentID: parent.ID}
+		parentID = parent.ID
 	}
-	agencies, err := a.deps.Org.Agencies(ctx, filter)
+	all, err := a.deps.Org.Agencies(ctx, org.AgencyFilter{AsOf: asOf})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
+	children := org.ByParent(all)
+	agencies := children[parentID]
 	list.Count = len(agencies)
 	list.Items = make([]agencyJSON, len(agencies))
 	for i, g := range agencies {
 		list.Items[i] = toAgencyJSON(g)
-		children, err := a.deps.Org.Agencies(ctx, org.AgencyFilter{AsOf: asOf, ParentID: g.ID})
-		if err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		n := len(children)
+		n := len(children[g.ID])
 		list.Items[i].Children = &n
 	}
 	httpx.JSON(w, http.StatusOK, list)

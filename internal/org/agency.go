@@ -873,3 +873,15 @@ func link(ctx context.Context, tx *sql.Tx, pred, succ int64, kind LinkKind, effe
 	}
 	return nil
 }
+
+// ByParent groups agencies (as returned by Agencies, keeping their order)
+// by their parent's id; top-level agencies are under 0. Pages that show a
+// tree read every agency of a day once and group them here, instead of one
+// query per node.
+func ByParent(agencies []Agency) map[int64][]Agency {
+	out := make(map[int64][]Agency)
+	for _, g := range agencies {
+		out[g.ParentID] = append(out[g.ParentID], g)
+	}
+	return out
+}

@@ -395,3 +395,23 @@ func TestOfficialsSortTheVietnameseWay(t *testing.T) {
 		}
 	})
 }
+
+func TestByParentGroupsAndKeepsOrder(t *testing.T) {
+	list := []org.Agency{{ID: 1}, {ID: 2, ParentID: 1}, {ID: 9}, {ID: 3, ParentID: 1}, {ID: 4, ParentID: 3}}
+	g := org.ByParent(list)
+	ids := func(as []org.Agency) (out []int64) {
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	if got := ids(g[0]); !slices.Equal(got, []int64{1, 9}) {
+		t.Fatalf("top level %v", got)
+	}
+	if got := ids(g[1]); !slices.Equal(got, []int64{2, 3}) {
+		t.Fatalf("under 1: %v", got)
+	}
+	if got := ids(g[3]); !slices.Equal(got, []int64{4}) || len(g[2]) != 0 {
+		t.Fatalf("under 3: %v, under 2: %v", got, g[2])
+	}
+}

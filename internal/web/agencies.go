@@ -34,7 +34,15 @@ func (h *Handler) agencies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := agenciesPage{AsOf: asOf.String(), AsOfVN: asOf.VN()}
-	filter := org.AgencyFilter{AsOf: asOf, TopLevel: true}
+	// Every agency of the day, read once: the tree below and the
+	// breadcrumb above come from it.
+	all, err := h.deps.Org.Agencies(ctx, org.AgencyFilter{AsOf: asOf})
+	if err != nil {
+		h.rd.errorPage(w, r, err)
+		return
+	}
+	children := org.ByParent(all)
+	var parentID int64
 	if p := r.URL.Query().Get("parent"); p != "" {
 		id, err := strconv.ParseInt(p, 10, 64)
 		if err != nil {
@@ -45,10 +53,7 @@ func (h *Handler) agencies(w http.ResponseWriter, r *http.Request) {
 			h.rd.errorPage(w, r, err)
 			return
 		}
-		if page.Chain, err = h.ancestors(r, page.Parent, asOf); err != nil {
-			h.rd.errorPage(w, r, err)
-			return
-		}
+		page.Chain = ancestors(page.Parent, all)
 		if page.Units, err = h.deps.Org.Units(ctx, id, asOf); err != nil {
 			h.rd.errorPage(w, r, err)
 			return
@@ -63,34 +68,29 @@ func (h *Handler) agencies(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		filter = org.AgencyFilter{AsOf: asOf, ParentID: id}
+		parentID = id
 	}
-	list, err := h.deps.Org.Agencies(ctx, filter)
-	if err != nil {
-		h.rd.errorPage(w, r, err)
-		return
-	}
-	for _, g := range list {
-		children, err := h.deps.Org.Agencies(ctx, org.AgencyFilter{AsOf: asOf, ParentID: g.ID})
-		if err != nil {
-			h.rd.errorPage(w, r, err)
-			return
-		}
-		page.Nodes = append(page.Nodes, agencyNode{Agency: g, Children: children})
+	for _, g := range children[parentID] {
+		page.Nodes = append(page.Nodes, agencyNode{Agency: g, Children: children[g.ID]})
 	}
 	h.rd.render(w, r, http.StatusOK, "agencies", "agencies.title", page)
 }
 
-// ancestors returns g's parents, top-level first.
-func (h *Handler) ancestors(r *http.Request, g *org.Agency, asOf org.Date) ([]org.Agency, error) {
+// ancestors returns g's parents among all (the agencies of one day),
+// top-level first.
+func ancestors(g *org.Agency, all []org.Agency) []org.Agency {
+	byID := make(map[int64]org.Agency, len(all))
+	for _, a := range all {
+		byID[a.ID] = a
+	}
 	var chain []org.Agency
 	for id := g.ParentID; id != 0 && len(chain) < 16; {
-		p, err := h.deps.Org.Agency(r.Context(), id, asOf)
-		if err != nil {
-			return nil, err
+		p, ok := byID[id]
+		if !ok {
+			break
 		}
-		chain = append([]org.Agency{*p}, chain...)
+		chain = append([]org.Agency{p}, chain...)
 		id = p.ParentID
 	}
-	return chain, nil
+	return chain
 }
