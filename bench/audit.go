@@ -24,6 +24,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/audit/auditbench"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -169,7 +170,7 @@ func benchPostgresDB(ctx context.Context, server string) (string, func(), error)
 // for the bench's request (one line of JSON, about 330 bytes).
 func peerEntry(i int64) []byte {
 	after := sha256.Sum256([]byte(strconv.FormatInt(i, 10)))
-	return []byte(`{"v":1,"at":` + strconv.FormatInt(time.Now().UnixMicro(), 10) +
+	return []byte(`{"v":1,"at":` + strconv.FormatInt(clock.Now().UnixMicro(), 10) +
 		`,"actor":{"kind":"official","account":7,"agency":42,"ip":"10.1.2.3","session":"bench-7"},"action":"bench.dossier.create","object":{"type":"dossier","id":"` +
 		strconv.FormatInt(i, 10) + `"},"before":null,"after":"` + hex.EncodeToString(after[:]) + `","summary":"","outcome":"ok","reason":""}`)
 }
@@ -223,13 +224,13 @@ func tesseraAppends(ctx context.Context, o *opts) (float64, error) {
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	start := time.Now()
+	start := clock.Now()
 	deadline := start.Add(o.duration)
 	for range peerWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(deadline) {
+			for clock.Now().Before(deadline) {
 				if err := add(); err != nil {
 					once.Do(func() { firstErr = err })
 					return
@@ -273,7 +274,7 @@ func auditVerify(ctx context.Context, o *opts, n int) (verify, scan time.Duratio
 		return 0, 0, err
 	}
 	// The limit first, so both run on a warm page cache.
-	start := time.Now()
+	start := clock.Now()
 	rows, err := d.Reader().QueryContext(ctx, `SELECT id, leaf_index, leaf_hash, at, actor_kind, actor_account, actor_agency, actor_ip, actor_session,
  action, object_type, object_id, before_digest, after_digest, summary, outcome, reason FROM audit_entries WHERE leaf_index >= 0 ORDER BY leaf_index`)
 	if err != nil {

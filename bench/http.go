@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/app"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 func init() {
@@ -83,14 +84,14 @@ func loadTest(h http.Handler, path string, d time.Duration) (float64, error) {
 		return 0, fmt.Errorf("GET %s: %s", path, resp.Status)
 	}
 	var ok, bad atomic.Int64
-	deadline := time.Now().Add(d)
-	start := time.Now()
+	deadline := clock.Now().Add(d)
+	start := clock.Now()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(deadline) {
+			for clock.Now().Before(deadline) {
 				resp, err := client.Get(url)
 				if err != nil {
 					bad.Add(1)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 )
@@ -110,13 +111,13 @@ func loadLoop(workers int, d time.Duration, fn func(worker int) error) (float64,
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	start := time.Now()
+	start := clock.Now()
 	deadline := start.Add(d)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(deadline) {
+			for clock.Now().Before(deadline) {
 				if err := fn(w); err != nil {
 					once.Do(func() { firstErr = err })
 					return

@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 // row is one line of the table.
@@ -70,7 +72,7 @@ func main() {
 	if *only != "" {
 		re = regexp.MustCompile(*only)
 	}
-	fmt.Printf("# chinhquyen bench — %s, %s/%s, %d CPU, %s\n\n", time.Now().Format("2006-01-02 15:04"),
+	fmt.Printf("# chinhquyen bench — %s, %s/%s, %d CPU, %s\n\n", clock.Now().Format("2006-01-02 15:04"),
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	fmt.Println("| suite | figure | ours | limit (same run) | limit | ratio | goal |")
 	fmt.Println("|---|---|---:|---|---:|---:|---|")

@@ -24,6 +24,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
 	"github.com/chinhquyen/chinhquyen/internal/pdfsign"
@@ -42,8 +43,8 @@ func rate(d time.Duration, workers int, op func() error) (float64, error) {
 	var n atomic.Int64
 	var firstErr error
 	var mu sync.Mutex
-	deadline := time.Now().Add(d)
-	start := time.Now()
+	deadline := clock.Now().Add(d)
+	start := clock.Now()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -59,7 +60,7 @@ func rate(d time.Duration, workers int, op func() error) (float64, error) {
 					return
 				}
 				n.Add(1)
-				if time.Now().After(deadline) {
+				if clock.Now().After(deadline) {
 					return
 				}
 			}
@@ -252,7 +253,7 @@ func peerSign(in []byte, key crypto.Signer, chain []*x509.Certificate) error {
 	return dsign.Sign(bytes.NewReader(in), &out, rdr, int64(len(in)), dsign.SignData{
 		Signature: dsign.SignDataSignature{
 			CertType: dsign.ApprovalSignature,
-			Info:     dsign.SignDataSignatureInfo{Name: "Peer", Reason: "bench", Date: time.Now()},
+			Info:     dsign.SignDataSignatureInfo{Name: "Peer", Reason: "bench", Date: clock.Now()},
 		},
 		Signer:            key,
 		DigestAlgorithm:   crypto.SHA256,

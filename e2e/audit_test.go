@@ -3,10 +3,10 @@ package e2e
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
@@ -26,7 +26,7 @@ func TestAuditorFiltersTheAuditLog(t *testing.T) {
 	}
 	checkAccessibility(t, ctx)
 
-	today := time.Now().In(locale.VN).Format("2006-01-02")
+	today := clock.Now().In(locale.VN).Format("2006-01-02")
 	// Mark this document, to know when the filtered one has replaced it.
 	get(t, ctx, chromedp.Evaluate[bool](`document.body.dataset.unfiltered = "1", true`))
 	do(t, ctx,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdfsign"
@@ -193,7 +194,7 @@ func pdfSign(ctx context.Context, e *env, args []string) error {
 			return apperr.New(apperr.Invalid, "--seal-over-leader: tệp %s chưa có chữ ký hiển thị của lãnh đạo để đóng dấu đè lên", f.in)
 		}
 	}
-	now := time.Now()
+	now := clock.Now()
 	opts.Now = func() time.Time { return now }
 	if opts.Appearance, err = signing.BuildAppearance(in, ao, chain[0], now); err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
 	"github.com/chinhquyen/chinhquyen/internal/pdfsign"
@@ -392,7 +393,7 @@ func TestPDFSignWithAPKCS11Token(t *testing.T) {
 	caCerts, _ := pki.LoadCertificates(mustReadFile(t, ca.path("ca.pem")))
 	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(77),
 		Subject:   pkix.Name{CommonName: "Người Ký Bằng Token", Country: []string{"VN"}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
+		NotBefore: clock.Now().Add(-time.Hour), NotAfter: clock.Now().AddDate(1, 0, 0),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}, caCerts[0], key.Public(), caKey)
 	if err != nil {
 		t.Fatal(err)

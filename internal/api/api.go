@@ -12,6 +12,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/audit/auditview"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
@@ -46,7 +47,7 @@ type route struct {
 // New builds the API.
 func New(deps Deps) *API {
 	if deps.Now == nil {
-		deps.Now = time.Now
+		deps.Now = clock.Now
 	}
 	a := &API{deps: deps}
 	auth := &Auth{id: deps.Identity}

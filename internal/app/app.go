@@ -16,6 +16,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
@@ -65,7 +66,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: d, Catalog: cat, Now: time.Now}
+	a := &App{Config: cfg, Log: log, DB: d, Catalog: cat, Now: clock.Now}
 	if err := d.Migrate(ctx, log, Modules()...); err != nil {
 		d.Close()
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
@@ -182,7 +183,7 @@ func enrolAndSignIn(t *testing.T, a *App, login, pw string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := clock.Now()
 	code, _ := totp.GenerateCode(enr.Secret, now.Add(-30*time.Second))
 	if _, _, err := a.Identity.ConfirmTOTP(ctx, who, code); err != nil {
 		t.Fatal(err)
@@ -331,14 +332,14 @@ func TestBackgroundWorkPurgesSessions(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	a.RunBackground(ctx)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := clock.Now().Add(20 * time.Second)
 	for {
 		var n int
 		_ = a.DB.Reader().QueryRowContext(ctx, "SELECT count(*) FROM identity_jobs WHERE name = 'cleanup'").Scan(&n)
 		if n == 1 {
 			return
 		}
-		if time.Now().After(deadline) {
+		if clock.Now().After(deadline) {
 			t.Fatal("identity cleanup never ran")
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -67,7 +68,7 @@ type Entry struct {
 
 // Options configure a Log.
 type Options struct {
-	// Now is the clock; time.Now when nil.
+	// Now is the clock; clock.Now when nil.
 	Now func() time.Time
 	// Logger receives the integrator's messages; slog.Default when nil.
 	Logger *slog.Logger
@@ -119,7 +120,7 @@ type Log struct {
 // signing key and registers its verifier key in the database.
 func New(d *db.DB, opts Options) (*Log, error) {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -14,10 +14,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chinhquyen/chinhquyen/internal/apperr"
-	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
+	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
 // Kinds of problem Verify reports.
@@ -94,7 +96,7 @@ const chunkBits = 16
 // wraps ErrTampered (with code ECONFLICT) when a problem was found, so
 // `chinhquyen audit verify` exits non-zero, and the report says what.
 func Verify(ctx context.Context, d *db.DB, opts VerifyOptions) (*VerifyReport, error) {
-	start := time.Now()
+	start := clock.Now()
 	v := &verifier{d: d, rep: &VerifyReport{}}
 	if err := v.loadKeys(ctx, opts); err != nil {
 		return nil, err

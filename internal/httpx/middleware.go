@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 func asAppErr(err error, target **apperr.Error) bool { return errors.As(err, target) }
@@ -131,7 +133,7 @@ func (m *Metrics) Route(mux http.Handler) http.Handler {
 // also recovers panics into a 500.
 func (m *Metrics) Observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		start := clock.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		pattern := new(string)
 		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, pattern))

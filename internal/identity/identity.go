@@ -28,6 +28,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -67,7 +68,7 @@ type Options struct {
 	// at rest. Every replica must use the same key; it never leaves the
 	// process (not logged, not stored in the database).
 	SecretKey []byte
-	Now       func() time.Time // [time.Now]
+	Now       func() time.Time // [clock.Now]
 	Logger    *slog.Logger     // [slog.Default()]
 	// Directory validates org ids and names agencies; optional.
 	Directory Directory
@@ -120,7 +121,7 @@ func New(d *db.DB, opts Options) (*Service, error) {
 	}
 	opts.SecretKey = nil // kept only inside the cipher
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -23,14 +23,14 @@ var testParams = Params{Memory: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyL
 // testKey encrypts TOTP secrets in tests.
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-// clock is a settable test clock.
-type clock struct {
+// fakeClock is a settable test clock.
+type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
@@ -40,7 +40,7 @@ type fixture struct {
 	ctx   context.Context
 	db    *db.DB
 	svc   *Service
-	clock *clock
+	clock *fakeClock
 	sys   *actor.Actor
 }
 
@@ -48,7 +48,7 @@ const strongPassword = "Sông Hồng chảy về biển 2026"
 
 func newFixture(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
+	c := &fakeClock{t: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)}
 	log, err := audit.New(d, audit.Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -30,7 +31,7 @@ var Migrations = db.Embedded("org", migrationFiles)
 type Options struct {
 	// Audit records every change in the change's transaction. Required.
 	Audit *audit.Log
-	// Now is the clock (time.Now when nil); it decides "today" for as-of
+	// Now is the clock (clock.Now when nil); it decides "today" for as-of
 	// queries with a zero date.
 	Now func() time.Time
 	// Authorize, when set, is asked before every change; a non-nil error
@@ -61,7 +62,7 @@ func New(d *db.DB, opts Options) (*Service, error) {
 		return nil, errors.New("org.New: Options.Audit is required")
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.Now
 	}
 	return &Service{db: d, audit: opts.Audit, now: opts.Now, authorize: opts.Authorize}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 )
 
@@ -25,11 +26,11 @@ func TestSignBadInput(t *testing.T) {
 	broken[bytes.Index(broken, []byte("/Count"))+1] ^= 0x20 // inside the signed range
 
 	expiredChain, expiredKey := p.signer("Hết Hạn", nil, func(c *x509.Certificate) {
-		c.NotBefore = time.Now().AddDate(-3, 0, 0)
-		c.NotAfter = time.Now().AddDate(-1, 0, 0)
+		c.NotBefore = clock.Now().AddDate(-3, 0, 0)
+		c.NotAfter = clock.Now().AddDate(-1, 0, 0)
 	})
 	revokedChain, revokedKey := p.signer("Đã Thu Hồi", nil, nil)
-	p.revoke(revokedChain[0], time.Now().Add(-time.Hour))
+	p.revoke(revokedChain[0], clock.Now().Add(-time.Hour))
 	_, otherKey := p.signer("Khóa Khác", nil, nil)
 	noUsageChain, noUsageKey := p.signer("Không Được Ký", nil, func(c *x509.Certificate) { c.KeyUsage = x509.KeyUsageKeyEncipherment })
 

@@ -5,10 +5,11 @@ import (
 	"crypto"
 	"crypto/x509"
 	"testing"
-	"time"
 
 	dpdf "github.com/digitorus/pdf"
 	dsign "github.com/digitorus/pdfsign/sign"
+
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 // signWithDigitorus signs in with github.com/digitorus/pdfsign (another
@@ -24,7 +25,7 @@ func signWithDigitorus(t *testing.T, in []byte, key crypto.Signer, chain []*x509
 	err = dsign.Sign(bytes.NewReader(in), &out, rdr, int64(len(in)), dsign.SignData{
 		Signature: dsign.SignDataSignature{
 			CertType: dsign.ApprovalSignature,
-			Info:     dsign.SignDataSignatureInfo{Name: "Other Tool", Reason: "interop", Date: time.Now()},
+			Info:     dsign.SignDataSignatureInfo{Name: "Other Tool", Reason: "interop", Date: clock.Now()},
 		},
 		Signer:            key,
 		DigestAlgorithm:   crypto.SHA256,

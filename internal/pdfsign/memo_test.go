@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 // The shared-prefix hasher gives the same digests as hashing each range.
@@ -48,7 +50,7 @@ func TestRememberedChainKeepsTheValidityCheck(t *testing.T) {
 	p := pki(t)
 	chain, _ := p.signer("Chuỗi Nhớ", nil, nil)
 	v := &verifier{opts: VerifyOptions{Trust: p.trust()}}
-	now := time.Now()
+	now := clock.Now()
 	if _, err := v.chain(chain[0], now, chain[1:], x509.ExtKeyUsageAny); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 )
@@ -84,7 +85,7 @@ type SignOptions struct {
 	// ContentsSize is the room reserved for the CMS in bytes (DER, before
 	// hex encoding). 0 computes a safe size from the chain and level.
 	ContentsSize int
-	// Now is the clock (default time.Now); /M is written in +07:00.
+	// Now is the clock (default clock.Now); /M is written in +07:00.
 	Now func() time.Time
 }
 
@@ -105,7 +106,7 @@ func (o *SignOptions) now() time.Time {
 	if o.Now != nil {
 		return o.Now()
 	}
-	return time.Now()
+	return clock.Now()
 }
 
 // Sign adds a PAdES signature to the PDF in as an incremental update and

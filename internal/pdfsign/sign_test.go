@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
 )
@@ -99,7 +100,7 @@ func TestSignTSAUnavailable(t *testing.T) {
 		p.tsaMode.Store(mode)
 		ts := p.timeStamper()
 		ts.Timeout = 300 * time.Millisecond
-		start := time.Now()
+		start := clock.Now()
 		out, res, err := Sign(context.Background(), in, SignOptions{Signer: key, Chain: chain, Level: LevelBT, TimeStamper: ts})
 		if err == nil || out != nil || res != nil || apperr.CodeOf(err) != apperr.Unavailable {
 			t.Fatalf("mode %d: want Unavailable error and no output, got %v", mode, err)

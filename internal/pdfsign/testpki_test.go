@@ -25,6 +25,8 @@ import (
 
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 // testPKI is a throwaway CA: root → issuing CA → signers, a TSA with a
@@ -63,7 +65,7 @@ func pki(t testing.TB) *testPKI {
 }
 
 func newTestPKI(t testing.TB) *testPKI {
-	p := &testPKI{t: t, revoked: map[string]time.Time{}, now: time.Now}
+	p := &testPKI{t: t, revoked: map[string]time.Time{}, now: clock.Now}
 	dir, err := os.MkdirTemp("", "pdfsign-pki-")
 	if err != nil {
 		t.Fatal(err)
@@ -136,10 +138,10 @@ func (p *testPKI) issue(issuer *x509.Certificate, key crypto.Signer, tmpl *x509.
 	tmpl.SerialNumber = big.NewInt(1000 + p.serial)
 	p.mu.Unlock()
 	if tmpl.NotBefore.IsZero() {
-		tmpl.NotBefore = time.Now().Add(-24 * time.Hour)
+		tmpl.NotBefore = clock.Now().Add(-24 * time.Hour)
 	}
 	if tmpl.NotAfter.IsZero() {
-		tmpl.NotAfter = time.Now().AddDate(years, 0, 0)
+		tmpl.NotAfter = clock.Now().AddDate(years, 0, 0)
 	}
 	parent, parentKey := tmpl, key
 	if issuer != nil {

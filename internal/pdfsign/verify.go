@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 )
 
@@ -21,7 +22,7 @@ type VerifyOptions struct {
 	// Revocation, if set, is asked for revocation data that the document
 	// (DSS, CMS) does not carry. Nil: offline validation.
 	Revocation RevocationSource
-	// Now is the validation time (default time.Now).
+	// Now is the validation time (default clock.Now).
 	Now func() time.Time
 }
 
@@ -31,7 +32,7 @@ type VerifyOptions struct {
 // A document without signatures gives a Report with no signatures and an
 // empty overall indication.
 func Verify(ctx context.Context, in []byte, opts VerifyOptions) (*Report, error) {
-	now := time.Now()
+	now := clock.Now()
 	if opts.Now != nil {
 		now = opts.Now()
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
 )
@@ -129,7 +130,7 @@ func TestVerifyFailures(t *testing.T) {
 		wantSig(t, rep, 0, Indeterminate, TryLater)
 	})
 	t.Run("expired without POE", func(t *testing.T) {
-		rep := verifyDoc(t, p, signed, true, time.Now().AddDate(3, 0, 0))
+		rep := verifyDoc(t, p, signed, true, clock.Now().AddDate(3, 0, 0))
 		wantSig(t, rep, 0, Indeterminate, OutOfBoundsNoPOE)
 	})
 	t.Run("expired with POE (B-LTA)", func(t *testing.T) {
@@ -138,7 +139,7 @@ func TestVerifyFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep := verifyDoc(t, p, doc, false, time.Now().AddDate(3, 0, 0))
+		rep := verifyDoc(t, p, doc, false, clock.Now().AddDate(3, 0, 0))
 		wantSig(t, rep, 0, TotalPassed, "")
 	})
 	t.Run("page content changed after signing", func(t *testing.T) {
@@ -174,7 +175,7 @@ func TestVerifyFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.revoke(rc[0], time.Now().Add(-time.Hour))
+		p.revoke(rc[0], clock.Now().Add(-time.Hour))
 		rep := verifyDoc(t, p, doc, true, time.Time{})
 		wantSig(t, rep, 0, TotalFailed, Revoked)
 	})
@@ -184,7 +185,7 @@ func TestVerifyFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.revoke(rc[0], time.Now().Add(-time.Minute))
+		p.revoke(rc[0], clock.Now().Add(-time.Minute))
 		rep := verifyDoc(t, p, doc, true, time.Time{})
 		wantSig(t, rep, 0, Indeterminate, RevokedNoPOE)
 	})
@@ -194,8 +195,8 @@ func TestVerifyFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.revoke(rc[0], time.Now().Add(time.Minute))
-		rep := verifyDoc(t, p, doc, true, time.Now().Add(2*time.Minute))
+		p.revoke(rc[0], clock.Now().Add(time.Minute))
+		rep := verifyDoc(t, p, doc, true, clock.Now().Add(2*time.Minute))
 		wantSig(t, rep, 0, TotalPassed, "")
 		if len(rep.Signatures[0].Warnings) == 0 {
 			t.Error("no warning about the later revocation")
@@ -221,7 +222,7 @@ func TestVerifyWorkflowAndOtherTool(t *testing.T) {
 	}
 	doc, _, err = Sign(ctx, doc, SignOptions{Signer: sealKey, Chain: sealChain, Level: LevelBLTA, TimeStamper: p.timeStamper(),
 		Revocation: &HTTPRevocationSource{}, ExtraCerts: []*x509.Certificate{p.root},
-		Appearance: SealAppearance(2, [4]float64{300, 100, 450, 160}, 90, sealImage(), "UBND TỈNH THỬ NGHIỆM", time.Now())})
+		Appearance: SealAppearance(2, [4]float64{300, 100, 450, 160}, 90, sealImage(), "UBND TỈNH THỬ NGHIỆM", clock.Now())})
 	if err != nil {
 		t.Fatal(err)
 	}

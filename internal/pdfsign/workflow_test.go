@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
@@ -73,11 +74,14 @@ func TestWorkflowLeaderStampSealCopy(t *testing.T) {
 	if res.FieldName != "ChuKy1" {
 		t.Fatalf("field %q", res.FieldName)
 	}
-	doc, err = AddTextStamp(doc, StampOptions{Page: 1, X: 72, Y: 700, Text: "Số: 05/QĐ-UBND, ngày 25/11/2026", Name: "so-ky-hieu"})
+	// The seal's instant comes from the same clock as the test CA: a fixed
+	// date here made the test fail once the CA's certificates started
+	// after it.
+	when := clock.Now().In(locale.VN)
+	doc, err = AddTextStamp(doc, StampOptions{Page: 1, X: 72, Y: 700, Text: "Số: 05/QĐ-UBND, ngày " + when.Format("02/01/2006"), Name: "so-ky-hieu"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	when := time.Date(2026, 11, 25, 10, 30, 0, 0, locale.VN)
 	doc, res, err = Sign(ctx, doc, SignOptions{
 		Signer: sealKey, Chain: sealChain, Level: LevelBT, TimeStamper: p.timeStamper(), Now: func() time.Time { return when },
 		Appearance: SealAppearance(3, leaderRect, 100, sealImage(), "UBND TỈNH THỬ NGHIỆM", when),
@@ -141,7 +145,7 @@ func TestWorkflowLeaderStampSealCopy(t *testing.T) {
 
 func TestSealCoversLeftThird(t *testing.T) {
 	leader := [4]float64{340, 120, 490, 180}
-	a := SealAppearance(1, leader, 100, sealImage(), "UBND", time.Now())
+	a := SealAppearance(1, leader, 100, sealImage(), "UBND", clock.Now())
 	// The image is centred horizontally in the widget.
 	centre := (a.Rect[0] + a.Rect[2]) / 2
 	right := centre + 50

@@ -22,17 +22,13 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/pki/pkitest"
+	"github.com/chinhquyen/chinhquyen/internal/testenv"
 )
 
 // needTool skips (or, in CI, fails) when a Debian tool is missing.
 func needTool(t *testing.T, tool, pkg string) {
 	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing in CI: apt-get install -y %s", tool, pkg)
-		}
-		t.Skipf("%s not installed: apt-get install -y %s", tool, pkg)
-	}
+	testenv.NeedTool(t, tool, pkg)
 }
 
 func writePEM(t *testing.T, path string, certs ...*x509.Certificate) {

@@ -26,6 +26,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -45,7 +46,7 @@ type Config struct {
 	Keys KeyStore
 	// Audit records every state change (required).
 	Audit Recorder
-	// Now is the clock; time.Now when nil.
+	// Now is the clock; clock.Now when nil.
 	Now func() time.Time
 	// Logger gets operational messages (never key material); slog.Default when nil.
 	Logger *slog.Logger
@@ -99,7 +100,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*Service, error) {
 		return nil, errors.New("pki.New: Keys and Audit are required")
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -241,7 +242,7 @@ func (s *Service) reloadCAs(ctx context.Context) error {
 		return err
 	}
 	s.mu.Lock()
-	s.cas, s.casByID, s.loaded = byName, byID, time.Now()
+	s.cas, s.casByID, s.loaded = byName, byID, clock.Now()
 	s.mu.Unlock()
 	s.ocsp.setIssuers(byID)
 	return nil

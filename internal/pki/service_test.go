@@ -16,6 +16,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
@@ -88,7 +89,7 @@ func TestLifecycleOnBothEngines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := seal.X509.Verify(ta.VerifyOptions(time.Now())); err != nil {
+		if _, err := seal.X509.Verify(ta.VerifyOptions(clock.Now())); err != nil {
 			t.Fatalf("seal does not chain to our root: %v", err)
 		}
 
@@ -253,7 +254,7 @@ func TestBadInputIsRefusedWithoutWrites(t *testing.T) {
 		}
 		// And from an expired one: move the clock.
 		later, err := pki.New(ctx, d, pki.Config{BaseURL: "https://cq.example.gov.vn", Keys: f.Keys, Audit: f.Audit,
-			Now: func() time.Time { return time.Now().Add(30 * 365 * 24 * time.Hour) }})
+			Now: func() time.Time { return clock.Now().Add(30 * 365 * 24 * time.Hour) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +310,7 @@ func TestTrustStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := leaf.X509.Verify(ta.VerifyOptions(time.Now())); err != nil {
+		if _, err := leaf.X509.Verify(ta.VerifyOptions(clock.Now())); err != nil {
 			t.Fatalf("external leaf not trusted after import: %v", err)
 		}
 		if len(ta.RootCerts) != 2 || len(ta.Intermediate) != 2 {
@@ -322,7 +323,7 @@ func TestTrustStore(t *testing.T) {
 			t.Fatalf("remove twice: %v", err)
 		}
 		ta, _ = f.Service.Trust(ctx)
-		if _, err := leaf.X509.Verify(ta.VerifyOptions(time.Now())); err == nil {
+		if _, err := leaf.X509.Verify(ta.VerifyOptions(clock.Now())); err == nil {
 			t.Fatal("external leaf still trusted after removing its root")
 		}
 		if countAudit(t, d, "pki.trust.import") != 2 || countAudit(t, d, "pki.trust.remove") != 1 {
@@ -338,7 +339,7 @@ func TestTrustStore(t *testing.T) {
 func TestReplicasSeeEachOthersChanges(t *testing.T) {
 	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		clock := time.Now()
+		clock := clock.Now()
 		now := func() time.Time { return clock }
 		f, err := pkitest.Setup(ctx, d, t.TempDir(), "https://cq.example.gov.vn", pkitest.Options{Now: now})
 		if err != nil {

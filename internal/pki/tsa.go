@@ -18,6 +18,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 // DefaultTSAPolicy is the TSA policy OID used when none is configured: a
@@ -281,7 +282,7 @@ func (s *Service) tsaSigner(ctx context.Context) (*tsaSigner, error) {
 		b.AddASN1BigInt(cert.SerialNumber)
 	})
 	ts.sid = b.BytesOrPanic()
-	t.signer, t.signerTime = ts, time.Now()
+	t.signer, t.signerTime = ts, clock.Now()
 	return ts, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
@@ -48,7 +49,7 @@ type Config struct {
 	DB    *db.DB
 	PKI   *pki.Service
 	Audit Recorder
-	// Now is the clock (default time.Now).
+	// Now is the clock (default clock.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
 	// FetchRevocation lets validation ask the OCSP responders and CRL
@@ -80,7 +81,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("signing.New: DB, PKI and Audit are required")
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = clock.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -372,7 +373,7 @@ func (s *Service) trustStore(ctx context.Context) (*pdfsign.TrustStore, []*x509.
 		return nil, nil, err
 	}
 	s.trust = &pdfsign.TrustStore{Roots: ta.RootCerts, Intermediates: ta.Intermediate}
-	s.roots, s.trustRead = ta.RootCerts, time.Now()
+	s.roots, s.trustRead = ta.RootCerts, clock.Now()
 	return s.trust, s.roots, nil
 }
 

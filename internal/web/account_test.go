@@ -10,12 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/api"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
@@ -305,7 +305,7 @@ func TestAccountScenarios(t *testing.T) {
 func TestSignInWithTOTPOverHTTP(t *testing.T) {
 	d := dbtest.SQLite(t, audit.Migrations, org.Migrations, identity.Migrations)
 	f := newFixture(t, d)
-	_ = time.Now
+	_ = clock.Now
 	// The leader enrols through the pages, then signs in with a code.
 	f.run(t, scenario{Method: "POST", URL: "/account/totp/begin", Session: "leader", ExpectedStatus: 303})
 	rec := f.run(t, scenario{Method: "GET", URL: "/account/totp", Session: "leader", ExpectedStatus: 200})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
@@ -83,7 +84,7 @@ func (v *View) OtherLang() locale.Lang {
 }
 
 // Now is the rendering time in Vietnam.
-func (v *View) Now() time.Time { return time.Now().In(locale.VN) }
+func (v *View) Now() time.Time { return clock.Now().In(locale.VN) }
 
 // render writes page with data, buffering first so a template error becomes
 // a clean 500 instead of half a page.

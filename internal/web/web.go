@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 )
@@ -33,7 +34,7 @@ type Handler struct {
 // a broken page stops start-up.
 func New(deps Deps) (*Handler, error) {
 	if deps.Now == nil {
-		deps.Now = time.Now
+		deps.Now = clock.Now
 	}
 	a, err := loadAssets()
 	if err != nil {

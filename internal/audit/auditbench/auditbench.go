@@ -30,6 +30,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -75,13 +76,13 @@ func Setup(ctx context.Context, d *db.DB) error {
 
 var nextID atomic.Int64
 
-func init() { nextID.Store(time.Now().UnixNano()) }
+func init() { nextID.Store(clock.Now().UnixNano()) }
 
 // request is what one request does inside its transaction.
 func request(ctx context.Context, tx *sql.Tx, l *audit.Log, a *actor.Actor) error {
 	id := nextID.Add(1)
 	title := "Hồ sơ đăng ký khai sinh " + strconv.FormatInt(id, 10)
-	if _, err := tx.ExecContext(ctx, "INSERT INTO bench_changes (id, title, at) VALUES ($1, $2, $3)", id, title, time.Now().UnixMicro()); err != nil {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO bench_changes (id, title, at) VALUES ($1, $2, $3)", id, title, clock.Now().UnixMicro()); err != nil {
 		return err
 	}
 	if l == nil {
@@ -125,14 +126,14 @@ func load(ctx context.Context, workers int, dur time.Duration, do func(w int) er
 	var n atomic.Int64
 	var firstErr error
 	var once sync.Once
-	deadline := time.Now().Add(dur)
-	start, cpu0 := time.Now(), cpuTime()
+	deadline := clock.Now().Add(dur)
+	start, cpu0 := clock.Now(), cpuTime()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(deadline) && ctx.Err() == nil {
+			for clock.Now().Before(deadline) && ctx.Err() == nil {
 				if err := do(w); err != nil {
 					once.Do(func() { firstErr = err })
 					return
@@ -271,7 +272,7 @@ func Fill(ctx context.Context, d *db.DB, l *audit.Log, n int) error {
 
 // VerifyTime runs audit.Verify and returns its wall time and report.
 func VerifyTime(ctx context.Context, d *db.DB, opts audit.VerifyOptions) (time.Duration, *audit.VerifyReport, error) {
-	start := time.Now()
+	start := clock.Now()
 	rep, err := audit.Verify(ctx, d, opts)
 	if err != nil && !errors.Is(err, audit.ErrTampered) {
 		return 0, nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/audit/auditbench"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 )
@@ -115,7 +116,7 @@ func TestMeasure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			start := time.Now()
+			start := clock.Now()
 			if err := auditbench.Fill(ctx, d, l, n); err != nil {
 				t.Fatal(err)
 			}

@@ -42,6 +42,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -56,7 +57,7 @@ var Migrations = db.Embedded("calendar", migrationFiles)
 type Options struct {
 	// Audit records every change in the change's transaction. Required.
 	Audit *audit.Log
-	// Now is the clock (time.Now when nil); it stamps rows and measures
+	// Now is the clock (clock.Now when nil); it stamps rows and measures
 	// MaxStale.
 	Now func() time.Time
 	// Config holds the office settings the calendar counts with; zero
@@ -106,7 +107,7 @@ func New(d *db.DB, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("calstore.New: office settings: %w", err)
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -3,6 +3,7 @@ package orgdir_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -12,10 +13,12 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
@@ -99,13 +102,14 @@ func TestAccountsAndGrantsAreCheckedAgainstOrg(t *testing.T) {
 		specialist, _ := f.demo.Official(org.DemoSpecialist) // works at Sở Nội vụ
 		admin := f.signIn(t, "demo.agency_admin")
 
-		// A unit retired at the start of 2026 and an agency that starts in 2027.
+		// A unit retired at the start of 2026 and an agency that starts on
+		// the first of January after today (by the test's clock).
 		kt := f.demo.Units["H15.01/KT"]
 		if err := f.org.RetireUnit(f.ctx, sys, kt, org.MustDate("2026-01-01")); err != nil {
 			t.Fatal(err)
 		}
 		future, err := f.org.CreateAgency(f.ctx, sys, org.NewAgency{Name: "Sở Mới tỉnh Lào Cai", Abbreviation: "SM", Kind: org.KindDepartment,
-			ParentID: f.demo.ProvinceCommittee, AdminUnitCode: "15", ValidFrom: org.MustDate("2027-01-01")})
+			ParentID: f.demo.ProvinceCommittee, AdminUnitCode: "15", ValidFrom: org.MustDate(fmt.Sprintf("%d-01-01", clock.Now().In(locale.VN).Year()+1))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,17 +18,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/testenv"
 )
 
-// NeedTool skips (outside CI) or fails (in CI) when a tool is missing.
+// NeedTool skips (outside CI) or fails (in CI) when a tool is missing, and
+// skips real-clock validators in a run whose clock is moved ahead.
 func NeedTool(t testing.TB, tool, pkg string) {
 	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI: apt-get install -y %s", tool, pkg)
-		}
-		t.Skipf("%s not installed (apt-get install -y %s): external check skipped", tool, pkg)
-	}
+	testenv.NeedTool(t, tool, pkg)
 }
 
 // NSS returns a fresh NSS database (for pdfsig -nssdir) trusting the

@@ -8,9 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/pki/hsm"
@@ -88,7 +88,7 @@ func TestPKCS11KeyStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.X509.Verify(ta.VerifyOptions(time.Now())); err != nil {
+	if _, err := c.X509.Verify(ta.VerifyOptions(clock.Now())); err != nil {
 		t.Fatal(err)
 	}
 	signer, cert, _, err := f.Service.Signer(ctx, f.Holder, c.Serial)

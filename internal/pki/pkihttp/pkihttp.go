@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 )
 
@@ -34,7 +35,7 @@ func New(svc *pki.Service, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{svc: svc, log: log, now: time.Now}
+	h := &Handler{svc: svc, log: log, now: clock.Now}
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
 	return h

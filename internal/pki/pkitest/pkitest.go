@@ -22,6 +22,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/pki/pkihttp"
@@ -61,7 +62,7 @@ func Setup(ctx context.Context, d *db.DB, dataDir, baseURL string, o Options) (*
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = clock.Now
 	}
 	if err := d.Migrate(ctx, o.Logger, audit.Migrations, pki.Migrations); err != nil {
 		return nil, err
