@@ -1,7 +1,7 @@
 // Command bench measures chinhquyen's performance and prints a markdown
 // table: each figure beside the limit measured in the same run on the same
 // machine, and our ratio to it. Timed assertions never live in tests; this is
-// where performance is watched (DESIGN.md "Non-negotiables").
+// where performance is watched.
 //
 //	go run ./bench            # full run
 //	go run ./bench -short     # smoke run (CI)

@@ -19,7 +19,7 @@ import (
 )
 
 // Handler builds the whole HTTP stack: routes plus the middleware chain that
-// every request passes (DESIGN.md "How a change flows").
+// every request passes (docs/ARCHITECTURE.md, "How a request flows").
 func (a *App) Handler() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -60,7 +60,8 @@ func (a *App) Handler() (http.Handler, error) {
 	sessions := identityhttp.New(a.Identity, a.Guard, identityhttp.Options{Secure: secure, TrustedProxies: proxies})
 
 	// CSRF: net/http's Sec-Fetch-Site/Origin check on every state-changing
-	// request (STACK.md B.7), no tokens in forms.
+	// request (Go 1.25's http.CrossOriginProtection: browsers send
+	// Sec-Fetch-Site on every request, so no tokens are needed in forms).
 	csrf := http.NewCrossOriginProtection()
 	return httpx.Chain(mux,
 		httpx.WithRequestID,

@@ -1,6 +1,6 @@
 // Package apperr is the one error type of chinhquyen: a stable machine code for
 // the API, a safe Vietnamese message for people, and the wrapped cause for
-// operators' logs. It follows the WTF Dial model (see shared/STYLE.md): domain
+// operators' logs. It follows the model of benbjohnson/wtf's errors: domain
 // packages return *Error, and only the HTTP layer maps codes to statuses.
 package apperr
 

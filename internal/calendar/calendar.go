@@ -67,7 +67,7 @@ type DayInfo struct {
 // 17:00; a same-day procedure (n = 0) received Monday 14:00 is due Monday
 // 17:00, received at 15:30 Tuesday 17:00. Sources: Civil Code 2015
 // (91/2015/QH13) art. 147 §1 and 148; the 15:00 same-day cut-off of many
-// provincial procedures (rules-2025-update.md §1.5, [U]).
+// provincial procedures (docs/calendar-sources.md, unconfirmed).
 type Calendar struct {
 	cfg        Config
 	rest       [7]bool

@@ -23,8 +23,8 @@ type Config struct {
 //
 // The 15:00 cut-off is the rule written in many same-day procedures ("trả
 // trong ngày; nếu nhận sau 15 giờ thì trả vào ngày làm việc tiếp theo",
-// rules-2025-update.md §1.5, tagged [U] there); the research recommends a
-// per-procedure cut-off, so every counting method takes one per call.
+// docs/calendar-sources.md, not yet confirmed in Decree 118/2025), so
+// every counting method takes a per-procedure cut-off on each call.
 // Office hours differ by province and season; set them from configuration.
 func DefaultConfig() Config {
 	return Config{

@@ -13,8 +13,8 @@ type ResumeRule int
 const (
 	// RestartOnResume: the limit is counted again, in full, from the receipt
 	// of the completed dossier. This is the common provincial practice ("kể từ
-	// ngày nhận đủ hồ sơ hợp lệ", rules-2025-update.md §1.5 and change 6;
-	// confirmation in Decree 118/2025 is still [U]). It is the zero value.
+	// ngày nhận đủ hồ sơ hợp lệ", docs/calendar-sources.md;
+	// the article of Decree 118/2025 that says so is not yet confirmed). It is the zero value.
 	RestartOnResume ResumeRule = iota
 	// ContinueOnResume: the clock stops during the pause and resumes with the
 	// working days that were left.

@@ -74,8 +74,8 @@ func (o Override) Validate() error {
 
 // Published2025_2026 returns the national schedules announced for civil
 // servants for 2025 and 2026, for the override store to seed. Sources are
-// the research notes shared/domain/rules-2025-update.md §6 and change 12;
-// entries tagged [U] there are marked Unconfirmed. Placements that merely
+// listed in docs/calendar-sources.md;
+// entries not confirmed by a published text are marked Unconfirmed. Placements that merely
 // confirm the default placement are included on purpose: they pin the
 // announced days even if a default rule changes later. Entries derived by
 // law rather than announced (the compensatory day for Hùng Kings 2026 on

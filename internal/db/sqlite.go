@@ -6,14 +6,14 @@ import (
 	_ "modernc.org/sqlite" // registers "sqlite"
 )
 
-// sqliteDSN builds the modernc DSN. Order matters (PocketBase, STYLE.md):
+// sqliteDSN builds the modernc DSN. Order matters (as in PocketBase):
 // busy_timeout first so every later pragma already waits instead of failing,
 // then WAL, synchronous, foreign keys. The writer takes IMMEDIATE transactions
 // so a read-then-write never fails half-way with SQLITE_BUSY_SNAPSHOT when
 // another process (a CLI import next to `serve`) writes too.
 //
 // synchronous=FULL is the default: in WAL mode it fsyncs the log on every
-// commit, so an acknowledged change survives power loss (DESIGN.md: nothing
+// commit, so an acknowledged change survives power loss (nothing
 // acknowledged may be lost). NORMAL survives process crashes only.
 func sqliteDSN(path, sync string, readOnly bool) string {
 	q := url.Values{}

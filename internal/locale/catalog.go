@@ -34,7 +34,7 @@ func ParseLang(s string) Lang {
 var catalogFS embed.FS
 
 // Catalog holds the UI strings of every language. Vietnamese has no plural
-// forms, so a flat key → text map with fmt verbs is enough (STACK.md B.12).
+// forms, so a flat key → text map with fmt verbs is enough.
 type Catalog struct {
 	msgs map[Lang]map[string]string
 }

@@ -19,7 +19,8 @@ import (
 func NFC(s string) string { return strings.TrimSpace(norm.NFC.String(s)) }
 
 // strokeD folds the letters with a stroke that Unicode decomposition leaves
-// alone (STACK.md B.9: SQLite's remove_diacritics does not fold đ/Đ).
+// alone: đ/Đ has no decomposition in Unicode, and SQLite's
+// remove_diacritics does not fold it either.
 var strokeD = strings.NewReplacer("đ", "d", "Đ", "D")
 
 var foldPool = sync.Pool{New: func() any {

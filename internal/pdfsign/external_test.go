@@ -45,7 +45,7 @@ func popplerOutput(t testing.TB, p *testPKI, data []byte) string {
 	return string(out)
 }
 
-// extractSig mirrors shared/tools/extract_sig.py: the bytes covered by the
+// extractSig returns the bytes covered by the
 // n-th /ByteRange and the DER in its /Contents (pdfsigntest.Extract, which
 // the tests of the other packages use too).
 func extractSig(data []byte, n int) (covered, der []byte, br [4]int64) {
