@@ -3,6 +3,7 @@ package httpx
 import (
 	"compress/gzip"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -24,7 +25,7 @@ const minGzip = 1024
 func Gzip(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Accept-Encoding")
-		if !acceptsGzip(r) || r.Method == http.MethodHead {
+		if !acceptsGzip(strings.Join(r.Header.Values("Accept-Encoding"), ",")) || r.Method == http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -34,14 +35,63 @@ func Gzip(next http.Handler) http.Handler {
 	})
 }
 
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(enc) == "gzip" && !strings.Contains(strings.ReplaceAll(q, " ", ""), "q=0") {
-			return true
+// acceptsGzip reads Accept-Encoding as RFC 9110 §12.5.3 defines it:
+// codings are case-insensitive, each may carry a weight q from 0 to 1
+// (q=0: "not acceptable"), "*" stands for every coding not listed, and
+// "identity" (no compression) may be weighted like the others. gzip is used
+// when its weight (or that of "*") is above 0 and not below identity's, so a
+// client preferring the plain body gets it. "x-gzip" is gzip (§8.4.1.3). A
+// missing or empty field is read as identity only: some clients send none
+// and cannot decompress.
+func acceptsGzip(field string) bool {
+	gzipQ, anyQ, identityQ := -1.0, -1.0, -1.0
+	for _, elem := range strings.Split(field, ",") {
+		coding, params, _ := strings.Cut(elem, ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding == "" {
+			continue
+		}
+		q, ok := weight(params)
+		if !ok {
+			continue // a malformed weight grants nothing
+		}
+		switch coding {
+		case "gzip", "x-gzip":
+			gzipQ = max(gzipQ, q)
+		case "*":
+			anyQ = max(anyQ, q)
+		case "identity":
+			identityQ = max(identityQ, q)
 		}
 	}
-	return false
+	if gzipQ < 0 {
+		gzipQ = anyQ
+	}
+	return gzipQ > 0 && gzipQ >= identityQ
+}
+
+// weight returns the q parameter of one Accept-Encoding element (1 when it
+// has none); ok is false when q is not a qvalue: "0" or "1" with at most
+// three decimals, at most 1 (RFC 9110 §12.4.2).
+func weight(params string) (q float64, ok bool) {
+	q = 1
+	for _, p := range strings.Split(params, ";") {
+		name, value, _ := strings.Cut(p, "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "q") {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		whole, frac, _ := strings.Cut(value, ".")
+		if (whole != "0" && whole != "1") || len(frac) > 3 || strings.Trim(frac, "0123456789") != "" {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil || v > 1 {
+			return 0, false
+		}
+		q = v
+	}
+	return q, true
 }
 
 func compressible(ctype string) bool {

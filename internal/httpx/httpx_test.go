@@ -3,10 +3,12 @@ package httpx
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -61,13 +63,13 @@ func TestErrorBodyHidesTheCause(t *testing.T) {
 }
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
-	h := SecurityHeaders(true)(http.NotFoundHandler())
+	h := SecurityHeaders(ServedOverHTTPS(true, nil))(http.NotFoundHandler())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
 	for name, want := range map[string]string{
 		"X-Content-Type-Options":    "nosniff",
 		"Referrer-Policy":           "same-origin",
-		"Strict-Transport-Security": "max-age=31536000",
+		"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
 	} {
 		if got := rec.Header().Get(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
@@ -84,6 +86,51 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	}
 }
 
+// HSTS goes on responses that travel over HTTPS and never on plain HTTP
+// (RFC 6797 §7.2): HTTPS is a TLS connection, a trusted proxy's
+// X-Forwarded-Proto, or else an https base URL (TLS ended by a proxy).
+func TestHSTSOnlyOverHTTPS(t *testing.T) {
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::1/128")}
+	tests := []struct {
+		name      string
+		baseHTTPS bool
+		peer      string
+		tls       bool
+		forwarded []string
+		want      bool
+	}{
+		{"https base URL", true, "192.0.2.7:4000", false, nil, true},
+		{"http base URL", false, "192.0.2.7:4000", false, nil, false},
+		{"TLS connection", false, "192.0.2.7:4000", true, nil, true},
+		{"trusted proxy says https", false, "10.1.2.3:4000", false, []string{"https"}, true},
+		{"trusted IPv6 proxy says HTTPS", false, "[2001:db8::1]:4000", false, []string{"HTTPS"}, true},
+		{"trusted proxy says http", true, "10.1.2.3:4000", false, []string{"http"}, false},
+		{"trusted proxy's own value is the last", false, "10.1.2.3:4000", false, []string{"http, https"}, true},
+		{"client's forged value before the proxy's", false, "10.1.2.3:4000", false, []string{"https", "http"}, false},
+		{"untrusted peer says https", false, "192.0.2.7:4000", false, []string{"https"}, false},
+		{"untrusted peer says http", true, "192.0.2.7:4000", false, []string{"http"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := SecurityHeaders(ServedOverHTTPS(tt.baseHTTPS, proxies))(http.NotFoundHandler())
+			req := httptest.NewRequest("GET", "/x", nil)
+			req.RemoteAddr = tt.peer
+			if tt.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			for _, v := range tt.forwarded {
+				req.Header.Add("X-Forwarded-Proto", v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			got := rec.Header().Get("Strict-Transport-Security")
+			if tt.want && got != "max-age=63072000; includeSubDomains" || !tt.want && got != "" {
+				t.Fatalf("Strict-Transport-Security = %q, want it: %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestGzipCompressesLargeTextOnly(t *testing.T) {
 	big := strings.Repeat("Cộng hòa xã hội chủ nghĩa Việt Nam. ", 200)
 	tests := []struct {
@@ -95,6 +142,7 @@ func TestGzipCompressesLargeTextOnly(t *testing.T) {
 		{"small html", "text/html", "<p>ok</p>", "gzip", false},
 		{"pdf stays as is", "application/pdf", big, "gzip", false},
 		{"client refuses gzip", "text/html", big, "gzip;q=0", false},
+		{"gzip at a lower weight", "text/html", big, "gzip;q=0.5", true},
 		{"no accept-encoding", "text/html", big, "", false},
 	}
 	for _, tt := range tests {
@@ -137,12 +185,53 @@ func TestGzipCompressesLargeTextOnly(t *testing.T) {
 	}
 }
 
+func TestAcceptsGzipReadsWeights(t *testing.T) {
+	tests := []struct {
+		field string
+		want  bool
+	}{
+		{"gzip", true},
+		{"GZIP", true},
+		{"x-gzip", true},
+		{"gzip;q=0.5", true},
+		{"gzip; q=0.5", true},
+		{"gzip;Q=0.001", true},
+		{"gzip;q=1.000", true},
+		{"br, gzip;q=0.1", true},
+		{"deflate, gzip;q=0.5, br;q=1", true},
+		{"*", true},
+		{"br, *;q=0.2", true},
+		{"gzip;q=0", false},
+		{"gzip;q=0.000", false},
+		{"gzip;q=0, *", false},
+		{"*;q=0", false},
+		{"br, *;q=0", false},
+		{"identity", false},
+		{"deflate, br", false},
+		{"gzip;q=0.5, identity", false},
+		{"gzip;q=0.5, identity;q=0.4", true},
+		{"gzip, identity;q=0", true},
+		{"gzip;q=1.5", false},
+		{"gzip;q=.5", false},
+		{"gzip;q=0.5000", false},
+		{"gzip;q=high", false},
+		{"gzipped", false},
+		{"", false},
+		{" , ,", false},
+	}
+	for _, tt := range tests {
+		if got := acceptsGzip(tt.field); got != tt.want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", tt.field, got, tt.want)
+		}
+	}
+}
+
 func TestMetricsCountByRoutePatternNotByPath(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /units/{code}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
-	h := Chain(mux, m.Observe, SecurityHeaders(false), m.Route)
+	h := Chain(mux, m.Observe, SecurityHeaders(nil), m.Route)
 	for _, p := range []string{"/units/15", "/units/01", "/nowhere"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
 	}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -172,8 +174,13 @@ func (m *Metrics) Observe(next http.Handler) http.Handler {
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// SecurityHeaders sets the headers every response carries.
-func SecurityHeaders(tls bool) Middleware {
+// HSTS is the Strict-Transport-Security value of responses sent over HTTPS:
+// two years, subdomains included.
+const HSTS = "max-age=63072000; includeSubDomains"
+
+// SecurityHeaders sets the headers every response carries, and HSTS on
+// those that https reports as travelling over HTTPS (see ServedOverHTTPS).
+func SecurityHeaders(https func(*http.Request) bool) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
@@ -183,12 +190,54 @@ func SecurityHeaders(tls bool) Middleware {
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-			if tls {
-				h.Set("Strict-Transport-Security", "max-age=31536000")
+			if https != nil && https(r) {
+				h.Set("Strict-Transport-Security", HSTS)
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// ServedOverHTTPS reports whether a request reached the platform over HTTPS.
+// A trusted reverse proxy says so in X-Forwarded-Proto (its own, right-most
+// value; any other peer's header is ignored); a TLS connection to the
+// platform itself is HTTPS; otherwise the public base URL decides, since a
+// platform published at https:// sits behind a proxy that terminates TLS.
+// RFC 6797 §7.2 forbids HSTS over plain HTTP, which is what a trusted proxy
+// reporting "http" means even when the base URL is https.
+func ServedOverHTTPS(baseHTTPS bool, trustedProxies []netip.Prefix) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		if fwd := r.Header.Values("X-Forwarded-Proto"); len(fwd) > 0 && fromTrusted(r, trustedProxies) {
+			last := fwd[len(fwd)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			return strings.EqualFold(strings.TrimSpace(last), "https")
+		}
+		return r.TLS != nil || baseHTTPS
+	}
+}
+
+// fromTrusted reports whether the TCP peer is one of the trusted proxies.
+func fromTrusted(r *http.Request, trusted []netip.Prefix) bool {
+	if len(trusted) == 0 {
+		return false
+	}
+	var peer netip.Addr
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		peer = ap.Addr()
+	} else if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		peer = a
+	} else {
+		return false
+	}
+	peer = peer.Unmap()
+	for _, p := range trusted {
+		if p.Contains(peer) {
+			return true
+		}
+	}
+	return false
 }
 
 // LimitBody caps request bodies; uploads that need more set their own limit.
