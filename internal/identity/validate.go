@@ -3,7 +3,6 @@ package identity
 import (
 	"net/mail"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
@@ -140,25 +139,11 @@ func ParseUsername(s string) (string, error) {
 	return v, nil
 }
 
-// CleanName NFC-normalises a person's or organisation's name, collapses
-// white space and refuses empty, over-long (200 bytes) or control text.
+// CleanName checks a person's or organisation's name (locale.CleanName:
+// NFC, white space collapsed, at most 200 bytes, no control, invisible or
+// bidirectional characters).
 func CleanName(s string) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", apperr.FieldError("name", "Họ tên không phải văn bản UTF-8 hợp lệ")
-	}
-	s = strings.Join(strings.Fields(locale.NFC(s)), " ")
-	if s == "" {
-		return "", apperr.FieldError("name", "Họ tên không được để trống")
-	}
-	if len(s) > 200 {
-		return "", apperr.FieldError("name", "Họ tên quá dài (tối đa 200 byte)")
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return "", apperr.FieldError("name", "Họ tên chứa ký tự không hợp lệ")
-		}
-	}
-	return s, nil
+	return locale.CleanName("name", "Họ tên", s, 200)
 }
 
 // NormalizeLogin turns what a person typed in the sign-in form into the

@@ -6,18 +6,15 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -127,25 +124,11 @@ const (
 	maxAbbreviationLen = 20
 )
 
-// cleanName NFC-normalises s, trims it and collapses inner white space; it
-// refuses empty, over-long or control-character text.
+// cleanName is locale.CleanName: the one check of every name typed into
+// org (NFC, white space collapsed, no control, invisible or bidirectional
+// characters).
 func cleanName(field, label, s string, max int) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", apperr.FieldError(field, "%s không phải văn bản UTF-8 hợp lệ", label)
-	}
-	s = strings.Join(strings.Fields(norm.NFC.String(s)), " ")
-	if s == "" {
-		return "", apperr.FieldError(field, "%s không được để trống", label)
-	}
-	if len(s) > max {
-		return "", apperr.FieldError(field, "%s quá dài (tối đa %d byte)", label, max)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return "", apperr.FieldError(field, "%s chứa ký tự điều khiển không hợp lệ", label)
-		}
-	}
-	return s, nil
+	return locale.CleanName(field, label, s, max)
 }
 
 // ValidAgencyCode checks an electronic identifier code (mã định danh điện tử)
