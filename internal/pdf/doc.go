@@ -7,10 +7,18 @@
 // (ErrEncrypted); files whose cross-reference data is broken are repaired by
 // scanning for objects when possible (Reader.Repaired) so they can be read
 // and validated, but never updated. Every error is an *apperr.Error with a
-// Vietnamese message, wrapping ErrCorrupt, ErrEncrypted or ErrUnsupported.
-// Parsing is bounded (nesting depth, /Prev chain length, decoded stream
-// size, reference chains) so hostile input cannot crash or hang it; the
-// reader is fuzzed (FuzzOpen, FuzzParseObject).
+// Vietnamese message, wrapping ErrCorrupt, ErrEncrypted, ErrUnsupported or
+// ErrTooComplex.
+//
+// Reading is bounded so hostile input cannot crash, exhaust or hang it:
+// each document has one budget (Limits: nesting depth, values parsed,
+// bytes decoded from all its streams together, time), shared by every path
+// of the reader and by its AsOf views, and every stream is decoded once.
+// A document that exceeds it fails with ErrTooComplex, and so does every
+// later read (Reader.Err), since Resolve turns what it could not read into
+// null. /Prev chains, reference chains and nested object loads have fixed
+// bounds besides. The reader is fuzzed (FuzzOpen, FuzzParseObject) and fed
+// crafted files (pdftest.Hostile).
 //
 // The writer (Update) collects new and replaced objects and Write returns
 // the bytes to append: the objects, then a cross-reference section of the

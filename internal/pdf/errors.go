@@ -17,6 +17,9 @@ var (
 	ErrEncrypted = errors.New("pdf: encrypted file")
 	// ErrUnsupported: a valid PDF feature this package does not handle.
 	ErrUnsupported = errors.New("pdf: unsupported feature")
+	// ErrTooComplex: reading the file exceeded its Limits (nesting, objects,
+	// decoded bytes or time).
+	ErrTooComplex = errors.New("pdf: file too complex")
 )
 
 func corrupt(format string, args ...any) error {

@@ -3,19 +3,39 @@ package pdf
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
 // MaxDecodedSize bounds the decoded size of one stream, so a small
-// "zip bomb" cannot exhaust memory.
+// "zip bomb" cannot exhaust memory; the document's Limits.MaxDecoded bounds
+// all its streams together.
 const MaxDecodedSize = 256 << 20
 
 // DecodeStream returns the decoded data of s. Only FlateDecode (with PNG and
 // TIFF predictors) is supported, which covers object streams, xref streams,
-// content streams and fonts written by common producers.
+// content streams and fonts written by common producers. A stream is
+// decoded once per document: the bytes returned are shared by every caller
+// and must not be modified.
 func (r *Reader) DecodeStream(s *Stream) ([]byte, error) {
+	if r.b.err != nil {
+		return nil, r.b.err
+	}
+	if d, ok := r.b.streams[s]; ok {
+		return d.data, d.err
+	}
+	data, err := r.decodeStream(s)
+	if err != nil && r.b.err != nil {
+		return nil, r.b.err
+	}
+	r.b.streams[s] = decodedStream{data: data, err: err}
+	return data, err
+}
+
+func (r *Reader) decodeStream(s *Stream) ([]byte, error) {
 	filters, parms := r.filterList(s.Dict)
 	data := s.Data
 	for i, f := range filters {
@@ -26,10 +46,16 @@ func (r *Reader) DecodeStream(s *Stream) ([]byte, error) {
 		var err error
 		switch f {
 		case "FlateDecode", "Fl":
-			data, err = flateDecode(data, MaxDecodedSize)
+			room := r.b.decodeRoom()
+			limit := min(room, MaxDecodedSize)
+			data, err = flateDecode(data, limit)
+			if errors.Is(err, errTooLarge) && limit == room {
+				return nil, r.b.exceed("decoded streams larger than %d bytes", r.b.lim.MaxDecoded)
+			}
 			if err != nil {
 				return nil, corrupt("flate: %v", err)
 			}
+			r.b.decoded += int64(len(data))
 			data, err = r.applyPredictor(data, p)
 			if err != nil {
 				return nil, corrupt("predictor: %v", err)
@@ -88,19 +114,38 @@ func flateDecode(data []byte, limit int64) ([]byte, error) {
 		zr.Close()
 		zlibReaders.Put(zr)
 	}()
-	var out bytes.Buffer
-	n, err := io.Copy(&out, io.LimitReader(zr, limit+1))
-	if n > limit {
-		return nil, fmt.Errorf("decoded stream larger than %d bytes", limit)
+	// The buffer grows by doubling but never past limit+1, so a bomb that
+	// is refused has cost at most about twice the limit in allocations.
+	out := make([]byte, 0, min(max(int64(len(data))*4, 512), limit+1))
+	var err error
+	for {
+		if len(out) == cap(out) {
+			if int64(len(out)) > limit {
+				return nil, fmt.Errorf("%w (%d bytes)", errTooLarge, limit)
+			}
+			out = slices.Grow(out, int(min(int64(cap(out)), limit+1-int64(cap(out)))))
+		}
+		var n int
+		n, err = zr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err != nil {
+			break
+		}
 	}
-	if err != nil && err != io.ErrUnexpectedEOF {
+	if int64(len(out)) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", errTooLarge, limit)
+	}
+	if err != io.EOF && err != io.ErrUnexpectedEOF {
 		// Many producers write a truncated final block; keep what decoded.
-		if out.Len() == 0 {
+		if len(out) == 0 {
 			return nil, err
 		}
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
+
+// errTooLarge: a stream decodes to more than the bytes allowed.
+var errTooLarge = errors.New("decoded stream too large")
 
 func (r *Reader) applyPredictor(data []byte, p Dict) ([]byte, error) {
 	if p == nil {

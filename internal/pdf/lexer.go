@@ -2,13 +2,15 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strconv"
 )
 
-// Limits that keep the parser safe on hostile input.
+// Limits that keep the lexer safe on hostile input (nesting and the
+// number of values are the document's Limits).
 const (
-	maxDepth      = 100     // nesting of arrays/dictionaries
+	maxDepth      = 100     // nesting the writer accepts, and DefaultLimits.MaxDepth
 	maxStringLen  = 1 << 24 // one string token
 	maxArrayItems = 1 << 20 // elements in one array or dictionary
 )
@@ -270,28 +272,35 @@ func (lx *lexer) literal() (token, error) {
 }
 
 // parser builds objects from tokens. It handles "n g R" by lookahead.
+// Every value it builds is counted against the document's budget b, and
+// nesting deeper than the budget's MaxDepth fails: objectFrom recurses once
+// per level, so without that check "[[[[…" exhausts the goroutine stack,
+// which is fatal to the whole process.
 type parser struct {
 	lx lexer
+	b  *budget
 }
 
-func newParser(buf []byte, pos int) *parser {
-	return &parser{lx: lexer{buf: buf, pos: pos}}
+func newParser(buf []byte, pos int, b *budget) *parser {
+	return &parser{lx: lexer{buf: buf, pos: pos}, b: b}
 }
 
-// parseObject parses one object. Keywords other than true/false/null are
-// returned as keyword tokens through kw.
-func (p *parser) parseObject(depth int) (Object, error) {
-	if depth > maxDepth {
-		return nil, errSyntax
-	}
+// parseObject parses one object.
+func (p *parser) parseObject() (Object, error) {
 	t, err := p.lx.next()
 	if err != nil {
 		return nil, err
 	}
-	return p.objectFrom(t, depth)
+	return p.objectFrom(t, 0)
 }
 
 func (p *parser) objectFrom(t token, depth int) (Object, error) {
+	if depth > p.b.lim.MaxDepth {
+		return nil, p.b.exceed("objects nested deeper than %d", p.b.lim.MaxDepth)
+	}
+	if err := p.b.object(); err != nil {
+		return nil, err
+	}
 	switch t.kind {
 	case tEOF:
 		return nil, errSyntax
@@ -391,7 +400,8 @@ func (p *parser) expectKeyword(kw string) bool {
 	return err == nil && t.kind == tKeyword && t.s == kw
 }
 
-// ParseObject parses a single PDF object from b (for tests and tools).
+// ParseObject parses a single PDF object from b (for tests and tools),
+// within DefaultLimits.
 func ParseObject(b []byte) (Object, error) {
-	return newParser(b, 0).parseObject(0)
+	return newParser(b, 0, newBudget(context.Background(), DefaultLimits)).parseObject()
 }

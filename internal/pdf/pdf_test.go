@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
@@ -247,7 +248,22 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 		for _, n := range r.ObjectNumbers() {
-			r.Object(Ref{Num: n})
+			if s, ok := r.Resolve(Ref{Num: n}).(*Stream); ok {
+				r.DecodeStream(s)
+			}
+		}
+		for _, s := range r.Sections() {
+			if v, err := r.AsOf(s.Offset + 1); err == nil {
+				v.Catalog()
+			}
+		}
+		// The budget is a ceiling, not an estimate: whatever the input,
+		// the reader never holds more than it allows.
+		if b := r.b; b.decoded > DefaultLimits.MaxDecoded || b.objects > DefaultLimits.MaxObjects+1 {
+			t.Fatalf("budget overrun: %d bytes decoded, %d objects parsed", b.decoded, b.objects)
+		}
+		if err := r.Err(); err != nil && !errors.Is(err, ErrTooComplex) {
+			t.Fatalf("Err is not ErrTooComplex: %v", err)
 		}
 		if u, err := NewUpdate(r); err == nil {
 			u.Add(Dict{"A": Integer(1)})
@@ -265,9 +281,13 @@ func FuzzOpen(f *testing.F) {
 func FuzzParseObject(f *testing.F) {
 	f.Add([]byte("<< /A [1 2 R] /B (x) >>"))
 	f.Add([]byte("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["))
+	f.Add([]byte(strings.Repeat("[<</A ", 60)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o, err := ParseObject(b)
 		if err != nil {
+			if errors.Is(err, ErrTooComplex) && apperr.CodeOf(err) != apperr.Invalid {
+				t.Fatalf("budget error is not apperr Invalid: %v", err)
+			}
 			return
 		}
 		m, err := Marshal(o)

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sort"
 )
@@ -68,6 +69,8 @@ type Reader struct {
 	loading map[int]bool
 	depth   int
 	scanned map[int]int64 // lazy full-file scan for broken offsets
+	// b accounts for the work done on the document; AsOf views share it.
+	b *budget
 }
 
 type objStream struct {
@@ -81,8 +84,16 @@ type objStream struct {
 // *apperr.Error wrapping ErrEncrypted; unreadable ones wrap ErrCorrupt.
 // A file whose cross-reference data is broken but whose objects can be
 // found by scanning is opened in "repaired" mode (see Repaired).
+// Reading is bounded by DefaultLimits.
 func Open(data []byte) (*Reader, error) {
-	r := &Reader{data: data}
+	return OpenLimited(context.Background(), data, DefaultLimits)
+}
+
+// OpenLimited is Open within lim, for as long as ctx lasts: when either
+// runs out, Open and every later read fail with an *apperr.Error wrapping
+// ErrTooComplex (see Reader.Err).
+func OpenLimited(ctx context.Context, data []byte, lim Limits) (*Reader, error) {
+	r := &Reader{data: data, b: newBudget(ctx, lim)}
 	r.reset()
 	head := data
 	if len(head) > 1024 {
@@ -96,7 +107,13 @@ func Open(data []byte) (*Reader, error) {
 		r.version = string(data[i+5 : i+8])
 	}
 	if err := r.loadSections(); err != nil {
+		if r.b.err != nil {
+			return nil, r.b.err
+		}
 		if rerr := r.reconstruct(); rerr != nil {
+			if r.b.err != nil {
+				return nil, r.b.err
+			}
 			return nil, err
 		}
 	}
@@ -104,12 +121,24 @@ func Open(data []byte) (*Reader, error) {
 		return nil, encrypted()
 	}
 	if _, ok := r.trailer["Root"].(Ref); !ok {
-		return nil, corrupt("trailer has no /Root reference")
+		return nil, r.failed(corrupt("trailer has no /Root reference"))
 	}
 	if _, ok := r.Resolve(r.trailer["Root"]).(Dict); !ok {
-		return nil, corrupt("/Root is not a dictionary")
+		return nil, r.failed(corrupt("/Root is not a dictionary"))
+	}
+	if r.b.err != nil {
+		return nil, r.b.err
 	}
 	return r, nil
+}
+
+// failed returns the budget's error if the document exceeded it (the real
+// reason an object could not be read), else err.
+func (r *Reader) failed(err error) error {
+	if r.b.err != nil {
+		return r.b.err
+	}
+	return err
 }
 
 // parsedObject is an object parsed at an offset, with its number.
@@ -198,10 +227,22 @@ func (r *Reader) Generation(num int) int {
 // sections that start before limit: the document as it was when the
 // revision ending at limit was written. It shares the data.
 func (r *Reader) AsOf(limit int64) (*Reader, error) {
-	v := &Reader{data: r.data, version: r.version}
+	// Each view copies the entries of its sections: validation takes one
+	// view per revision, so the copies are counted, lest many revisions
+	// over many objects cost their product.
+	n := 0
+	for _, s := range r.sections {
+		if s.Offset < limit {
+			n += len(s.entries) + len(s.Trailer)
+		}
+	}
+	if err := r.b.copies(n); err != nil {
+		return nil, err
+	}
+	v := &Reader{data: r.data, version: r.version, b: r.b}
 	v.reset()
 	v.parsed = r.parsed
-	v.xref = map[int]xrefEntry{}
+	v.xref = make(map[int]xrefEntry, n)
 	v.trailer = Dict{}
 	var latest int64 = -1
 	for _, s := range r.sections {
@@ -257,7 +298,7 @@ func findStartXRef(data []byte) (int64, error) {
 	if i < 0 {
 		return 0, corrupt("no startxref at end of file")
 	}
-	p := newParser(tail, i+len("startxref"))
+	p := newParser(tail, i+len("startxref"), nil)
 	t, err := p.lx.next()
 	if err != nil || t.kind != tInt || t.i < 0 || t.i >= int64(len(data)) {
 		return 0, corrupt("bad startxref value")
@@ -278,7 +319,10 @@ func (r *Reader) loadSections() error {
 			return corrupt("cross-reference /Prev loop at %d", off)
 		}
 		if len(newestFirst) >= maxSections {
-			return corrupt("too many cross-reference sections")
+			return r.b.exceed("more than %d cross-reference sections", maxSections)
+		}
+		if err := r.b.tick(); err != nil {
+			return err
 		}
 		visited[off] = true
 		sec, err := r.readSection(off)
@@ -342,7 +386,7 @@ func (r *Reader) readSection(off int64) (*Section, error) {
 	if off < 0 || off >= int64(len(r.data)) {
 		return nil, corrupt("cross-reference offset %d out of file", off)
 	}
-	p := newParser(r.data, int(off))
+	p := newParser(r.data, int(off), r.b)
 	p.lx.skipSpace()
 	if bytes.HasPrefix(r.data[p.lx.pos:], []byte("xref")) {
 		return r.readTable(off, p)
@@ -374,6 +418,9 @@ func (r *Reader) readTable(off int64, p *parser) (*Section, error) {
 			return nil, corrupt("xref table: bad subsection %d %d", start, count)
 		}
 		for i := int64(0); i < count; i++ {
+			if err := r.b.object(); err != nil {
+				return nil, err
+			}
 			a, err1 := p.lx.next()
 			b, err2 := p.lx.next()
 			c, err3 := p.lx.next()
@@ -396,9 +443,9 @@ func (r *Reader) readTable(off int64, p *parser) (*Section, error) {
 			}
 		}
 	}
-	tr, err := p.parseObject(0)
+	tr, err := p.parseObject()
 	if err != nil {
-		return nil, corrupt("trailer: %v", err)
+		return nil, r.failed(corrupt("trailer: %v", err))
 	}
 	d, ok := tr.(Dict)
 	if !ok {
@@ -467,6 +514,9 @@ func (r *Reader) readXRefStream(off int64) (*Section, error) {
 			return nil, corrupt("xref stream: bad subsection")
 		}
 		for j := int64(0); j < count; j++ {
+			if err := r.b.object(); err != nil {
+				return nil, err
+			}
 			if pos+rowLen > len(data) {
 				return nil, corrupt("xref stream: data too short")
 			}
@@ -540,6 +590,9 @@ func (r *Reader) Dict(o Object) (Dict, bool) {
 
 // Object loads the indirect object ref.
 func (r *Reader) Object(ref Ref) (Object, error) {
+	if r.b.err != nil {
+		return nil, r.b.err
+	}
 	if v, ok := r.cache[ref.Num]; ok {
 		return v, nil
 	}
@@ -565,7 +618,7 @@ func (r *Reader) Object(ref Ref) (Object, error) {
 		if err == nil {
 			r.parsed[e.a] = parsedObject{num: ref.Num, obj: obj}
 		}
-		if err != nil {
+		if err != nil && r.b.err == nil {
 			if off, ok := r.scanFor(ref.Num); ok && off != e.a {
 				_, obj, err = r.parseIndirectAt(off, ref.Num)
 			}
@@ -574,7 +627,7 @@ func (r *Reader) Object(ref Ref) (Object, error) {
 		obj, err = r.compressed(int(e.a), e.b, ref.Num)
 	}
 	if err != nil {
-		return nil, err
+		return nil, r.failed(err)
 	}
 	r.cache[ref.Num] = obj
 	return obj, nil
@@ -586,7 +639,7 @@ func (r *Reader) parseIndirectAt(off int64, want int) (Ref, Object, error) {
 	if off < 0 || off >= int64(len(r.data)) {
 		return Ref{}, nil, corrupt("object offset %d out of file", off)
 	}
-	p := newParser(r.data, int(off))
+	p := newParser(r.data, int(off), r.b)
 	t1, _ := p.lx.next()
 	t2, _ := p.lx.next()
 	if t1.kind != tInt || t2.kind != tInt || !p.expectKeyword("obj") {
@@ -596,9 +649,9 @@ func (r *Reader) parseIndirectAt(off int64, want int) (Ref, Object, error) {
 	if want >= 0 && ref.Num != want {
 		return Ref{}, nil, corrupt("offset %d holds object %d, not %d", off, ref.Num, want)
 	}
-	obj, err := p.parseObject(0)
+	obj, err := p.parseObject()
 	if err != nil {
-		return Ref{}, nil, corrupt("object %d: %v", ref.Num, err)
+		return Ref{}, nil, r.failed(corrupt("object %d: %v", ref.Num, err))
 	}
 	d, isDict := obj.(Dict)
 	if !isDict {
@@ -627,7 +680,7 @@ func (r *Reader) parseIndirectAt(off int64, want int) (Ref, Object, error) {
 	}
 	end := -1
 	if length >= 0 && int64(pos)+length <= int64(len(r.data)) {
-		q := newParser(r.data, pos+int(length))
+		q := newParser(r.data, pos+int(length), r.b)
 		if q.expectKeyword("endstream") {
 			end = pos + int(length)
 		}
@@ -662,9 +715,9 @@ func (r *Reader) compressed(stmNum, index, want int) (Object, error) {
 	if pos < 0 || pos >= len(os.data) {
 		return nil, corrupt("object %d: bad offset in object stream", want)
 	}
-	obj, err := newParser(os.data, pos).parseObject(0)
+	obj, err := newParser(os.data, pos, r.b).parseObject()
 	if err != nil {
-		return nil, corrupt("object %d in object stream: %v", want, err)
+		return nil, r.failed(corrupt("object %d in object stream: %v", want, err))
 	}
 	return obj, nil
 }
@@ -695,8 +748,11 @@ func (r *Reader) objStream(num int) (*objStream, error) {
 		return nil, corrupt("object stream %d: bad /N or /First", num)
 	}
 	os := &objStream{data: data, first: int(first), offsets: map[int]int{}}
-	p := newParser(data[:first], 0)
+	p := newParser(data[:first], 0, r.b)
 	for i := int64(0); i < n; i++ {
+		if err := r.b.object(); err != nil {
+			return nil, err
+		}
 		a, err1 := p.lx.next()
 		b, err2 := p.lx.next()
 		if err1 != nil || err2 != nil || a.kind != tInt || b.kind != tInt || b.i < 0 || b.i > int64(len(data)) {
@@ -714,19 +770,20 @@ func (r *Reader) objStream(num int) (*objStream, error) {
 // files whose cross-reference offsets are slightly wrong.
 func (r *Reader) scanFor(num int) (int64, bool) {
 	if r.scanned == nil {
-		r.scanned = scanObjects(r.data)
+		r.scanned = scanObjects(r.data, r.b)
 	}
 	off, ok := r.scanned[num]
 	return off, ok
 }
 
 // scanObjects finds every "N G obj" header in data; the last one wins.
-func scanObjects(data []byte) map[int]int64 {
+// It stops when the budget b runs out.
+func scanObjects(data []byte, b *budget) map[int]int64 {
 	out := map[int]int64{}
 	pos := 0
 	for {
 		i := bytes.Index(data[pos:], []byte("obj"))
-		if i < 0 {
+		if i < 0 || b.object() != nil {
 			return out
 		}
 		k := pos + i
@@ -773,7 +830,10 @@ func scanObjects(data []byte) map[int]int64 {
 // reconstruct rebuilds the cross-reference data by scanning the whole file.
 func (r *Reader) reconstruct() error {
 	r.reset()
-	objs := scanObjects(r.data)
+	objs := scanObjects(r.data, r.b)
+	if r.b.err != nil {
+		return r.b.err
+	}
 	if len(objs) == 0 {
 		return corrupt("no objects found")
 	}
@@ -794,7 +854,7 @@ func (r *Reader) reconstruct() error {
 			break
 		}
 		pos += i + 7
-		if d, err := newParser(r.data, pos).parseObject(0); err == nil {
+		if d, err := newParser(r.data, pos, r.b).parseObject(); err == nil {
 			if dd, ok := d.(Dict); ok {
 				for k, v := range dd {
 					r.trailer[k] = v
@@ -804,6 +864,9 @@ func (r *Reader) reconstruct() error {
 	}
 	if _, ok := r.trailer["Root"]; !ok {
 		for _, n := range sec.Objects {
+			if r.b.err != nil {
+				return r.b.err
+			}
 			o, err := r.Object(Ref{Num: n})
 			if err != nil {
 				continue
@@ -841,7 +904,7 @@ func (r *Reader) Catalog() (Dict, Ref, error) {
 	ref, _ := r.trailer["Root"].(Ref)
 	d, ok := r.Resolve(ref).(Dict)
 	if !ok {
-		return nil, ref, corrupt("no document catalog")
+		return nil, ref, r.failed(corrupt("no document catalog"))
 	}
 	return d, ref, nil
 }
@@ -885,7 +948,7 @@ func (r *Reader) Pages() ([]Ref, error) {
 		return nil
 	}
 	if err := walk(root, 0); err != nil {
-		return nil, err
+		return nil, r.failed(err)
 	}
 	if len(out) == 0 {
 		return nil, corrupt("document has no pages")

@@ -22,8 +22,12 @@ type Update struct {
 }
 
 // NewUpdate starts an incremental update of r. It fails for repaired files,
-// whose broken cross-reference data cannot be chained with /Prev.
+// whose broken cross-reference data cannot be chained with /Prev, and for
+// documents that exceeded their Limits (what was read of them is partial).
 func NewUpdate(r *Reader) (*Update, error) {
+	if r.b.err != nil {
+		return nil, r.b.err
+	}
 	if r.repaired || r.startxref < 0 {
 		return nil, corrupt("cross-reference data is broken; cannot append an incremental update")
 	}
@@ -104,6 +108,10 @@ func (u *Update) WriteDocument(extra int) ([]byte, error) {
 // the final file (base = len(original) when buf holds the update alone, 0
 // when it holds the whole document).
 func (u *Update) writeTo(buf *bytes.Buffer, base int64) error {
+	if u.r.b.err != nil {
+		// The update was built from a partial reading of the document.
+		return u.r.b.err
+	}
 	orig := u.r.data
 	if len(orig) > 0 && orig[len(orig)-1] != '\n' && orig[len(orig)-1] != '\r' {
 		buf.WriteByte('\n')
