@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,12 +52,13 @@ type caSession struct {
 	actor *actor.Actor
 }
 
-func openCA(ctx context.Context, e *env, f *caFlags, needURL bool) (*caSession, error) {
+// prepare checks the flags and applies --key-store to the key-store config.
+func (f *caFlags) prepare(needURL bool) error {
 	if err := f.Validate(); err != nil {
-		return nil, err
+		return err
 	}
 	if needURL && f.BaseURL == "" {
-		return nil, apperr.New(apperr.Invalid, "Cần địa chỉ công khai --base-url (CHINHQUYEN_BASE_URL): chứng thư số ghi địa chỉ OCSP và CRL theo địa chỉ này")
+		return apperr.New(apperr.Invalid, "Cần địa chỉ công khai --base-url (CHINHQUYEN_BASE_URL): chứng thư số ghi địa chỉ OCSP và CRL theo địa chỉ này")
 	}
 	switch f.keyStore {
 	case "":
@@ -64,13 +66,30 @@ func openCA(ctx context.Context, e *env, f *caFlags, needURL bool) (*caSession, 
 		f.PKI.PKCS11Label = ""
 	case "pkcs11":
 		if f.PKI.PKCS11Label == "" {
-			return nil, apperr.New(apperr.Invalid, "Cần nhãn token PKCS#11 (--pkcs11-label) cho --key-store pkcs11")
+			return apperr.New(apperr.Invalid, "Cần nhãn token PKCS#11 (--pkcs11-label) cho --key-store pkcs11")
 		}
 		if f.PKI.PKCS11Module == "" {
 			f.PKI.PKCS11Module = "/usr/lib/softhsm/libsofthsm2.so"
 		}
 	default:
-		return nil, apperr.New(apperr.Invalid, "--key-store %q không hợp lệ: dùng file hoặc pkcs11", f.keyStore)
+		return apperr.New(apperr.Invalid, "--key-store %q không hợp lệ: dùng file hoặc pkcs11", f.keyStore)
+	}
+	return nil
+}
+
+// caOperator is the system actor of a `ca` command, named after the shell
+// user for the audit log.
+func caOperator() *actor.Actor {
+	who := "chinhquyen ca"
+	if u, err := user.Current(); err == nil {
+		who += " (" + u.Username + ")"
+	}
+	return actor.SystemActor(who)
+}
+
+func openCA(ctx context.Context, e *env, f *caFlags, needURL bool) (*caSession, error) {
+	if err := f.prepare(needURL); err != nil {
+		return nil, err
 	}
 	base := f.PublicURL("127.0.0.1:8080")
 	log := f.NewLogger(os.Stderr)
@@ -104,11 +123,7 @@ func openCA(ctx context.Context, e *env, f *caFlags, needURL bool) (*caSession, 
 		done()
 		return nil, err
 	}
-	who := "chinhquyen ca"
-	if u, err := user.Current(); err == nil {
-		who += " (" + u.Username + ")"
-	}
-	return &caSession{svc: svc, close: done, actor: actor.SystemActor(who)}, nil
+	return &caSession{svc: svc, close: done, actor: caOperator()}, nil
 }
 
 func caInit(ctx context.Context, e *env, args []string) error {
@@ -145,24 +160,20 @@ func caInit(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// caIssue issues from the platform's registers: the subject of a personal
+// certificate is its holder's official record, a seal's its agency's, so
+// it opens the whole platform (org, identity) as serve does.
 func caIssue(ctx context.Context, e *env, args []string) error {
 	var f caFlags
 	var req pki.IssueRequest
-	var alg, csrFile, out string
+	var alg, csrFile, out, agency, holder string
 	var days int
 	b := config.NewBinder(newFlags(e, "ca issue", ""))
 	f.bind(b)
 	b.String(&req.CA, "ca", "", "issuing CA name (default: the only issuing CA)")
 	b.String(&req.Profile, "profile", "official", "profile: official (cán bộ) or seal (cơ quan)")
-	b.String(&req.Subject.CommonName, "cn", "", "full name, or agency name for a seal")
-	b.String(&req.Subject.UID, "uid", "", "person identifier, e.g. CCCD:001203004567")
-	b.String(&req.Subject.Title, "title", "", "title / position")
-	b.String(&req.Subject.Organization, "o", "", "agency (O)")
-	b.String(&req.Subject.Unit, "ou", "", "unit (OU)")
-	b.String(&req.Subject.Locality, "l", "", "locality (L)")
-	b.String(&req.Subject.Province, "st", "", "province (ST)")
-	b.String(&req.Subject.AgencyCode, "agency-code", "", "agency electronic identifier code, e.g. H21.17 (seal)")
-	b.String(&req.Subject.Email, "email", "", "e-mail address (subjectAltName)")
+	b.String(&holder, "holder", "", "account id of the official a personal certificate is for (name, title, agency from their org record)")
+	b.String(&agency, "agency", "", "agency of a seal: id or electronic identifier code, e.g. H15.10 (name, code, place from org)")
 	b.String(&csrFile, "csr", "", "PKCS#10 request file (PEM/DER); without it the platform generates and keeps the key")
 	b.String(&alg, "algorithm", "ecdsa-p256", "algorithm of a generated key")
 	b.Int(&days, "days", 0, "validity in days (default: the profile's)")
@@ -172,17 +183,32 @@ func caIssue(ctx context.Context, e *env, args []string) error {
 	}
 	req.Algorithm = pki.KeyAlgorithm(alg)
 	req.Validity = time.Duration(days) * 24 * time.Hour
+	if holder != "" {
+		id, err := strconv.ParseInt(strings.TrimSpace(holder), 10, 64)
+		if err != nil || id <= 0 {
+			return apperr.FieldError("holder", "--holder %q không hợp lệ: cần mã số tài khoản của cán bộ", holder)
+		}
+		req.Holder = id
+	}
 	csr, err := readCSR(csrFile)
 	if err != nil {
 		return err
 	}
 	req.CSR = csr
-	s, err := openCA(ctx, e, &f, true)
+	if err := f.prepare(true); err != nil {
+		return err
+	}
+	a, ctx, _, err := openOperator(ctx, &f.Config)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	c, err := s.svc.Issue(ctx, s.actor, req)
+	defer a.Close()
+	if agency != "" {
+		if req.AgencyID, err = agencyArg(ctx, a, agency); err != nil {
+			return err
+		}
+	}
+	c, err := a.PKI.Issue(ctx, caOperator(), req)
 	if err != nil {
 		return err
 	}

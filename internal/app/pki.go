@@ -140,7 +140,8 @@ func (a *App) buildPKI(ctx context.Context) error {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
-	a.PKI, err = pki.New(ctx, a.DB, pki.Config{BaseURL: a.Config.PublicURL(addr), Keys: keys, Audit: a.Audit, Now: a.Now, Logger: a.Log})
+	a.PKI, err = pki.New(ctx, a.DB, pki.Config{BaseURL: a.Config.PublicURL(addr), Keys: keys, Audit: a.Audit, Now: a.Now, Logger: a.Log,
+		Directory: pkiDirectory{org: a.Org, id: a.Identity}})
 	if err != nil {
 		closeKeys()
 		return fmt.Errorf("certificate authority: %w", err)
@@ -225,14 +226,6 @@ func (a *App) seedDemoPKI(ctx context.Context, demo *org.Demo) error {
 			return err
 		}
 	}
-	positions, err := a.Org.Positions(ctx)
-	if err != nil {
-		return err
-	}
-	positionName := map[string]string{}
-	for _, p := range positions {
-		positionName[p.Code] = p.Name
-	}
 	account := func(o org.DemoOfficial) (identity.Account, error) {
 		list, err := a.Identity.Officials(ctx, sys, o.AgencyID)
 		if err != nil {
@@ -255,16 +248,7 @@ func (a *App) seedDemoPKI(ctx context.Context, demo *org.Demo) error {
 		if err != nil {
 			return err
 		}
-		g, err := a.Org.Agency(ctx, o.AgencyID, org.Date{})
-		if err != nil {
-			return err
-		}
-		title := ""
-		if len(o.Positions) > 0 {
-			title = positionName[o.Positions[0]]
-		}
-		c, err := a.PKI.Issue(ctx, sys, pki.IssueRequest{Profile: "official", Holder: acc.ID, AgencyID: acc.AgencyID,
-			Subject: pki.Subject{CommonName: o.FullName, UID: o.StaffCode, Title: title, Organization: g.Name, Province: province}})
+		c, err := a.PKI.Issue(ctx, sys, pki.IssueRequest{Profile: "official", Holder: acc.ID})
 		if err != nil {
 			return err
 		}
@@ -276,8 +260,7 @@ func (a *App) seedDemoPKI(ctx context.Context, demo *org.Demo) error {
 			}
 		}
 	}
-	seal, err := a.PKI.Issue(ctx, sys, pki.IssueRequest{Profile: "seal", AgencyID: committee.ID,
-		Subject: pki.Subject{CommonName: committee.Name, AgencyCode: committee.Code, Province: province}})
+	seal, err := a.PKI.Issue(ctx, sys, pki.IssueRequest{Profile: "seal", AgencyID: committee.ID})
 	if err != nil {
 		return err
 	}

@@ -212,13 +212,40 @@ func TestDemoSignsSealsAndVerifiesThroughThePagesOnBothEngines(t *testing.T) {
 				t.Fatalf("GET /admin/pki/issue: %d\n%s", code, page)
 			}
 			account := regexp.MustCompile(`<option value="(\d+)"[^>]*>[^<]*\(demo\.specialist\)`).FindStringSubmatch(page)[1]
-			code, h, _ = so.post("/admin/pki/issue", url.Values{"kind": {"official"}, "agency": {agency}, "account": {account}, "uid": {"CCCD:001090000005"}, "title": {"Chuyên viên"}})
+			// Typed identity fields are not taken: the certificate carries
+			// the official's record in org (name, staff code, position).
+			code, h, _ = so.post("/admin/pki/issue", url.Values{"kind": {"official"}, "agency": {agency}, "account": {account},
+				"uid": {"CCCD:001090000005"}, "title": {"Chủ tịch"}, "cn": {"Người Khác"}})
 			if code != 303 || !strings.Contains(h.Get("Location"), "ok=issued") {
 				t.Fatalf("issue: %d %v", code, h)
 			}
 			newSerial := regexp.MustCompile(`serial=([0-9a-f]+)`).FindStringSubmatch(h.Get("Location"))[1]
-			if code, _, page = so.post("/admin/pki/issue", url.Values{"kind": {"official"}, "agency": {agency}, "account": {account}}); code != 400 || !strings.Contains(page, "UID") {
-				t.Fatalf("issue without UID: %d", code)
+			issued, err := a.PKI.Certificate(ctx, actor.SystemActor("test"), newSerial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if issued.UID != "DEMO-05" || issued.CommonName != "Trần Thu Hà" || strings.Contains(issued.Subject, "Người Khác") ||
+				!strings.Contains(issued.Subject, "Sở Nội vụ tỉnh Lào Cai") {
+				t.Fatalf("issued subject %q (UID %s), want the specialist's org record", issued.Subject, issued.UID)
+			}
+			for _, n := range issued.X509.Subject.Names {
+				if n.Type.String() == "2.5.4.12" && n.Value != "Chuyên viên" {
+					t.Fatalf("title %v, want the position held", n.Value)
+				}
+			}
+			// Nor does the security officer issue to themselves.
+			_, page = so.get("/admin/pki")
+			own := regexp.MustCompile(`<option value="(\d+)">Sở Khoa học và Công nghệ tỉnh Lào Cai</option>`).FindStringSubmatch(page)
+			if own == nil {
+				t.Fatalf("no Sở Khoa học và Công nghệ in the agency list:\n%s", page)
+			}
+			_, page = so.get("/admin/pki/issue?agency=" + own[1])
+			self := regexp.MustCompile(`<option value="(\d+)"[^>]*>[^<]*\(demo\.security_officer\)`).FindStringSubmatch(page)
+			if self == nil {
+				t.Fatalf("the security officer is not listed in their agency:\n%s", page)
+			}
+			if code, _, _ := so.post("/admin/pki/issue", url.Values{"kind": {"official"}, "agency": {own[1]}, "account": {self[1]}}); code != 403 {
+				t.Fatalf("the security officer issued a certificate to themselves: %d", code)
 			}
 			specialist := newBrowser(t, srv).signIn("demo.specialist", pw)
 			if _, page := specialist.get("/sign"); !strings.Contains(page, newSerial) {

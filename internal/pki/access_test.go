@@ -38,8 +38,10 @@ func TestAccessDecisionsOnBothEngines(t *testing.T) {
 		admin := official(104, agency, access.AgencyAdmin, agency)
 		localOfficer := official(105, agency, access.SecurityOfficer, agency)
 
-		subj := pki.Subject{CommonName: "Nguyễn Lãnh Đạo", UID: "CCCD:001090000001", Organization: "UBND"}
-		mine := pki.IssueRequest{Profile: "official", Subject: subj, Holder: leader.AccountID, AgencyID: agency}
+		f.Directory.SetAgency(agency, pki.Subject{CommonName: "UBND xã", AgencyCode: "H15.99"})
+		f.Directory.SetAgency(otherAgency, pki.Subject{CommonName: "UBND xã khác", AgencyCode: "H15.98"})
+		f.Directory.SetOfficial(leader.AccountID, agency, pki.Subject{CommonName: "Nguyễn Lãnh Đạo", UID: "CB-0100", Organization: "UBND xã"})
+		mine := pki.IssueRequest{Profile: "official", Holder: leader.AccountID}
 		if _, err := svc.Issue(ctx, leader, mine); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Fatalf("a leader issued a certificate: %v", err)
 		}
@@ -53,8 +55,7 @@ func TestAccessDecisionsOnBothEngines(t *testing.T) {
 		if own.Holder != leader.AccountID || own.AgencyID != agency {
 			t.Fatalf("holder not recorded: %+v", own)
 		}
-		seal, err := svc.Issue(ctx, admin, pki.IssueRequest{Profile: "seal", AgencyID: agency,
-			Subject: pki.Subject{CommonName: "UBND xã", AgencyCode: "H15.99"}})
+		seal, err := svc.Issue(ctx, admin, pki.IssueRequest{Profile: "seal", AgencyID: agency})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,4 +153,74 @@ func countDenied(t *testing.T, d *db.DB) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A certificate's identity is the register's, and nobody certifies
+// themselves: an agency administrator gets their own agency's seal with its
+// own code and cannot reach another agency's, and an officer with the
+// right to issue cannot issue or renew a certificate held by themselves,
+// whatever title they would like; each refusal is audited.
+func TestIssuanceTakesIdentityFromTheDirectory(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f, err := pkitest.Setup(ctx, d, t.TempDir(), "https://cq.example.gov.vn", pkitest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx = access.WithGuard(ctx, access.NewGuard(access.Options{DB: d, Audit: f.Audit}))
+		svc := f.Service
+		const agency, otherAgency = 10, 20
+		admin := official(104, agency, access.AgencyAdmin, agency)
+		officer := official(105, agency, access.SecurityOfficer, agency)
+		f.Directory.SetAgency(agency, pki.Subject{CommonName: "Ủy ban nhân dân xã Cam Hiếu", AgencyCode: "H48.23.15", Province: "Quảng Trị"})
+		f.Directory.SetAgency(otherAgency, pki.Subject{CommonName: "Ủy ban nhân dân tỉnh Quảng Trị", AgencyCode: "H48", Province: "Quảng Trị"})
+		f.Directory.SetOfficial(admin.AccountID, agency, pki.Subject{CommonName: "Quản Trị Xã", UID: "CB-0104", Title: "Công chức",
+			Organization: "Ủy ban nhân dân xã Cam Hiếu"})
+		f.Directory.SetOfficial(officer.AccountID, agency, pki.Subject{CommonName: "An Toàn Xã", UID: "CB-0105", Title: "Cán bộ an toàn thông tin",
+			Organization: "Ủy ban nhân dân xã Cam Hiếu"})
+
+		seal, err := svc.Issue(ctx, admin, pki.IssueRequest{Profile: "seal", AgencyID: agency})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seal.UID != "H48.23.15" || seal.X509.Subject.CommonName != "Ủy ban nhân dân xã Cam Hiếu" {
+			t.Fatalf("seal subject %q, want the directory's agency", seal.Subject)
+		}
+		if _, err := svc.Issue(ctx, admin, pki.IssueRequest{Profile: "seal", AgencyID: otherAgency}); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("an agency administrator issued another agency's seal: %v", err)
+		}
+
+		denied := countDenied(t, d)
+		for _, tc := range []struct {
+			name string
+			who  *actor.Actor
+			req  pki.IssueRequest
+		}{
+			{"administrator to themselves", admin, pki.IssueRequest{Profile: "official", Holder: admin.AccountID}},
+			{"security officer to themselves", officer, pki.IssueRequest{Profile: "official", Holder: officer.AccountID, AgencyID: agency}},
+		} {
+			if _, err := svc.Issue(ctx, tc.who, tc.req); apperr.CodeOf(err) != apperr.Forbidden || apperr.MessageOf(err) == "" {
+				t.Errorf("%s: %v, want EFORBIDDEN", tc.name, err)
+			}
+		}
+		own, err := svc.Issue(ctx, officer, pki.IssueRequest{Profile: "official", Holder: admin.AccountID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		title := ""
+		for _, n := range own.X509.Subject.Names {
+			if n.Type.String() == "2.5.4.12" {
+				title, _ = n.Value.(string)
+			}
+		}
+		if own.X509.Subject.CommonName != "Quản Trị Xã" || title != "Công chức" || own.UID != "CB-0104" || own.AgencyID != agency {
+			t.Fatalf("personal certificate %q titled %q (agency %d), want the official's record", own.Subject, title, own.AgencyID)
+		}
+		if _, err := svc.Renew(ctx, admin, own.Serial, pki.RenewRequest{}); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("the holder renewed their own certificate: %v", err)
+		}
+		if n := countDenied(t, d) - denied; n != 3 {
+			t.Errorf("%d self-issuance refusals audited, want 3", n)
+		}
+	})
 }

@@ -507,11 +507,9 @@ type IssueRequest struct {
 	CA string
 	// Profile: "official" or "seal" (or any configured profile).
 	Profile string
-	// Subject is the holder's identity.
-	Subject Subject
 	// CSR, if set, is a PKCS#10 request (PEM or DER) whose signature is
 	// checked; the holder keeps the key. Its subject is ignored: the
-	// certificate's subject comes from Subject and the profile.
+	// certificate's subject comes from the Directory and the profile.
 	CSR []byte
 	// Algorithm of the key the platform generates when CSR is empty
 	// (default ECDSAP256). The key stays in the key store.
@@ -520,11 +518,13 @@ type IssueRequest struct {
 	Validity time.Duration
 	// Holder is the identity account of the official a personal
 	// certificate belongs to: that official may sign with it
-	// (access.PDFSignOwn). 0 = nobody on the platform (command line).
+	// (access.PDFSignOwn). The name, title and agency in the certificate
+	// are the official's record on the issuing day (Directory.Official).
 	Holder int64
-	// AgencyID is the holder's agency, or the agency whose seal this is:
-	// who may issue, revoke and seal with it is decided over this agency.
-	// 0 = platform-wide.
+	// AgencyID is the agency whose seal this is (Holder 0): its name, code
+	// and place come from Directory.AgencySeal. For a personal certificate
+	// it may be left 0; set, it must be the holder's agency. Who may issue,
+	// revoke and seal is decided over this agency.
 	AgencyID int64
 }
 
@@ -583,28 +583,42 @@ func auditCA(c CA) map[string]any {
 }
 
 // Issue issues a certificate to an official or an agency, from a key the
-// platform generates (kept in its key store) or from a CSR. Errors:
-// ENOTFOUND (ErrUnknownCA), EINVALID (ErrUnknownProfile, ErrBadSubject,
-// ErrBadCSR, ErrBadKey), ECONFLICT (ErrCARevoked, ErrCAExpired).
+// platform generates (kept in its key store) or from a CSR. The subject is
+// the Directory's: the holder's official record or the seal's agency, as
+// of today. Errors: ENOTFOUND (ErrUnknownCA, an unknown holder or agency),
+// EINVALID (ErrUnknownProfile, ErrBadSubject, ErrBadCSR, ErrBadKey),
+// ECONFLICT (ErrCARevoked, ErrCAExpired), EFORBIDDEN when the issuer is
+// the holder or access.Can refuses the issuer over the agency.
 func (s *Service) Issue(ctx context.Context, a *actor.Actor, req IssueRequest) (*Certificate, error) {
 	if req.Holder < 0 || req.AgencyID < 0 {
 		return nil, apperr.FieldError("holder", "Người nhận hoặc cơ quan không hợp lệ")
 	}
-	if err := s.authorize(ctx, a, access.PKICertIssue, access.Resource{Type: "pki_certificate", ID: "new",
-		AgencyID: req.AgencyID, OwnerID: req.Holder}); err != nil {
-		return nil, err
+	res := access.Resource{Type: "pki_certificate", ID: "new", AgencyID: req.AgencyID, OwnerID: req.Holder}
+	if a == nil {
+		return nil, s.authorize(ctx, a, access.PKICertIssue, res)
+	}
+	if a.AccountID != 0 && a.AccountID == req.Holder {
+		return nil, s.refuseSelfIssue(ctx, a, access.PKICertIssue, res)
 	}
 	p, ok := s.profiles[req.Profile]
 	if !ok || req.Profile == "tsa" || req.Profile == "ocsp" {
 		return nil, apperr.Wrap(fmt.Errorf("%w: %q", ErrUnknownProfile, req.Profile), apperr.Invalid,
 			"Mẫu chứng thư số %q không tồn tại hoặc không dùng để cấp cho người dùng (official, seal)", req.Profile)
 	}
+	subj, agency, err := s.subjectFor(ctx, p, req)
+	if err != nil {
+		return nil, err
+	}
+	res.AgencyID = agency
+	if err := s.authorize(ctx, a, access.PKICertIssue, res); err != nil {
+		return nil, err
+	}
 	issuer, err := s.issuingCA(ctx, req.CA)
 	if err != nil {
 		return nil, err
 	}
 	// Cheap checks first, so bad input never creates a key.
-	if _, _, err := p.buildSubject(req.Subject); err != nil {
+	if _, _, err := p.buildSubject(subj); err != nil {
 		return nil, err
 	}
 	if err := s.checkCAUsable(ctx, s.db.Reader(), issuer, s.now()); err != nil {
@@ -632,7 +646,7 @@ func (s *Service) Issue(ctx context.Context, a *actor.Actor, req IssueRequest) (
 		}
 		keyRef, pub = ref, signer.Public()
 	}
-	c, err := s.issue(ctx, a, issuer, p, req.Subject, pub, keyRef, alg, req.Validity, 0, owner{req.Holder, req.AgencyID}, "pki.cert.issue")
+	c, err := s.issue(ctx, a, issuer, p, subj, pub, keyRef, alg, req.Validity, 0, owner{req.Holder, agency}, "pki.cert.issue")
 	if err != nil && keyRef != "" {
 		_ = s.keys.Delete(context.WithoutCancel(ctx), keyRef)
 	}
@@ -770,6 +784,9 @@ func (s *Service) Renew(ctx context.Context, a *actor.Actor, serial string, req 
 	old, err := s.certificate(ctx, s.db.Reader(), serial)
 	if err != nil {
 		return nil, err
+	}
+	if a.AccountID != 0 && a.AccountID == old.Holder {
+		return nil, s.refuseSelfIssue(ctx, a, access.PKICertRenew, old.Resource())
 	}
 	if err := s.authorize(ctx, a, access.PKICertRenew, old.Resource()); err != nil {
 		return nil, err

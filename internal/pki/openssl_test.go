@@ -90,8 +90,8 @@ func TestExternalValidatorsAcceptOurCA(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seal, err := f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "seal", Subject: pki.Subject{
-				CommonName: "Ủy ban nhân dân xã Cam Hiếu", AgencyCode: "H48.23.15.000.00045", Province: "Quảng Trị"}})
+			f.Directory.SetAgency(45, pki.Subject{CommonName: "Ủy ban nhân dân xã Cam Hiếu", AgencyCode: "H48.23.15.000.00045", Province: "Quảng Trị"})
+			seal, err := f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "seal", AgencyID: 45})
 			if err != nil {
 				t.Fatal(err)
 			}

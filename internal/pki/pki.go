@@ -46,6 +46,9 @@ type Config struct {
 	Keys KeyStore
 	// Audit records every state change (required).
 	Audit Recorder
+	// Directory gives the identities certificates are issued to; Issue
+	// refuses (EUNAVAILABLE) without it.
+	Directory Directory
 	// Now is the clock; clock.Now when nil.
 	Now func() time.Time
 	// Logger gets operational messages (never key material); slog.Default when nil.

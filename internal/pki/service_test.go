@@ -77,8 +77,8 @@ func TestLifecycleOnBothEngines(t *testing.T) {
 			t.Fatalf("official certificate: key %q usage %v", off.KeyRef, off.X509.KeyUsage)
 		}
 		code := "000.00.00.H48-long-code-beyond-20-chars"
-		seal, err := svc.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "seal", CSR: csrPEM(t, "ignored"),
-			Subject: pki.Subject{CommonName: "Sở Tư pháp tỉnh Quảng Trị", AgencyCode: code, Email: "stp@quangtri.gov.vn"}})
+		f.Directory.SetAgency(3, pki.Subject{CommonName: "Sở Tư pháp tỉnh Quảng Trị", AgencyCode: code, Email: "stp@quangtri.gov.vn"})
+		seal, err := svc.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "seal", CSR: csrPEM(t, "ignored"), AgencyID: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,26 +198,36 @@ func TestBadInputIsRefusedWithoutWrites(t *testing.T) {
 		certs, keys, audits := count(t, d, "pki_certificates"), count(t, d, "pki_keys"), count(t, d, "audit_entries")
 		corrupt := csrPEM(t, "x")
 		corrupt[len(corrupt)/2] ^= 0x01
-		validSubj := pki.Subject{CommonName: "Phạm Thị Dung", UID: "CCCD:0123", Organization: "UBND xã A"}
+		// The directory's records decide the subject: one without a staff
+		// code and one with a malformed country are refused like bad input.
+		f.Directory.SetOfficial(50, 1, pki.Subject{CommonName: "A", Organization: "B"})
+		f.Directory.SetOfficial(51, 1, pki.Subject{CommonName: "A", Organization: "B", UID: "1", Country: "Việt Nam"})
+		holder := f.Holder.AccountID
 		tests := []struct {
 			name string
 			req  pki.IssueRequest
 			code apperr.Code
 			is   error
 		}{
-			{"corrupt CSR", pki.IssueRequest{Profile: "official", Subject: validSubj, CSR: corrupt}, apperr.Invalid, pki.ErrBadCSR},
-			{"not a CSR", pki.IssueRequest{Profile: "official", Subject: validSubj, CSR: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")}, apperr.Invalid, pki.ErrBadCSR},
-			{"unknown CA", pki.IssueRequest{CA: "khong-co", Profile: "official", Subject: validSubj}, apperr.NotFound, pki.ErrUnknownCA},
-			{"unknown profile", pki.IssueRequest{Profile: "vip", Subject: validSubj}, apperr.Invalid, pki.ErrUnknownProfile},
-			{"service profile", pki.IssueRequest{Profile: "tsa", Subject: validSubj}, apperr.Invalid, pki.ErrUnknownProfile},
-			{"missing UID", pki.IssueRequest{Profile: "official", Subject: pki.Subject{CommonName: "A", Organization: "B"}}, apperr.Invalid, pki.ErrBadSubject},
-			{"bad country", pki.IssueRequest{Profile: "official", Subject: pki.Subject{CommonName: "A", Organization: "B", UID: "1", Country: "Việt Nam"}}, apperr.Invalid, pki.ErrBadSubject},
-			{"bad algorithm", pki.IssueRequest{Profile: "official", Subject: validSubj, Algorithm: "dsa-1024"}, apperr.Invalid, pki.ErrBadKey},
+			{"corrupt CSR", pki.IssueRequest{Profile: "official", Holder: holder, CSR: corrupt}, apperr.Invalid, pki.ErrBadCSR},
+			{"not a CSR", pki.IssueRequest{Profile: "official", Holder: holder, CSR: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")}, apperr.Invalid, pki.ErrBadCSR},
+			{"unknown CA", pki.IssueRequest{CA: "khong-co", Profile: "official", Holder: holder}, apperr.NotFound, pki.ErrUnknownCA},
+			{"unknown profile", pki.IssueRequest{Profile: "vip", Holder: holder}, apperr.Invalid, pki.ErrUnknownProfile},
+			{"service profile", pki.IssueRequest{Profile: "tsa", Holder: holder}, apperr.Invalid, pki.ErrUnknownProfile},
+			{"missing UID", pki.IssueRequest{Profile: "official", Holder: 50}, apperr.Invalid, pki.ErrBadSubject},
+			{"bad country", pki.IssueRequest{Profile: "official", Holder: 51}, apperr.Invalid, pki.ErrBadSubject},
+			{"bad algorithm", pki.IssueRequest{Profile: "official", Holder: holder, Algorithm: "dsa-1024"}, apperr.Invalid, pki.ErrBadKey},
+			{"nobody named", pki.IssueRequest{Profile: "official"}, apperr.Invalid, nil},
+			{"unknown holder", pki.IssueRequest{Profile: "official", Holder: 999}, apperr.NotFound, nil},
+			{"unknown agency", pki.IssueRequest{Profile: "seal", AgencyID: 999}, apperr.NotFound, nil},
+			{"seal to a person", pki.IssueRequest{Profile: "seal", Holder: holder}, apperr.Invalid, nil},
+			{"personal certificate to an agency", pki.IssueRequest{Profile: "official", AgencyID: 1}, apperr.Invalid, nil},
+			{"holder outside the agency", pki.IssueRequest{Profile: "official", Holder: holder, AgencyID: 7}, apperr.Invalid, nil},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := svc.Issue(ctx, f.Actor, tc.req)
-				if apperr.CodeOf(err) != tc.code || !errors.Is(err, tc.is) {
+				if apperr.CodeOf(err) != tc.code || (tc.is != nil && !errors.Is(err, tc.is)) {
 					t.Fatalf("err = %v, want %s wrapping %v", err, tc.code, tc.is)
 				}
 				if apperr.MessageOf(err) == "" {
@@ -234,7 +244,7 @@ func TestBadInputIsRefusedWithoutWrites(t *testing.T) {
 		if _, _, err := svc.CRL(ctx, "khong-co"); apperr.CodeOf(err) != apperr.NotFound {
 			t.Fatalf("CRL of unknown CA: %v", err)
 		}
-		if _, err := svc.Issue(ctx, nil, pki.IssueRequest{Profile: "official", Subject: validSubj}); apperr.CodeOf(err) != apperr.Unauthorized {
+		if _, err := svc.Issue(ctx, nil, pki.IssueRequest{Profile: "official", Holder: f.Holder.AccountID}); apperr.CodeOf(err) != apperr.Unauthorized {
 			t.Fatalf("anonymous issue: %v", err)
 		}
 		if _, err := svc.Stamp(ctx, 0, []byte{1, 2}); !errors.Is(err, pki.ErrUnsupportedHash) {
@@ -248,17 +258,17 @@ func TestBadInputIsRefusedWithoutWrites(t *testing.T) {
 		if _, err := svc.Revoke(ctx, f.Actor, f.Init.Issuing.Serial, pki.ReasonCACompromise, "thử"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = svc.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Subject: validSubj})
+		_, err = svc.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Holder: f.Holder.AccountID})
 		if !errors.Is(err, pki.ErrCARevoked) || apperr.CodeOf(err) != apperr.Conflict {
 			t.Fatalf("issue from revoked CA: %v", err)
 		}
 		// And from an expired one: move the clock.
-		later, err := pki.New(ctx, d, pki.Config{BaseURL: "https://cq.example.gov.vn", Keys: f.Keys, Audit: f.Audit,
+		later, err := pki.New(ctx, d, pki.Config{BaseURL: "https://cq.example.gov.vn", Keys: f.Keys, Audit: f.Audit, Directory: f.Directory,
 			Now: func() time.Time { return clock.Now().Add(30 * 365 * 24 * time.Hour) }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = later.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Subject: validSubj})
+		_, err = later.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Holder: f.Holder.AccountID})
 		if !errors.Is(err, pki.ErrCAExpired) {
 			t.Fatalf("issue from expired CA: %v", err)
 		}

@@ -62,13 +62,13 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	own, err := f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Holder: leader.AccountID, AgencyID: agency,
-		Subject: pki.Subject{CommonName: "Hoàng Quốc Khánh", UID: "DEMO-01", Title: "Chủ tịch", Organization: "UBND tỉnh Lào Cai"}})
+	f.Directory.SetOfficial(leader.AccountID, agency, pki.Subject{CommonName: "Hoàng Quốc Khánh", UID: "DEMO-01", Title: "Chủ tịch", Organization: "UBND tỉnh Lào Cai"})
+	f.Directory.SetAgency(agency, pki.Subject{CommonName: "UBND tỉnh Lào Cai", AgencyCode: "H15"})
+	own, err := f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Holder: leader.AccountID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seal, err := f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "seal", AgencyID: agency,
-		Subject: pki.Subject{CommonName: "UBND tỉnh Lào Cai", AgencyCode: "H15"}})
+	seal, err := f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "seal", AgencyID: agency})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,14 @@ type issueData struct {
 }
 
 type issueForm struct {
-	Kind, UID, Title, Email, AgencyCode, Days string
-	Account                                   int64
+	Kind, Days string
+	Account    int64
 }
 
 // issueForm is the security officer's issuance page: choose an agency from
 // org, then an official of it (personal certificate, key kept in the
-// platform's key store) or the agency itself (its seal).
+// platform's key store) or the agency itself (its seal). The names, title,
+// code and place in the certificate are org's, not typed here.
 func (p *Signatures) issueForm(w http.ResponseWriter, r *http.Request) {
 	a := signedIn(w, r)
 	if a == nil {
@@ -51,9 +52,6 @@ func (p *Signatures) issuePage(w http.ResponseWriter, r *http.Request, a *actor.
 		}
 		d.Agency = g
 		d.Province = p.provinceOf(r, g)
-		if d.Form.AgencyCode == "" {
-			d.Form.AgencyCode = g.Code
-		}
 		// The officials with an account in the agency: a certificate's key
 		// is used by its holder's account (identity asks access.Can).
 		if d.Officials, err = p.id.Officials(r.Context(), a, agency); err != nil {
@@ -92,8 +90,7 @@ func (p *Signatures) issue(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	f := issueForm{Kind: r.PostFormValue("kind"), UID: trimmed(r, "uid"), Title: trimmed(r, "title"), Email: trimmed(r, "email"),
-		AgencyCode: trimmed(r, "agency_code"), Days: trimmed(r, "days"), Account: formID(r, "account")}
+	f := issueForm{Kind: r.PostFormValue("kind"), Days: trimmed(r, "days"), Account: formID(r, "account")}
 	agency := formID(r, "agency")
 	c, err := p.issueCert(r, a, agency, f)
 	if err != nil {
@@ -122,28 +119,14 @@ func (p *Signatures) issueCert(r *http.Request, a *actor.Actor, agency int64, f 
 		}
 		req.Validity = time.Duration(days) * 24 * time.Hour
 	}
-	province := p.provinceOf(r, g)
 	switch f.Kind {
 	case "official":
 		if f.Account == 0 {
 			return nil, apperr.FieldError("account", "Hãy chọn cán bộ nhận chứng thư số")
 		}
-		acc, err := p.id.Account(ctx, a, f.Account)
-		if err != nil {
-			return nil, err
-		}
-		if acc.Kind != actor.Official || acc.AgencyID != g.ID {
-			return nil, apperr.FieldError("account", "Tài khoản được chọn không phải cán bộ của cơ quan này")
-		}
-		email := f.Email
-		if email == "" {
-			email = acc.Email
-		}
-		req.Profile, req.Holder = "official", acc.ID
-		req.Subject = pki.Subject{CommonName: acc.Name, UID: f.UID, Title: f.Title, Organization: g.Name, Province: province, Email: email}
+		req.Profile, req.Holder = "official", f.Account
 	case "seal":
 		req.Profile = "seal"
-		req.Subject = pki.Subject{CommonName: g.Name, AgencyCode: f.AgencyCode, Province: province, Email: f.Email}
 	default:
 		return nil, apperr.FieldError("kind", "Hãy chọn loại chứng thư số (cá nhân hoặc con dấu của cơ quan)")
 	}

@@ -44,7 +44,16 @@ type Fixture struct {
 	// Holder is the official (a leader of agency 1) whom IssueOfficial's
 	// certificates belong to: the one who may sign with them.
 	Holder *actor.Actor
+	// Directory is the CA's register of identities: agency 1 and Holder
+	// are in it; tests add the agencies and officials they issue to.
+	Directory *Directory
 }
+
+// The fixture's agency 1, whose seal and officials it issues.
+const (
+	AgencyName = "Sở Thông tin và Truyền thông tỉnh Quảng Trị"
+	AgencyCode = "H48.18"
+)
 
 // Options tune Setup.
 type Options struct {
@@ -71,7 +80,7 @@ func Setup(ctx context.Context, d *db.DB, dataDir, baseURL string, o Options) (*
 	if err != nil {
 		return nil, err
 	}
-	f := &Fixture{DB: d, Audit: lg,
+	f := &Fixture{DB: d, Audit: lg, Directory: NewDirectory(),
 		Actor: &actor.Actor{AccountID: 1, Kind: actor.Official, Name: "Cán bộ an ninh", AgencyID: 1,
 			Roles: []actor.RoleGrant{{Role: "security_officer"}}},
 		Holder: &actor.Actor{AccountID: 2, Kind: actor.Official, Name: "Lãnh đạo", AgencyID: 1,
@@ -84,7 +93,10 @@ func Setup(ctx context.Context, d *db.DB, dataDir, baseURL string, o Options) (*
 		}
 		ks = f.Keys
 	}
-	f.Service, err = pki.New(ctx, d, pki.Config{BaseURL: baseURL, Keys: ks, Audit: lg, Now: o.Now, Logger: o.Logger})
+	f.Directory.SetAgency(1, pki.Subject{CommonName: AgencyName, AgencyCode: AgencyCode, Locality: "Đông Hà", Province: "Quảng Trị"})
+	f.Directory.SetOfficial(f.Holder.AccountID, f.Holder.AgencyID, pki.Subject{CommonName: "Lãnh Đạo Sở", UID: "QT-0002",
+		Title: "Giám đốc", Organization: AgencyName, Locality: "Đông Hà", Province: "Quảng Trị"})
+	f.Service, err = pki.New(ctx, d, pki.Config{BaseURL: baseURL, Keys: ks, Audit: lg, Now: o.Now, Logger: o.Logger, Directory: f.Directory})
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +108,13 @@ func Setup(ctx context.Context, d *db.DB, dataDir, baseURL string, o Options) (*
 	return f, nil
 }
 
-// IssueOfficial issues a personal certificate with a platform-held key,
-// held by f.Holder.
+// IssueOfficial records f.Holder in the directory as the official named
+// name with staff code uid, then issues them a personal certificate with a
+// platform-held key.
 func (f *Fixture) IssueOfficial(ctx context.Context, name, uid string) (*pki.Certificate, error) {
-	return f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Holder: f.Holder.AccountID, AgencyID: f.Holder.AgencyID, Subject: pki.Subject{
-		CommonName: name, UID: uid, Title: "Chuyên viên", Organization: "Sở Thông tin và Truyền thông tỉnh Quảng Trị",
-		Locality: "Đông Hà", Province: "Quảng Trị"}})
+	f.Directory.SetOfficial(f.Holder.AccountID, f.Holder.AgencyID, pki.Subject{
+		CommonName: name, UID: uid, Title: "Chuyên viên", Organization: AgencyName, Locality: "Đông Hà", Province: "Quảng Trị"})
+	return f.Service.Issue(ctx, f.Actor, pki.IssueRequest{Profile: "official", Holder: f.Holder.AccountID})
 }
 
 // OCSPRequest builds a DER OCSP request for cert (SHA-1 CertID, like
