@@ -45,6 +45,11 @@ func serve(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "chinhquyen đang chạy tại / is running at %s\n", srv.URL)
 	printDemoLogins(e, srv.URL, logins)
 	log.Info("serving", "url", srv.URL, "database", a.DB.Location)
+	if srv.MetricsURL != "" {
+		log.Info("serving metrics", "url", srv.MetricsURL+"/metrics")
+	} else {
+		log.Info("metrics not served: set --metrics-addr (e.g. 127.0.0.1:9464) to expose /metrics to Prometheus")
+	}
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests")

@@ -137,29 +137,27 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
-// Server is a running HTTP server.
+// Server is a running HTTP server, with its metrics server when
+// Config.MetricsAddr is set.
 type Server struct {
-	URL      string // e.g. http://127.0.0.1:8080
-	srv      *http.Server
-	ln       net.Listener
-	done     chan error
-	shutdown time.Duration
+	URL        string // e.g. http://127.0.0.1:8080
+	MetricsURL string // e.g. http://127.0.0.1:9464 (serving /metrics); empty when not served
+	srv        *http.Server
+	metrics    *http.Server
+	done       chan error
+	shutdown   time.Duration
 }
 
-// Listen starts serving on cfg.Addr ("127.0.0.1:0" picks a free port) and
-// returns at once; the server runs until Shutdown.
+// Listen starts serving on cfg.Addr ("127.0.0.1:0" picks a free port), and
+// /metrics on cfg.MetricsAddr when set, and returns at once; the servers run
+// until Shutdown.
 func (a *App) Listen(ctx context.Context) (*Server, error) {
-	h, err := a.Handler()
+	h, mh, err := a.Handlers()
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", a.Config.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
-	}
-	s := &Server{
-		URL: "http://" + ln.Addr().String(),
-		srv: &http.Server{
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       2 * time.Minute,
@@ -168,22 +166,37 @@ func (a *App) Listen(ctx context.Context) (*Server, error) {
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-		},
-		ln:       ln,
-		done:     make(chan error, 1),
-		shutdown: a.Config.ShutdownTimeout,
+		}
 	}
-	go func() {
-		err := s.srv.Serve(ln)
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	s := &Server{URL: "http://" + ln.Addr().String(), srv: newServer(h), done: make(chan error, 2), shutdown: a.Config.ShutdownTimeout}
+	var mln net.Listener
+	if a.Config.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", a.Config.MetricsAddr); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listen on %s (--metrics-addr): %w", a.Config.MetricsAddr, err)
+		}
+		s.MetricsURL = "http://" + mln.Addr().String()
+		s.metrics = newServer(mh)
+	}
+	serve := func(srv *http.Server, ln net.Listener) {
+		err := srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
 		s.done <- err
-	}()
+	}
+	go serve(s.srv, ln)
+	if s.metrics != nil {
+		go serve(s.metrics, mln)
+	}
 	return s, nil
 }
 
-// Done is closed (receives) when the server stops on its own.
+// Done receives when a server stops on its own.
 func (s *Server) Done() <-chan error { return s.done }
 
 // Shutdown stops accepting connections and waits for in-flight requests.
@@ -194,5 +207,9 @@ func (s *Server) Shutdown() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	if s.metrics != nil {
+		err = errors.Join(err, s.metrics.Shutdown(ctx))
+	}
+	return err
 }

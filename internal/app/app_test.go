@@ -103,8 +103,8 @@ func TestFreshInstallServesTheDemoOnBothEngines(t *testing.T) {
 					t.Errorf("GET %s: CSP %q", p.path, csp)
 				}
 			}
-			if code, _, body := get(t, srv, "/metrics"); code != 200 || !strings.Contains(body, `chinhquyen_http_requests_total{method="GET",route="GET /units/{code}",status="200"}`) {
-				t.Errorf("/metrics = %d, lacks the per-route counter", code)
+			if code, h, _ := get(t, srv, "/metrics"); code != 404 || h.Get("Strict-Transport-Security") != "" {
+				t.Errorf("/metrics on the public handler = %d, want 404; HSTS on plain http: %q", code, h.Get("Strict-Transport-Security"))
 			}
 			if code, h, _ := get(t, srv, "/units/15", "Accept-Encoding", "gzip"); code != 200 || h.Get("Content-Encoding") != "gzip" {
 				t.Errorf("pages are not compressed: %d %q", code, h.Get("Content-Encoding"))
@@ -192,5 +192,55 @@ func TestDemoIsLoadedOnlyOnTheFirstStart(t *testing.T) {
 				t.Fatalf("demo agencies appeared on the second start: %s", body)
 			}
 		})
+	}
+}
+
+// /metrics is served on --metrics-addr alone, never on the public address,
+// which keeps /healthz and /readyz; an https base URL brings HSTS.
+func TestMetricsOnTheirOwnAddressOnly(t *testing.T) {
+	cfg := install(t, db.SQLite)
+	cfg.NoDemo = true
+	cfg.Addr, cfg.MetricsAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.BaseURL = "https://dichvucong.example.gov.vn"
+	ctx := context.Background()
+	a, err := Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv, err := a.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	if srv.MetricsURL == "" || srv.MetricsURL == srv.URL {
+		t.Fatalf("metrics at %q, public at %q", srv.MetricsURL, srv.URL)
+	}
+	fetch := func(url string) (int, http.Header, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, h, _ := fetch(srv.URL + path); code != 200 || h.Get("Strict-Transport-Security") != "max-age=63072000; includeSubDomains" {
+			t.Fatalf("GET %s = %d, HSTS %q", path, code, h.Get("Strict-Transport-Security"))
+		}
+	}
+	if code, _, body := fetch(srv.URL + "/metrics"); code != 404 || strings.Contains(body, "chinhquyen_http_requests_total") {
+		t.Fatalf("public /metrics = %d\n%.300s", code, body)
+	}
+	code, h, body := fetch(srv.MetricsURL + "/metrics")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") ||
+		!strings.Contains(body, `chinhquyen_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) ||
+		!strings.Contains(body, `chinhquyen_http_requests_total{method="GET",route="/",status="404"} 1`) ||
+		!strings.Contains(body, "# TYPE go_goroutines gauge") {
+		t.Fatalf("metrics /metrics = %d %q\n%s", code, h.Get("Content-Type"), body)
+	}
+	if code, _, _ := fetch(srv.MetricsURL + "/healthz"); code != 404 {
+		t.Fatalf("the metrics address serves the application: /healthz = %d", code)
 	}
 }

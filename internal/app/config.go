@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 // Config is what `serve` and the other database commands share.
 type Config struct {
 	Addr            string        // listen address
+	MetricsAddr     string        // listen address of Prometheus /metrics; empty = not served
 	BaseURL         string        // public URL, used in links and certificates; default http://<addr>
 	DataDir         string        // data folder: SQLite database, files, keys
 	DatabaseURL     string        // empty = SQLite in DataDir; postgres://… = PostgreSQL
@@ -55,6 +57,7 @@ func (c *Config) BindServe(b *config.Binder) {
 	c.BindDatabase(b)
 	b.String(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
 	b.String(&c.BaseURL, "base-url", "", "public base URL (default http://<addr>)")
+	b.String(&c.MetricsAddr, "metrics-addr", "", "listen address of Prometheus /metrics, apart from the public one, e.g. 127.0.0.1:9464; empty = not served")
 	b.Bool(&c.NoDemo, "no-demo", false, "start with an empty database instead of the demo province")
 	b.Duration(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM")
 	c.Identity.bind(b)
@@ -80,6 +83,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return apperr.New(apperr.Invalid, "Địa chỉ công khai --base-url phải bắt đầu bằng http:// hoặc https://")
+	}
+	if _, port, _ := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && c.MetricsAddr == c.Addr && port != "0" {
+		return apperr.New(apperr.Invalid, "--metrics-addr phải khác --addr: số liệu vận hành không được phục vụ trên địa chỉ công khai")
 	}
 	if c.SecretKey != "" {
 		if _, err := parseSecretKey(c.SecretKey); err != nil {

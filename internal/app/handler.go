@@ -18,12 +18,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler builds the whole HTTP stack: routes plus the middleware chain that
-// every request passes (docs/ARCHITECTURE.md, "How a request flows").
+// Handler builds the public HTTP stack: routes plus the middleware chain
+// that every request passes (docs/ARCHITECTURE.md, "How a request flows").
+// Its metrics are not served on it (see Handlers).
 func (a *App) Handler() (http.Handler, error) {
+	h, _, err := a.Handlers()
+	return h, err
+}
+
+// Handlers builds the public HTTP stack and the Prometheus /metrics handler
+// that reports on it. /metrics names every route, counts requests and
+// failures and describes the process, which is no business of the public:
+// Listen serves it on its own address (--metrics-addr) only.
+func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := httpx.NewMetrics(reg)
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -31,13 +43,12 @@ func (a *App) Handler() (http.Handler, error) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 
 	auditViewer := auditview.New(a.DB, a.Audit)
 	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pages.Register(mux)
 	secure := strings.HasPrefix(a.Config.BaseURL, "https://")
@@ -55,7 +66,7 @@ func (a *App) Handler() (http.Handler, error) {
 	// the access guard goes into every request's context.
 	proxies, err := identityhttp.ParseTrustedProxies(a.Config.Identity.TrustedProxies)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sessions := identityhttp.New(a.Identity, a.Guard, identityhttp.Options{Secure: secure, TrustedProxies: proxies})
 
@@ -63,17 +74,18 @@ func (a *App) Handler() (http.Handler, error) {
 	// request (Go 1.25's http.CrossOriginProtection: browsers send
 	// Sec-Fetch-Site on every request, so no tokens are needed in forms).
 	csrf := http.NewCrossOriginProtection()
-	return httpx.Chain(mux,
+	public = httpx.Chain(mux,
 		httpx.WithRequestID,
 		metrics.Observe,
 		httpx.Gzip,
-		httpx.SecurityHeaders(false),
+		httpx.SecurityHeaders(httpx.ServedOverHTTPS(secure, proxies)),
 		csrf.Handler,
 		limitBody(1<<20), // PDF uploads get signing.MaxPDFSize and more (pki.go)
 		sessions.Handler,
 		web.RememberLanguage,
 		metrics.Route,
-	), nil
+	)
+	return public, metricsMux, nil
 }
 
 // ready answers 200 only when the database answers.
