@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -13,23 +12,19 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"sort"
 
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+	"github.com/chinhquyen/chinhquyen/internal/cms"
 )
 
 // Object identifiers used in CMS/CAdES.
 var (
-	oidData                   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidSignedData             = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidTSTInfo                = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
-	oidAttrContentType        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidAttrMessageDigest      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidAttrSigningTime        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidAttrSigningCertV2      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	oidSignedData             = cms.OIDSignedData
+	oidTSTInfo                = cms.OIDTSTInfo
+	oidAttrMessageDigest      = cms.OIDAttributeMessageDigest
+	oidAttrSigningTime        = cms.OIDAttributeSigningTime
+	oidAttrSigningCertV2      = cms.OIDAttributeSigningCertV2
+	oidAttrSignatureTimeStamp = cms.OIDAttributeSignatureTimeStamp
 	oidAttrSigningCertV1      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
-	oidAttrSignatureTimeStamp = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
 	oidAttrAdbeRevocation     = asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 8}
 
 	oidSHA1   = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
@@ -43,7 +38,6 @@ var (
 	oidSHA384WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
 	oidSHA512WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
 	oidRSAPSS          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidMGF1            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
 	oidECPublicKey     = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 	oidECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 	oidECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
@@ -77,215 +71,6 @@ func hashFromOID(oid asn1.ObjectIdentifier) (crypto.Hash, bool) {
 		return crypto.SHA1, true
 	}
 	return 0, false
-}
-
-// signatureAlgorithm returns the DER AlgorithmIdentifier for signing with
-// key and h, and the crypto.SignerOpts to pass to the signer.
-func signatureAlgorithm(pub crypto.PublicKey, h crypto.Hash, pss bool) ([]byte, crypto.SignerOpts, error) {
-	var b cryptobyte.Builder
-	var opts crypto.SignerOpts = h
-	switch pub.(type) {
-	case *ecdsa.PublicKey:
-		oid := map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA256: oidECDSAWithSHA256, crypto.SHA384: oidECDSAWithSHA384, crypto.SHA512: oidECDSAWithSHA512}[h]
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oid) })
-	case *rsa.PublicKey:
-		if pss {
-			hoid, _ := hashOID(h)
-			opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h}
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(oidRSAPSS)
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
-						algID(b, hoid, true)
-					})
-					b.AddASN1(cbasn1.Tag(1).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
-						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-							b.AddASN1ObjectIdentifier(oidMGF1)
-							algID(b, hoid, true)
-						})
-					})
-					b.AddASN1(cbasn1.Tag(2).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
-						b.AddASN1Int64(int64(h.Size()))
-					})
-				})
-			})
-			break
-		}
-		oid := map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA256: oidSHA256WithRSA, crypto.SHA384: oidSHA384WithRSA, crypto.SHA512: oidSHA512WithRSA}[h]
-		algID(&b, oid, true)
-	default:
-		return nil, nil, fmt.Errorf("unsupported key type %T", pub)
-	}
-	der, err := b.Bytes()
-	return der, opts, err
-}
-
-func algID(b *cryptobyte.Builder, oid asn1.ObjectIdentifier, null bool) {
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(oid)
-		if null {
-			b.AddASN1NULL()
-		}
-	})
-}
-
-// attribute is one CMS attribute with pre-encoded values.
-type attribute struct {
-	oid    asn1.ObjectIdentifier
-	values [][]byte // DER of each value
-}
-
-func (a attribute) der() []byte {
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(a.oid)
-		b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-			for _, v := range sortDER(a.values) {
-				b.AddBytes(v)
-			}
-		})
-	})
-	return b.BytesOrPanic()
-}
-
-// sortDER sorts encodings as DER requires for SET OF.
-func sortDER(items [][]byte) [][]byte {
-	s := append([][]byte(nil), items...)
-	sort.Slice(s, func(i, j int) bool { return bytes.Compare(s[i], s[j]) < 0 })
-	return s
-}
-
-// encodeAttrs returns the DER "SET OF Attribute" with the given outer tag.
-func encodeAttrs(attrs []attribute, tag cbasn1.Tag) []byte {
-	var encs [][]byte
-	for _, a := range attrs {
-		encs = append(encs, a.der())
-	}
-	var b cryptobyte.Builder
-	b.AddASN1(tag, func(b *cryptobyte.Builder) {
-		for _, e := range sortDER(encs) {
-			b.AddBytes(e)
-		}
-	})
-	return b.BytesOrPanic()
-}
-
-// signingCertificateV2 encodes the ESS SigningCertificateV2 value for cert.
-func signingCertificateV2(cert *x509.Certificate, h crypto.Hash) []byte {
-	d := h.New()
-	d.Write(cert.Raw)
-	sum := d.Sum(nil)
-	hoid, _ := hashOID(h)
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SigningCertificateV2
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // certs
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ESSCertIDv2
-				if h != crypto.SHA256 { // DEFAULT sha256 is omitted in DER
-					algID(b, hoid, false)
-				}
-				b.AddASN1OctetString(sum)
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuerSerial
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // GeneralNames
-						b.AddASN1(cbasn1.Tag(4).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
-							b.AddBytes(cert.RawIssuer)
-						})
-					})
-					b.AddASN1BigInt(cert.SerialNumber)
-				})
-			})
-		})
-	})
-	return b.BytesOrPanic()
-}
-
-// cmsSigner builds a detached CAdES SignedData.
-type cmsSigner struct {
-	signer crypto.Signer
-	chain  []*x509.Certificate // signer first
-	hash   crypto.Hash
-	pss    bool
-}
-
-// signedAttributes returns the PAdES baseline signed attributes for a
-// content digest: content-type, message-digest, signing-certificate-v2.
-// There is deliberately no signing-time (EN 319 142-1: the time is /M).
-func (c *cmsSigner) signedAttributes(digest []byte) []attribute {
-	ct, _ := asn1.Marshal(oidData)
-	md, _ := asn1.Marshal(digest)
-	return []attribute{
-		{oid: oidAttrContentType, values: [][]byte{ct}},
-		{oid: oidAttrMessageDigest, values: [][]byte{md}},
-		{oid: oidAttrSigningCertV2, values: [][]byte{signingCertificateV2(c.chain[0], c.hash)}},
-	}
-}
-
-// signerInfoParts are the pieces of a SignerInfo before unsigned attributes.
-type signerInfoParts struct {
-	sigAlg      []byte
-	signedAttrs []byte // [0] IMPLICIT encoding
-	signature   []byte
-}
-
-// sign computes the signature over the signed attributes.
-func (c *cmsSigner) sign(digest []byte, extra []attribute) (*signerInfoParts, error) {
-	attrs := append(c.signedAttributes(digest), extra...)
-	setDER := encodeAttrs(attrs, cbasn1.SET)
-	h := c.hash.New()
-	h.Write(setDER)
-	sigAlg, opts, err := signatureAlgorithm(c.signer.Public(), c.hash, c.pss)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := c.signer.Sign(rand.Reader, h.Sum(nil), opts)
-	if err != nil {
-		return nil, err
-	}
-	implicit := append([]byte(nil), setDER...)
-	implicit[0] = 0xA0 // [0] IMPLICIT, constructed
-	return &signerInfoParts{sigAlg: sigAlg, signedAttrs: implicit, signature: sig}, nil
-}
-
-// assemble builds ContentInfo(SignedData) with optional unsigned attributes.
-func (c *cmsSigner) assemble(p *signerInfoParts, unsigned []attribute) []byte {
-	hoid, _ := hashOID(c.hash)
-	cert := c.chain[0]
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ContentInfo
-		b.AddASN1ObjectIdentifier(oidSignedData)
-		b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
-				b.AddASN1Int64(1)
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algID(b, hoid, false) })
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
-				b.AddASN1(cbasn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
-					var raws [][]byte
-					for _, c := range c.chain {
-						raws = append(raws, c.Raw)
-					}
-					for _, r := range sortDER(raws) {
-						b.AddBytes(r)
-					}
-				})
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
-						b.AddASN1Int64(1)
-						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-							b.AddBytes(cert.RawIssuer)
-							b.AddASN1BigInt(cert.SerialNumber)
-						})
-						algID(b, hoid, false)
-						b.AddBytes(p.signedAttrs)
-						b.AddBytes(p.sigAlg)
-						b.AddASN1OctetString(p.signature)
-						if len(unsigned) > 0 {
-							b.AddBytes(encodeAttrs(unsigned, cbasn1.Tag(1).ContextSpecific().Constructed()))
-						}
-					})
-				})
-			})
-		})
-	})
-	return b.BytesOrPanic()
 }
 
 // ---- parsing ----

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
+	"github.com/chinhquyen/chinhquyen/internal/cms"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 )
@@ -161,15 +162,18 @@ func Sign(ctx context.Context, in []byte, opts SignOptions) ([]byte, *SignResult
 		return nil, nil, err
 	}
 	digest := prep.digest(opts.Hash)
-	cs := &cmsSigner{signer: opts.Signer, chain: opts.Chain, hash: opts.Hash, pss: opts.RSAPSS}
-	parts, err := cs.sign(digest, nil)
+	cs, err := cms.NewSigner(opts.Signer, opts.Chain, opts.Hash, opts.RSAPSS)
+	if err != nil {
+		return nil, nil, apperr.Wrap(err, apperr.Internal, "Không tạo được chữ ký số: khóa ký hoặc chứng thư số của người ký không dùng được.")
+	}
+	sd, err := cs.Sign(cms.Message{Digest: digest})
 	if err != nil {
 		return nil, nil, apperr.Wrap(err, apperr.Unavailable, "Không tạo được chữ ký số: thiết bị hoặc khóa ký không thực hiện được thao tác ký.")
 	}
-	var unsigned []attribute
+	var unsigned []cms.Attribute
 	if opts.Level.rank() >= 1 {
 		h := opts.Hash.New()
-		h.Write(parts.signature)
+		h.Write(sd.Signature())
 		token, err := opts.TimeStamper.Timestamp(ctx, h.Sum(nil), opts.Hash)
 		if err != nil {
 			if !opts.TSAFallback {
@@ -181,13 +185,16 @@ func Sign(ctx context.Context, in []byte, opts SignOptions) ([]byte, *SignResult
 			if err != nil {
 				return nil, nil, apperr.Wrap(err, apperr.Unavailable, "Dấu thời gian nhận từ máy chủ TSA không hợp lệ; chưa ký được tài liệu.")
 			}
-			unsigned = append(unsigned, attribute{oid: oidAttrSignatureTimeStamp, values: [][]byte{token}})
+			unsigned = append(unsigned, cms.Attribute{Type: cms.OIDAttributeSignatureTimeStamp, Values: [][]byte{token}})
 			t := ti.genTime.In(locale.VN)
 			res.TimestampTime = &t
 			res.Level = LevelBT
 		}
 	}
-	der := cs.assemble(parts, unsigned)
+	der, err := sd.Bytes(unsigned...)
+	if err != nil {
+		return nil, nil, apperr.Wrap(err, apperr.Internal, "Không tạo được chữ ký số: lỗi khi ghép cấu trúc chữ ký CMS.")
+	}
 	out, err := prep.finish(der)
 	if err != nil {
 		return nil, nil, err

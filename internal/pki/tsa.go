@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/sha256"
 	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 	"sync"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
+	"github.com/chinhquyen/chinhquyen/internal/cms"
 )
 
 // DefaultTSAPolicy is the TSA policy OID used when none is configured: a
@@ -37,12 +36,6 @@ const (
 )
 
 var (
-	derOIDSignedData     = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}
-	derOIDTSTInfo        = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04}
-	derOIDContentType    = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03}
-	derOIDMessageDigest  = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04}
-	derOIDSigningTime    = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05}
-	derOIDSigningCertV2  = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f}
 	maxTSANonceBytes     = 64
 	maxTSARequestBytes   = 16 << 10
 	errTSANotInitialized = errors.New("TSA certificate not configured")
@@ -141,17 +134,12 @@ func checkHash(h crypto.Hash, digest []byte) *tsaReject {
 	return nil
 }
 
-// tsaSigner is the TSA's certificate, key and precomputed attributes.
+// tsaSigner is the TSA's certificate and its CMS signer (which sends the
+// issuing CA along with the certificate when a request has certReq).
 type tsaSigner struct {
-	cert     *x509.Certificate
-	chain    []*x509.Certificate // issuing CA(s), sent with certReq
-	signer   crypto.Signer
-	hash     crypto.Hash
-	sigAlg   []byte
-	digestID []byte // DER AlgorithmIdentifier of hash
-	essAttr  []byte // DER Attribute signingCertificateV2
-	tsaName  []byte // DER [0] GeneralName directoryName
-	sid      []byte // DER IssuerAndSerialNumber
+	cert    *x509.Certificate
+	cms     *cms.Signer
+	tsaName []byte // DER [0] GeneralName directoryName
 }
 
 type tsaState struct {
@@ -213,7 +201,7 @@ func (s *Service) tsaSigner(ctx context.Context) (*tsaSigner, error) {
 	t := s.tsa
 	t.signerMu.Lock()
 	defer t.signerMu.Unlock()
-	if t.signer != nil && time.Since(t.signerTime) < time.Minute {
+	if t.signer != nil && clock.Now().Sub(t.signerTime) < time.Minute {
 		return t.signer, nil
 	}
 	var der []byte
@@ -235,53 +223,23 @@ func (s *Service) tsaSigner(ctx context.Context) (*tsaSigner, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &tsaSigner{cert: cert, signer: signer}
+	chain := []*x509.Certificate{cert}
 	if ca := s.caByID(caID); ca != nil {
-		ts.chain = []*x509.Certificate{ca.cert}
+		chain = append(chain, ca.cert)
 	}
-	if ts.hash, ts.sigAlg, err = sigParams(signer.Public()); err != nil {
+	h, _, err := sigParams(signer.Public())
+	if err != nil {
 		return nil, err
 	}
+	ts := &tsaSigner{cert: cert}
+	if ts.cms, err = cms.NewSigner(signer, chain, h, false); err != nil {
+		return nil, fmt.Errorf("TSA signer: %w", err)
+	}
 	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(oidOfHash(ts.hash)) })
-	})
-	ts.digestID = b.BytesOrPanic()
-
-	certHash := sha256.Sum256(cert.Raw)
-	b = cryptobyte.Builder{}
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(derOIDSigningCertV2) })
-		b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SigningCertificateV2
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // certs
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ESSCertIDv2, hashAlgorithm DEFAULT sha256
-						b.AddASN1OctetString(certHash[:])
-						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuerSerial
-							b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // GeneralNames
-								b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(cert.RawIssuer) })
-							})
-							b.AddASN1BigInt(cert.SerialNumber)
-						})
-					})
-				})
-			})
-		})
-	})
-	ts.essAttr = b.BytesOrPanic()
-
-	b = cryptobyte.Builder{}
 	b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(cert.RawSubject) })
 	})
 	ts.tsaName = b.BytesOrPanic()
-
-	b = cryptobyte.Builder{}
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddBytes(cert.RawIssuer)
-		b.AddASN1BigInt(cert.SerialNumber)
-	})
-	ts.sid = b.BytesOrPanic()
 	t.signer, t.signerTime = ts, clock.Now()
 	return ts, nil
 }
@@ -421,91 +379,18 @@ func (s *Service) stamp(ctx context.Context, req *tsaRequest) ([]byte, *big.Int,
 	if err != nil {
 		return nil, nil, err
 	}
-	dh := ts.hash.New()
-	dh.Write(tstInfo)
-	attrs := [][]byte{
-		attribute(derOIDContentType, func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(derOIDTSTInfo) })
-		}),
-		attribute(derOIDSigningTime, func(b *cryptobyte.Builder) { b.AddASN1UTCTime(now.Truncate(time.Second)) }),
-		attribute(derOIDMessageDigest, func(b *cryptobyte.Builder) { b.AddASN1OctetString(dh.Sum(nil)) }),
-		ts.essAttr,
-	}
-	slices.SortFunc(attrs, bytes.Compare) // DER SET OF order
-	var sa cryptobyte.Builder
-	sa.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-		for _, a := range attrs {
-			b.AddBytes(a)
-		}
-	})
-	signedAttrs, err := sa.Bytes()
-	if err != nil {
-		return nil, nil, err
-	}
-	sig, err := signDigest(ts.signer, ts.hash, signedAttrs)
+	// signing-time is the genTime to the second: RFC 5652 §11.3 chooses its
+	// encoding by year, so tokens issued from 2050 on are still valid DER.
+	sd, err := ts.cms.Sign(cms.Message{ContentType: cms.OIDTSTInfo, Content: tstInfo, SigningTime: now, NoCertificates: !req.certReq})
 	if err != nil {
 		return nil, nil, fmt.Errorf("sign time stamp: %w", err)
 	}
-	var ci cryptobyte.Builder
-	ci.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(derOIDSignedData) })
-		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
-				b.AddASN1Int64(3)
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { b.AddBytes(ts.digestID) })
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(derOIDTSTInfo) })
-					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-						b.AddASN1OctetString(tstInfo)
-					})
-				})
-				if req.certReq {
-					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-						b.AddBytes(ts.cert.Raw)
-						for _, c := range ts.chain {
-							b.AddBytes(c.Raw)
-						}
-					})
-				}
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
-						b.AddASN1Int64(1)
-						b.AddBytes(ts.sid)
-						b.AddBytes(ts.digestID)
-						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-							b.AddBytes(signedAttrs[headerLen(signedAttrs):])
-						})
-						b.AddBytes(ts.sigAlg)
-						b.AddASN1OctetString(sig)
-					})
-				})
-			})
-		})
-	})
-	token, err := ci.Bytes()
+	token, err := sd.Bytes()
 	if err != nil {
 		return nil, nil, err
 	}
 	s.log.Debug("pki: time stamp issued", "serial", serial.String(), "hash", req.hash.String())
 	return token, serial, nil
-}
-
-// attribute encodes an Attribute with one value.
-func attribute(oid []byte, value func(*cryptobyte.Builder)) []byte {
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes(oid) })
-		b.AddASN1(cbasn1.SET, value)
-	})
-	return b.BytesOrPanic()
-}
-
-// headerLen is the length of a DER element's tag and length octets.
-func headerLen(der []byte) int {
-	if len(der) < 2 || der[1] < 0x80 {
-		return 2
-	}
-	return 2 + int(der[1]&0x7f)
 }
 
 // Timestamp is Stamp with the argument order of pdfsign.TimeStamper, so the
