@@ -300,8 +300,14 @@ type Registration struct {
 }
 
 // Register creates a citizen's or business's own account. The CCCD or tax
-// code becomes the login; a taken one is refused with ECONFLICT-like
-// EINVALID naming the field, in Vietnamese. Rate-limited per address.
+// code becomes the login. Rate-limited per address.
+//
+// When the CCCD or tax code already has an account, Register answers as if
+// it had registered it (no error, an Account with ID 0 and the login typed)
+// and changes nothing: telling a stranger "already registered" would
+// confirm that a person has an account. Instead the attempt is audited and
+// recorded as an event the account's holder sees on their own account page
+// (Events). Callers show both answers alike.
 func (s *Service) Register(ctx context.Context, in Registration) (Account, error) {
 	var login string
 	var err error
@@ -336,8 +342,15 @@ func (s *Service) Register(ctx context.Context, in Registration) (Account, error
 	if err != nil {
 		return Account{}, err
 	}
-	var id int64
+	var id, holder int64
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM identity_accounts WHERE login = $1", login).Scan(&holder)
+		if err == nil {
+			return s.registeredAgain(ctx, tx, holder, in.IP)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("find login %s: %w", login, err)
+		}
 		id, err = s.insertAccount(ctx, tx, accountRow{kind: in.Kind, login: login, name: name, email: email, phone: phone,
 			clearance: access.Public, hash: hash})
 		if err != nil {
@@ -350,8 +363,21 @@ func (s *Service) Register(ctx context.Context, in Registration) (Account, error
 		self := &actor.Actor{AccountID: id, Kind: in.Kind, IP: in.IP}
 		return s.record(ctx, tx, self, "identity.register", idText(id), audit.OutcomeOK, "", map[string]any{"kind": string(in.Kind)})
 	})
+	var taken *apperr.Error
+	if errors.As(err, &taken) && (taken.Field == "cccd" || taken.Field == "tax_code") {
+		// Another registration of the same number committed in between.
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, "SELECT id FROM identity_accounts WHERE login = $1", login).Scan(&holder); err != nil {
+				return fmt.Errorf("find login %s: %w", login, err)
+			}
+			return s.registeredAgain(ctx, tx, holder, in.IP)
+		})
+	}
 	if err != nil {
 		return Account{}, err
+	}
+	if holder != 0 {
+		return Account{Kind: in.Kind, Login: login, Name: name}, nil
 	}
 	return s.findAccount(ctx, s.db.Reader(), id)
 }

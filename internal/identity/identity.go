@@ -104,6 +104,7 @@ type Service struct {
 	opts  Options
 	hash  chan struct{} // semaphore for argon2
 	box   *sealer       // encrypts TOTP secrets at rest
+	devK  []byte        // signs known-device tokens
 	dummy string        // hash verified for unknown logins, so timing does not reveal them
 }
 
@@ -116,6 +117,10 @@ func New(d *db.DB, opts Options) (*Service, error) {
 		return nil, errors.New("identity.New: Options.Audit is required")
 	}
 	box, err := newSealer(opts.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	devK, err := deviceKey(opts.SecretKey)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +169,7 @@ func New(d *db.DB, opts Options) (*Service, error) {
 		opts.DemoPassword = "Demo@2026-chinhquyen"
 	}
 	s := &Service{db: d, audit: opts.Audit, now: opts.Now, log: opts.Logger, dir: opts.Directory, opts: opts,
-		hash: make(chan struct{}, opts.MaxConcurrentHash), box: box}
+		hash: make(chan struct{}, opts.MaxConcurrentHash), box: box, devK: devK}
 	dummy, err := HashPassword(opts.Argon2, "identity: timing equaliser for unknown logins")
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
@@ -18,10 +19,17 @@ import (
 type LoginRequest struct {
 	Login     string // username, CCCD or tax code as typed
 	Password  string
-	OTP       string // optional: the second factor in the same request (API)
+	OTP       string // optional: the second factor in the same request (API, or a locked login)
 	IP        string // client address
 	UserAgent string
 	API       bool // a bearer token for the API instead of a web session
+	// Device is the known-device token the browser holds (DeviceToken),
+	// "" if none: it lets the account's own browser through a lockout.
+	Device string
+	// Previous is the session secret the browser still holds, "" if none:
+	// it is ended when this sign-in succeeds, whoever it belonged to, so a
+	// shared computer never keeps the last person's session alive.
+	Previous string
 }
 
 // LoginResult is a successful first (or only) step of sign-in.
@@ -29,6 +37,9 @@ type LoginResult struct {
 	Token   string // the session secret: cookie value or bearer token
 	Session Session
 	Account Account
+	// Device is a fresh known-device token after a web sign-in that passed
+	// the second factor ("" otherwise), for a long-lived cookie.
+	Device string
 }
 
 // errBadLogin is the one answer for an unknown login or a wrong password.
@@ -36,12 +47,24 @@ func errBadLogin() error {
 	return apperr.New(apperr.Unauthorized, "Tên đăng nhập hoặc mật khẩu không đúng")
 }
 
+// failureMemory is how long a login name's failed passwords are counted
+// after the last one.
+const failureMemory = 24 * time.Hour
+
 // Login checks a password. It returns a session at StageFull, or at
 // StageMFA when the account uses TOTP (finish with CompleteMFA), or at
 // StageEnrol when the account must enrol a second factor first (web only;
-// the API refuses such accounts). Rate limits per address and per account,
-// and the account's lockout with exponential back-off, return ETOOMANY.
-// Every failure is audited.
+// the API refuses such accounts). Rate limits per address and per login
+// name, and the lockout with exponential back-off, return ETOOMANY.
+//
+// Unknown logins are treated like existing ones at every step — the same
+// name budget, the same failure count and lock (identity_login_failures),
+// one argon2id verification (against a fixed dummy hash) — so neither the
+// answers nor their timing tell a stranger which logins exist. A lock stops
+// password guessing but not the account's owner: the browser of an earlier
+// sign-in with a second factor (Device), or the right password together
+// with a right TOTP or recovery code (OTP), still signs in; an
+// administrator can also lift it (Unlock). Every failure is audited.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, error) {
 	login := NormalizeLogin(req.Login)
 	anon := &actor.Actor{IP: req.IP}
@@ -55,31 +78,52 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 		s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts from this address")
 		return LoginResult{}, err
 	}
-	acc, hash, err := s.accountByLogin(ctx, login)
-	if apperr.Is(err, apperr.NotFound) {
-		_, _, _ = s.verifyPassword(ctx, s.dummy, req.Password)
-		s.recordAlone(ctx, anon, "identity.login.fail", "", audit.OutcomeFailed, "unknown login")
-		return LoginResult{}, errBadLogin()
+	if err := s.throttle(ctx, "login:name:"+login, s.opts.Limits.LoginPerAccount); err != nil {
+		s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts on this login")
+		return LoginResult{}, err
 	}
+	acc, hash, err := s.accountByLogin(ctx, login)
+	known := err == nil
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return LoginResult{}, err
+	}
+	who, object := anon, ""
+	if known {
+		who, object = &actor.Actor{AccountID: acc.ID, Kind: acc.Kind, IP: req.IP, AgencyID: acc.AgencyID}, idText(acc.ID)
+	} else {
+		hash = s.dummy
+	}
+	lockedUntil, err := s.lockedUntil(ctx, login)
 	if err != nil {
 		return LoginResult{}, err
 	}
-	who := &actor.Actor{AccountID: acc.ID, Kind: acc.Kind, IP: req.IP, AgencyID: acc.AgencyID}
-	if err := s.throttle(ctx, "login:acct:"+idText(acc.ID), s.opts.Limits.LoginPerAccount); err != nil {
-		s.recordAlone(ctx, who, "identity.login.throttled", idText(acc.ID), audit.OutcomeDenied, "too many attempts on this account")
-		return LoginResult{}, err
-	}
-	now := s.now()
-	if now.Before(acc.LockedUntil) {
-		s.recordAlone(ctx, who, "identity.login.locked", idText(acc.ID), audit.OutcomeDenied, "account locked after failed passwords")
-		return LoginResult{}, lockedError(acc.LockedUntil)
+	locked := s.now().Before(lockedUntil)
+	bypass := ""
+	if locked && known {
+		switch {
+		case s.knownDevice(req.Device, acc.ID):
+			bypass = "device"
+		case acc.TOTPEnabled && strings.TrimSpace(req.OTP) != "":
+			bypass = "totp"
+		}
 	}
 	ok, rehash, err := s.verifyPassword(ctx, hash, req.Password)
 	if err != nil {
-		return LoginResult{}, fmt.Errorf("verify password of %d: %w", acc.ID, err)
+		return LoginResult{}, fmt.Errorf("verify password of %q: %w", login, err)
 	}
-	if !ok {
-		return LoginResult{}, s.failPassword(ctx, who, acc.ID)
+	ok = ok && known
+	switch {
+	case locked && (bypass == "" || (!ok && bypass == "totp")):
+		// Attempts against a lock are not counted: the lock and its end
+		// stay the same for every name, existing or not.
+		s.recordAlone(ctx, who, "identity.login.locked", object, audit.OutcomeDenied, "login locked after failed passwords")
+		return LoginResult{}, lockedError(lockedUntil)
+	case !ok:
+		why := "wrong password"
+		if !known {
+			why = "unknown login"
+		}
+		return LoginResult{}, s.failPassword(ctx, who, login, acc.ID, why)
 	}
 	if acc.Disabled {
 		s.recordAlone(ctx, who, "identity.login.fail", idText(acc.ID), audit.OutcomeDenied, "account disabled")
@@ -111,14 +155,23 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 	}
 	var res LoginResult
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		q := "UPDATE identity_accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1"
-		args := []any{acc.ID}
-		if newHash != "" {
-			q = "UPDATE identity_accounts SET failed_logins = 0, locked_until = 0, password_hash = $2 WHERE id = $1"
-			args = append(args, newHash)
+		// Only a sign-in outside a lock clears it: the owner passing a lock
+		// must not hand the guesser a fresh count.
+		if !locked {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM identity_login_failures WHERE login = $1", login); err != nil {
+				return fmt.Errorf("reset failed logins: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", acc.ID); err != nil {
+				return fmt.Errorf("reset failed logins: %w", err)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("reset failed logins: %w", err)
+		if newHash != "" {
+			if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET password_hash = $2 WHERE id = $1", acc.ID, newHash); err != nil {
+				return fmt.Errorf("rehash password: %w", err)
+			}
+		}
+		if err := s.endPrevious(ctx, tx, req.Previous, req.IP); err != nil {
+			return err
 		}
 		token, ss, err := s.newSession(ctx, tx, acc.ID, kind, stage, false, req.IP, req.UserAgent)
 		if err != nil {
@@ -131,10 +184,25 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 		}
 		who.SessionID = ss.ID
 		return s.record(ctx, tx, who, action, idText(acc.ID), audit.OutcomeOK, "",
-			map[string]any{"kind": kind, "stage": string(stage), "rehashed": newHash != ""})
+			map[string]any{"kind": kind, "stage": string(stage), "rehashed": newHash != "", "lock_passed_by": bypass})
 	})
 	if err != nil {
 		return LoginResult{}, err
+	}
+	if bypass == "totp" {
+		full, err := s.CompleteMFA(ctx, res.Token, req.OTP, req.IP)
+		if err != nil {
+			// A wrong code answers like the lock itself, so the lock is no
+			// oracle for the password.
+			if _, derr := s.db.Writer().ExecContext(ctx, "DELETE FROM identity_sessions WHERE id = $1", res.Session.ID); derr != nil {
+				s.log.WarnContext(ctx, "drop pending session", "err", derr)
+			}
+			if apperr.CodeOf(err) == apperr.Unauthorized {
+				return LoginResult{}, lockedError(lockedUntil)
+			}
+			return LoginResult{}, err
+		}
+		return full, nil
 	}
 	if req.API && stage == StageMFA {
 		return s.CompleteMFA(ctx, res.Token, req.OTP, req.IP)
@@ -142,32 +210,86 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 	return res, nil
 }
 
-func lockedError(until time.Time) error {
-	return apperr.New(apperr.TooMany, "Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau %s", locale.FormatDateTime(until.Add(time.Minute-1).Truncate(time.Minute)))
+// endPrevious ends the session whose secret the browser still held, if it
+// is a live one, and audits that on behalf of its account.
+func (s *Service) endPrevious(ctx context.Context, tx *sql.Tx, previous, ip string) error {
+	tok, api, err := ParseToken(previous)
+	if previous == "" || err != nil || api {
+		return nil
+	}
+	var id string
+	var account int64
+	err = tx.QueryRowContext(ctx, "DELETE FROM identity_sessions WHERE token_hash = $1 RETURNING id, account_id", hashToken(tok)).Scan(&id, &account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("end previous session: %w", err)
+	}
+	return s.record(ctx, tx, &actor.Actor{AccountID: account, IP: ip, SessionID: id}, "identity.logout", idText(account),
+		audit.OutcomeOK, "another sign-in in the same browser", map[string]any{"session": id})
 }
 
-// failPassword counts a wrong password and locks the account after
-// LockAfter failures: LockBase, doubled with each further failure, at most
-// LockMax.
-func (s *Service) failPassword(ctx context.Context, who *actor.Actor, id int64) error {
+func lockedError(until time.Time) error {
+	return apperr.New(apperr.TooMany, "Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau %s. Nếu đây là tài khoản của bạn và đã bật xác thực hai lớp, bạn vẫn đăng nhập được bằng mật khẩu đúng kèm mã xác thực", locale.FormatDateTime(until.Add(time.Minute-1).Truncate(time.Minute)))
+}
+
+// IsLocked reports whether err is the lockout answer of Login (the sign-in
+// page then offers the code field that passes the lock).
+func IsLocked(err error) bool {
+	var e *apperr.Error
+	return errors.As(err, &e) && e.Code == apperr.TooMany && strings.HasPrefix(e.Message, "Tài khoản tạm khoá")
+}
+
+// lockedUntil is the end of login's lock, zero when it has none.
+func (s *Service) lockedUntil(ctx context.Context, login string) (time.Time, error) {
+	var until int64
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT locked_until FROM identity_login_failures WHERE login = $1", login).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && until == 0) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("load lock of %q: %w", login, err)
+	}
+	return fromMicros(until), nil
+}
+
+// failPassword counts a wrong password against the login name (account or
+// not) and locks the name after LockAfter failures: LockBase, doubled with
+// each further failure, at most LockMax. An existing account's count and
+// lock are mirrored onto its row for the administrators' pages.
+func (s *Service) failPassword(ctx context.Context, who *actor.Actor, login string, accountID int64, why string) error {
 	var locked time.Time
+	now := s.now()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var failed int
-		if err := tx.QueryRowContext(ctx, "UPDATE identity_accounts SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins", id).Scan(&failed); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO identity_login_failures (login, failed, last_failed) VALUES ($1, 1, $2)
+			ON CONFLICT (login) DO UPDATE SET
+			  failed = CASE WHEN identity_login_failures.last_failed <= $3 THEN 1 ELSE identity_login_failures.failed + 1 END,
+			  last_failed = $2
+			RETURNING failed`, login, micros(now), micros(now.Add(-failureMemory))).Scan(&failed); err != nil {
 			return fmt.Errorf("count failed login: %w", err)
 		}
+		var until int64
 		if failed >= s.opts.LockAfter {
 			d := s.opts.LockBase
 			for i := s.opts.LockAfter; i < failed && d < s.opts.LockMax; i++ {
 				d *= 2
 			}
-			d = min(d, s.opts.LockMax)
-			locked = s.now().Add(d)
-			if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET locked_until = $1 WHERE id = $2", micros(locked), id); err != nil {
+			locked = now.Add(min(d, s.opts.LockMax))
+			until = micros(locked)
+			if _, err := tx.ExecContext(ctx, "UPDATE identity_login_failures SET locked_until = $1 WHERE login = $2", until, login); err != nil {
+				return fmt.Errorf("lock login: %w", err)
+			}
+		}
+		object := ""
+		if accountID > 0 {
+			object = idText(accountID)
+			if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3", failed, until, accountID); err != nil {
 				return fmt.Errorf("lock account: %w", err)
 			}
 		}
-		return s.record(ctx, tx, who, "identity.login.fail", idText(id), audit.OutcomeFailed, "wrong password",
+		return s.record(ctx, tx, who, "identity.login.fail", object, audit.OutcomeFailed, why,
 			map[string]any{"failed": failed, "locked": !locked.IsZero()})
 	})
 	if err != nil {
@@ -279,6 +401,9 @@ func (s *Service) CompleteMFA(ctx context.Context, pendingToken, code, ip string
 	case err != nil:
 		return LoginResult{}, err
 	}
+	if ss.Kind == KindWeb {
+		res.Device = s.DeviceToken(acc.ID)
+	}
 	return res, nil
 }
 
@@ -302,7 +427,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *actor.Actor, current, n
 	if err := s.db.Reader().QueryRowContext(ctx, "SELECT password_hash FROM identity_accounts WHERE id = $1", acc.ID).Scan(&hash); err != nil {
 		return "", fmt.Errorf("load password: %w", err)
 	}
-	if err := s.throttle(ctx, "login:acct:"+idText(acc.ID), s.opts.Limits.LoginPerAccount); err != nil {
+	if err := s.throttle(ctx, "login:name:"+acc.Login, s.opts.Limits.LoginPerAccount); err != nil {
 		return "", err
 	}
 	ok, _, err := s.verifyPassword(ctx, hash, current)
@@ -355,4 +480,30 @@ func (s *Service) currentSession(ctx context.Context, tx *sql.Tx, a *actor.Actor
 		return "", "", false, apperr.New(apperr.Unauthorized, "Phiên đăng nhập không còn hiệu lực, vui lòng đăng nhập lại")
 	}
 	return kind, Stage(stage), mfa, err
+}
+
+// Unlock lifts the lockout of an account and forgets its failed passwords.
+// The actor needs identity.user.disable over the account's agency (the
+// administrators who may also disable it).
+func (s *Service) Unlock(ctx context.Context, by *actor.Actor, accountID int64) error {
+	target, err := s.findAccount(ctx, s.db.Reader(), accountID)
+	if err != nil {
+		return err
+	}
+	if err := access.Authorize(ctx, by, access.IdentityUserDisable, access.Resource{Type: "account", ID: idText(accountID),
+		AgencyID: target.AgencyID, OwnerID: accountID}); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var until int64
+		err := tx.QueryRowContext(ctx, "DELETE FROM identity_login_failures WHERE login = $1 RETURNING locked_until", target.Login).Scan(&until)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("unlock %d: %w", accountID, err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", accountID); err != nil {
+			return fmt.Errorf("unlock %d: %w", accountID, err)
+		}
+		return s.record(ctx, tx, by, "identity.user.unlock", idText(accountID), audit.OutcomeOK, "",
+			map[string]any{"was_locked": until > micros(s.now())})
+	})
 }

@@ -43,7 +43,8 @@ func (s *Service) throttle(ctx context.Context, bucket string, limit int) error 
 // Cleanup deletes sessions past their absolute timeout, web sessions
 // unused for the idle timeout (Authenticate already refuses them; this
 // removes them from the table and from "my sessions"), spent rate-limit
-// windows, and API tokens expired or revoked more than 30 days ago. It
+// windows, failed-password counts a day after the last failure and the end
+// of any lock, and API tokens expired or revoked more than 30 days ago. It
 // returns how many rows it deleted. Every statement is an idempotent
 // DELETE, so replicas running it together do no harm; CleanupIfDue makes
 // them take turns.
@@ -57,6 +58,7 @@ func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 		{"DELETE FROM identity_sessions WHERE expires_at <= $1", micros(now)},
 		{"DELETE FROM identity_sessions WHERE kind = 'web' AND stage <> 'mfa' AND last_seen <= $1", micros(now.Add(-s.opts.IdleTimeout))},
 		{"DELETE FROM identity_throttle WHERE window_start <= $1", micros(now.Add(-s.opts.Limits.Window))},
+		{"DELETE FROM identity_login_failures WHERE last_failed <= $1 AND locked_until <= $1", micros(now.Add(-failureMemory))},
 		{"DELETE FROM identity_api_tokens WHERE expires_at <= $1 OR revoked_at <= $1", micros(now.Add(-30 * 24 * time.Hour))},
 	} {
 		res, err := s.db.Writer().ExecContext(ctx, q.sql, q.arg)
