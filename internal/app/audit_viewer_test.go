@@ -13,9 +13,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/audit/auditview"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
@@ -172,11 +175,13 @@ func TestAuditViewerAndAPIOnBothEngines(t *testing.T) {
 				status int
 			}{
 				{auditor, "/api/v1/audit/entries/" + strconv.FormatInt(clerkLogin, 10) + "/proof", 403},
-				{auditor, "/api/v1/audit/entries/987654321/proof", 404},
+				{auditor, "/api/v1/audit/entries/987654321/proof", 403},
 				{auditor, "/api/v1/audit/entries/abc/proof", 400},
 				{clerk, "/api/v1/audit/entries/" + strconv.FormatInt(clerkLogin, 10) + "/proof", 403},
+				{clerk, "/api/v1/audit/entries/987654321/proof", 403},
 				{clerk, "/api/v1/audit/checkpoint", 403},
 				{anon, "/api/v1/audit/entries/1/proof", 401},
+				{anon, "/api/v1/audit/entries/987654321/proof", 401},
 				{anon, "/api/v1/audit/checkpoint", 401},
 			} {
 				code, body := c.b.get(c.path)
@@ -188,6 +193,34 @@ func TestAuditViewerAndAPIOnBothEngines(t *testing.T) {
 					t.Errorf("%s: %d (want %d), %v\n%s", c.path, code, c.status, err, body)
 				}
 			}
+			// Whether an entry exists is not told to who may not read it:
+			// an entry of another agency and a missing one answer alike.
+			answer := func(b *browser, id int64) string {
+				code, body := b.get("/api/v1/audit/entries/" + strconv.FormatInt(id, 10) + "/proof")
+				var e struct {
+					Error struct{ Code, Message string }
+				}
+				if err := json.Unmarshal([]byte(body), &e); err != nil {
+					t.Fatalf("proof of %d: %d %s", id, code, body)
+				}
+				return strconv.Itoa(code) + " " + e.Error.Code + " " + e.Error.Message
+			}
+			for name, b := range map[string]*browser{"auditor of another agency": auditor, "clerk": clerk, "anonymous": anon} {
+				if existing, missing := answer(b, clerkLogin), answer(b, 987654321); existing != missing {
+					t.Errorf("%s: an existing entry answers %q, a missing one %q", name, existing, missing)
+				}
+			}
+			// A platform-wide reader sees every entry, so it is told which
+			// one is missing.
+			view, platform := auditview.New(a.DB, a.Audit), &actor.Actor{AccountID: auditorID, Kind: actor.Official, Roles: []actor.RoleGrant{{Role: "auditor"}}}
+			gctx := access.WithGuard(ctx, a.Guard)
+			if _, err := view.Prove(gctx, platform, 987654321); !apperr.Is(err, apperr.NotFound) {
+				t.Errorf("platform-wide reader, missing entry: %v", err)
+			}
+			if p, err := view.Prove(gctx, platform, clerkLogin); err != nil || p.EntryID != clerkLogin {
+				t.Errorf("platform-wide reader, the clerk's entry: %v", err)
+			}
+
 			// The office page links the viewer for auditors only.
 			if _, body = auditor.get("/office"); !strings.Contains(body, `href="/admin/audit"`) {
 				t.Error("the auditor's office page does not link the audit log")

@@ -103,18 +103,35 @@ func filterSummary(f audit.Filter) map[string]any {
 
 // Prove returns the inclusion proof of entry id against the latest signed
 // checkpoint (signing one when it does not cover the entry yet). The actor
-// needs audit.read over the agency of the entry's actor. ENOTFOUND for an
-// unknown entry.
+// needs audit.read over the agency of the entry's actor.
+//
+// Whether an entry exists is itself something to hide (entries are numbered
+// in order, and a refusal would confirm an id that "not found" denies), so
+// access is decided before the entry is read, and an entry the actor may
+// not read answers exactly as a missing one: a missing entry is decided as
+// an entry of no agency, which only a platform-wide reader may see and
+// learn is missing (ENOTFOUND); anyone else gets the refusal an entry of
+// another agency gets.
 func (s *Service) Prove(ctx context.Context, a *actor.Actor, id int64) (*audit.InclusionProof, error) {
-	if a == nil {
-		return nil, access.Authorize(ctx, a, access.AuditRead, access.Resource{Type: "audit_entry", ID: strconv.FormatInt(id, 10)})
+	res := access.Resource{Type: "audit_entry", ID: strconv.FormatInt(id, 10)}
+	if err := access.Authorize(ctx, a, access.AuditRead, s.anyScope(a, res)); err != nil {
+		return nil, err
 	}
 	r, err := audit.Get(ctx, s.db, id)
-	if err != nil {
+	missing := apperr.Is(err, apperr.NotFound)
+	switch {
+	case missing:
+		res.AgencyID = 0
+	case err != nil:
+		return nil, err
+	default:
+		res.AgencyID = r.ActorAgency
+	}
+	if err := access.Authorize(ctx, a, access.AuditRead, res); err != nil {
 		return nil, err
 	}
-	if err := access.Authorize(ctx, a, access.AuditRead, access.Resource{Type: "audit_entry", ID: strconv.FormatInt(id, 10), AgencyID: r.ActorAgency}); err != nil {
-		return nil, err
+	if missing {
+		return nil, apperr.New(apperr.NotFound, "Không tìm thấy bản ghi nhật ký %d", id)
 	}
 	return s.log.ProveLatest(ctx, id)
 }
@@ -132,7 +149,7 @@ type Checkpoint struct {
 // whole log, so anyone holding audit.read in some agency may read it.
 // EUNAVAILABLE when the log has no signing key.
 func (s *Service) Checkpoint(ctx context.Context, a *actor.Actor) (*Checkpoint, error) {
-	if err := access.Authorize(ctx, a, access.AuditRead, s.anyScope(a)); err != nil {
+	if err := access.Authorize(ctx, a, access.AuditRead, s.anyScope(a, access.Resource{Type: "audit_checkpoint", ID: "latest"})); err != nil {
 		return nil, err
 	}
 	cp, err := audit.LatestCheckpoint(ctx, s.db)
@@ -145,11 +162,10 @@ func (s *Service) Checkpoint(ctx context.Context, a *actor.Actor) (*Checkpoint, 
 	return &Checkpoint{Checkpoint: *cp, VerifierKey: s.log.VerifierKey()}, nil
 }
 
-// anyScope is the checkpoint as a resource of an agency where a holds a
-// role allowed to read the log, if any (else a's own agency, so Can
-// refuses with its usual reason and records the refusal).
-func (s *Service) anyScope(a *actor.Actor) access.Resource {
-	res := access.Resource{Type: "audit_checkpoint", ID: "latest"}
+// anyScope is res (the checkpoint, an entry not yet read) placed in an
+// agency where a holds a role allowed to read the log, if any (else a's own
+// agency, so Can refuses with its usual reason and records the refusal).
+func (s *Service) anyScope(a *actor.Actor, res access.Resource) access.Resource {
 	if a == nil {
 		return res
 	}
