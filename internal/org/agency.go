@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -525,7 +526,7 @@ func (s *Service) createAgencyWithID(ctx context.Context, tx *sql.Tx, id int64, 
 // Errors: EINVALID (a field, with its name), ECONFLICT (electronic code in
 // use), ENOTFOUND-like EINVALID for a parent or unit absent that day.
 func (s *Service) CreateAgency(ctx context.Context, a *actor.Actor, n NewAgency) (*Agency, error) {
-	if err := s.allow(ctx, a, "org.agency.create", "agency", ""); err != nil {
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "agency", "new", n.ParentID); err != nil {
 		return nil, err
 	}
 	var g *Agency
@@ -596,7 +597,7 @@ func sameVersion(a, b *Agency) bool {
 // concurrent change), EINVALID (bad field, no change, effective not after the
 // current version's start).
 func (s *Service) RenameAgency(ctx context.Context, a *actor.Actor, id int64, names AgencyNames, effective Date) (*Agency, error) {
-	if err := s.allow(ctx, a, "org.agency.rename", "agency", idText(id)); err != nil {
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "agency", idText(id), id); err != nil {
 		return nil, err
 	}
 	effective = s.asOf(effective)
@@ -632,7 +633,9 @@ func (s *Service) RenameAgency(ctx context.Context, a *actor.Actor, id int64, na
 // MoveAgency places agency id under parentID (0: top level) from effective
 // (today when zero), keeping history like RenameAgency.
 func (s *Service) MoveAgency(ctx context.Context, a *actor.Actor, id, parentID int64, effective Date) (*Agency, error) {
-	if err := s.allow(ctx, a, "org.agency.move", "agency", idText(id)); err != nil {
+	// Over the new parent as well: otherwise moving an agency under one's
+	// own would widen a subtree grant over it.
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "agency", idText(id), id, parentID); err != nil {
 		return nil, err
 	}
 	effective = s.asOf(effective)
@@ -673,7 +676,11 @@ type Merge struct {
 // merged agency from the effective day; their units end. Everything, with one
 // audit entry, happens in one transaction. It returns the merged agency.
 func (s *Service) MergeAgencies(ctx context.Context, a *actor.Actor, m Merge) (*Agency, error) {
-	if err := s.allow(ctx, a, "org.agency.merge", "agency", idText(m.Into)); err != nil {
+	over := append([]int64{m.Into}, m.From...)
+	if m.Into == 0 {
+		over[0] = m.New.ParentID
+	}
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "agency", idText(m.Into), over...); err != nil {
 		return nil, err
 	}
 	effective := s.asOf(m.Effective)
@@ -739,7 +746,11 @@ func (s *Service) MergeAgencies(ctx context.Context, a *actor.Actor, m Merge) (*
 // moved first (ECONFLICT otherwise) because only a person can say which part
 // takes them; units end, officials stay until reassigned.
 func (s *Service) SplitAgency(ctx context.Context, a *actor.Actor, id int64, parts []NewAgency, effective Date) ([]Agency, error) {
-	if err := s.allow(ctx, a, "org.agency.split", "agency", idText(id)); err != nil {
+	over := []int64{id}
+	for _, p := range parts {
+		over = append(over, p.ParentID)
+	}
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "agency", idText(id), over...); err != nil {
 		return nil, err
 	}
 	effective = s.asOf(effective)
@@ -786,7 +797,11 @@ type Retirement struct {
 // its child agencies move there; without one, child agencies must be moved or
 // ended first (ECONFLICT).
 func (s *Service) RetireAgency(ctx context.Context, a *actor.Actor, id int64, r Retirement) error {
-	if err := s.allow(ctx, a, "org.agency.retire", "agency", idText(id)); err != nil {
+	over := []int64{id}
+	if r.SuccessorID != 0 {
+		over = append(over, r.SuccessorID)
+	}
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "agency", idText(id), over...); err != nil {
 		return err
 	}
 	effective := s.asOf(r.Effective)

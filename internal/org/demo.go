@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 )
 
@@ -188,7 +189,7 @@ func (s *Service) LoadDemo(ctx context.Context, a *actor.Actor) (*Demo, error) {
 	if a == nil {
 		a = actor.SystemActor("org.demo")
 	}
-	if err := s.allow(ctx, a, "org.demo.load", "demo", DemoProvinceCode); err != nil {
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "demo", DemoProvinceCode); err != nil {
 		return nil, err
 	}
 	if _, err := s.Seed(ctx); err != nil {

@@ -3,8 +3,10 @@
 // 2025-07-01), the agency tree (ministries; UBND tỉnh, its office,
 // departments and service centre; UBND xã and commune service centres), the
 // units inside agencies (phòng, ban, văn phòng, vụ), positions and officials.
-// Nothing here speaks HTTP; the access decision is injected (Options.Authorize)
-// because access itself depends on Subtree.
+// Nothing here speaks HTTP. Every change asks access.Can (org.agency.edit,
+// org.official.edit, org.unit.import) over the agencies it touches before its
+// transaction; access does not import org, it reaches the agency tree through
+// the Service as its access.Tree.
 //
 // # Time and history
 //
@@ -64,12 +66,13 @@
 // transaction: org.units.seed, org.units.import, org.positions.seed,
 // org.position.create, org.agency.{create,rename,move,merge,split,retire},
 // org.unit.{create,retire}, org.official.{create,reassign,end},
-// org.demo.load. A refused change writes nothing.
+// org.demo.load. A refused change writes nothing here; access records the
+// refusal (outcome denied, under the access action's name).
 //
 // # Errors
 //
 // Methods return *apperr.Error: EINVALID for bad input (with the field),
 // ENOTFOUND for an id, code or day without a version, ECONFLICT for a code in
 // use, an ended agency or a concurrent change, EUNAUTHORIZED without an actor,
-// and whatever Options.Authorize returns (EFORBIDDEN).
+// and EFORBIDDEN when access.Can refuses.
 package org

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -86,7 +87,7 @@ func (r *ImportReport) Changes() int {
 // current list (EINVALID), and the changes, the list's record and one audit
 // entry are written in one transaction.
 func (s *Service) ImportUnits(ctx context.Context, a *actor.Actor, r io.Reader, validFrom Date) (*ImportReport, error) {
-	if err := s.allow(ctx, a, "org.units.import", "admin_unit_list", validFrom.String()); err != nil {
+	if err := s.allow(ctx, a, access.OrgUnitImport, "admin_unit_list", validFrom.String()); err != nil {
 		return nil, err
 	}
 	var rep *ImportReport

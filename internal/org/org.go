@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
@@ -31,22 +32,15 @@ type Options struct {
 	// Now is the clock (clock.Now when nil); it decides "today" for as-of
 	// queries with a zero date.
 	Now func() time.Time
-	// Authorize, when set, is asked before every change; a non-nil error
-	// (normally apperr.Forbidden) refuses it. The access module cannot be
-	// imported here (it depends on org's Subtree), so Main wires access.Can
-	// in through this hook. Nil allows every change: CLI and tests only.
-	// action is the audit action name, e.g. "org.agency.rename".
-	Authorize func(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error
 }
 
 // Service is the org module: administrative units, agencies, units inside
 // agencies, positions and officials. It is safe for concurrent use and keeps
 // no state in memory (every replica reads the database).
 type Service struct {
-	db        *db.DB
-	audit     *audit.Log
-	now       func() time.Time
-	authorize func(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error
+	db    *db.DB
+	audit *audit.Log
+	now   func() time.Time
 }
 
 // New returns the org service on d (migrated with Migrations). It does not
@@ -61,7 +55,7 @@ func New(d *db.DB, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
-	return &Service{db: d, audit: opts.Audit, now: opts.Now, authorize: opts.Authorize}, nil
+	return &Service{db: d, audit: opts.Audit, now: opts.Now}, nil
 }
 
 // today returns the current civil date in Vietnam.
@@ -75,15 +69,42 @@ func (s *Service) asOf(d Date) Date {
 	return d
 }
 
-// allow checks the actor and asks the Authorize hook.
-func (s *Service) allow(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error {
-	if a == nil {
-		return apperr.New(apperr.Unauthorized, "Cần đăng nhập để thay đổi danh mục tổ chức")
+// allow asks access.Can whether a may perform action on the object over
+// every agency it affects; 0 stands for a platform-wide object (the unit
+// list, the position catalogue, a top-level agency), which only
+// platform-wide grants cover. access records a refusal in the audit log
+// (with the Guard in ctx), so it runs before the change's transaction.
+func (s *Service) allow(ctx context.Context, a *actor.Actor, action access.Action, objectType, objectID string, agencies ...int64) error {
+	if len(agencies) == 0 {
+		agencies = []int64{0}
 	}
-	if s.authorize != nil {
-		return s.authorize(ctx, a, action, objectType, objectID)
+	asked := map[int64]bool{}
+	for _, g := range agencies {
+		if asked[g] {
+			continue
+		}
+		asked[g] = true
+		if err := access.Authorize(ctx, a, action, access.Resource{Type: objectType, ID: objectID, AgencyID: g}); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// unitAgency is the agency of unit id for an access decision; 0 (platform
+// only) when there is no such unit, so a refusal does not reveal which ids
+// exist and the change itself reports ENOTFOUND.
+func (s *Service) unitAgency(ctx context.Context, id int64) int64 {
+	var g int64
+	_ = s.db.Reader().QueryRowContext(ctx, "SELECT agency_id FROM org_units WHERE id = $1", id).Scan(&g)
+	return g
+}
+
+// officialAgency is the main agency of official id, like unitAgency.
+func (s *Service) officialAgency(ctx context.Context, id int64) int64 {
+	var g int64
+	_ = s.db.Reader().QueryRowContext(ctx, "SELECT agency_id FROM org_officials WHERE id = $1", id).Scan(&g)
+	return g
 }
 
 // record writes the audit entry of a change inside its transaction.

@@ -26,7 +26,9 @@ var modules = []db.Migrations{audit.Migrations, org.Migrations}
 // now is "today" for every test: 25/11/2026, 09:00 in Vietnam.
 var now = time.Date(2026, 11, 25, 9, 0, 0, 0, locale.VN)
 
-var admin = &actor.Actor{AccountID: 1, Kind: actor.Official, Name: "Quản trị thử nghiệm"}
+// admin administers the platform: every org change is theirs.
+var admin = &actor.Actor{AccountID: 1, Kind: actor.Official, Name: "Quản trị thử nghiệm",
+	Roles: []actor.RoleGrant{{Role: "system_admin"}}}
 
 var date = org.MustDate
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -121,7 +122,7 @@ func (s *Service) Positions(ctx context.Context) ([]Position, error) {
 // CreatePosition adds a position to the catalogue. Errors: EINVALID,
 // ECONFLICT (code taken).
 func (s *Service) CreatePosition(ctx context.Context, a *actor.Actor, p Position) (*Position, error) {
-	if err := s.allow(ctx, a, "org.position.create", "position", p.Code); err != nil {
+	if err := s.allow(ctx, a, access.OrgOfficialEdit, "position", p.Code); err != nil {
 		return nil, err
 	}
 	if !validKey(p.Code) {
@@ -230,7 +231,7 @@ type OfficialFilter struct {
 // CreateOfficial registers an official with positions in one agency (and
 // unit). Errors: EINVALID, ECONFLICT (staff code taken).
 func (s *Service) CreateOfficial(ctx context.Context, a *actor.Actor, n NewOfficial) (*Official, error) {
-	if err := s.allow(ctx, a, "org.official.create", "official", ""); err != nil {
+	if err := s.allow(ctx, a, access.OrgOfficialEdit, "official", "new", n.AgencyID); err != nil {
 		return nil, err
 	}
 	var o *Official
@@ -487,7 +488,7 @@ type Reassignment struct {
 // changes). History stays: Officials as of earlier days still list the old
 // positions.
 func (s *Service) ReassignOfficial(ctx context.Context, a *actor.Actor, id int64, r Reassignment) (*Official, error) {
-	if err := s.allow(ctx, a, "org.official.reassign", "official", idText(id)); err != nil {
+	if err := s.allow(ctx, a, access.OrgOfficialEdit, "official", idText(id), s.officialAgency(ctx, id), r.AgencyID); err != nil {
 		return nil, err
 	}
 	effective := s.asOf(r.Effective)
@@ -535,7 +536,7 @@ func (s *Service) ReassignOfficial(ctx context.Context, a *actor.Actor, id int64
 // effective (retirement, transfer out of the platform) and ends their
 // positions. Identity should disable the linked accounts.
 func (s *Service) EndService(ctx context.Context, a *actor.Actor, id int64, effective Date) error {
-	if err := s.allow(ctx, a, "org.official.end", "official", idText(id)); err != nil {
+	if err := s.allow(ctx, a, access.OrgOfficialEdit, "official", idText(id), s.officialAgency(ctx, id)); err != nil {
 		return err
 	}
 	effective = s.asOf(effective)

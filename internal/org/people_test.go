@@ -3,11 +3,8 @@ package org_test
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
-	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/org"
@@ -122,39 +119,6 @@ func TestUnitsPositionsAndOfficialsOverTime(t *testing.T) {
 			if n := auditCount(t, d, action); n != want {
 				t.Errorf("audit %s = %d, want %d", action, n, want)
 			}
-		}
-	})
-}
-
-func TestAuthorizeHookRefusesBeforeWriting(t *testing.T) {
-	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		clock := func() time.Time { return now }
-		l, err := audit.New(d, audit.Options{Now: clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var asked []string
-		s, err := org.New(d, org.Options{Audit: l, Now: clock,
-			Authorize: func(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error {
-				asked = append(asked, action)
-				return apperr.New(apperr.Forbidden, "Không có quyền")
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Seed(ctx); err != nil { // the system's own start-up is not refused
-			t.Fatal(err)
-		}
-		_, err = s.CreateAgency(ctx, admin, org.NewAgency{Name: "Sở Y tế", Abbreviation: "SYT", Kind: org.KindDepartment, AdminUnitCode: "15"})
-		wantCode(t, err, apperr.Forbidden)
-		_, err = s.ImportUnits(ctx, admin, nil, date("2026-04-30"))
-		wantCode(t, err, apperr.Forbidden)
-		if len(asked) != 2 || asked[0] != "org.agency.create" || asked[1] != "org.units.import" {
-			t.Fatalf("asked = %v", asked)
-		}
-		if n := count(t, d, "SELECT count(*) FROM org_agencies"); n != 0 {
-			t.Fatalf("%d agencies written", n)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -117,7 +118,7 @@ func (s *Service) Units(ctx context.Context, agencyID int64, asOf Date) ([]Unit,
 // the agency absent that day), ECONFLICT (abbreviation used by a current unit
 // of the agency).
 func (s *Service) CreateUnit(ctx context.Context, a *actor.Actor, n NewUnit) (*Unit, error) {
-	if err := s.allow(ctx, a, "org.unit.create", "unit", ""); err != nil {
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "unit", "new", n.AgencyID); err != nil {
 		return nil, err
 	}
 	var u *Unit
@@ -164,7 +165,7 @@ func (s *Service) createUnit(ctx context.Context, tx *sql.Tx, n NewUnit) (*Unit,
 // RetireUnit ends a unit the day before effective (today when zero).
 // Officials keep it as their last unit until reassigned.
 func (s *Service) RetireUnit(ctx context.Context, a *actor.Actor, id int64, effective Date) error {
-	if err := s.allow(ctx, a, "org.unit.retire", "unit", idText(id)); err != nil {
+	if err := s.allow(ctx, a, access.OrgAgencyEdit, "unit", idText(id), s.unitAgency(ctx, id)); err != nil {
 		return err
 	}
 	effective = s.asOf(effective)
