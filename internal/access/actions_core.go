@@ -9,7 +9,8 @@ const (
 	IdentityUserCreate      Action = "identity.user.create"      // create an official's account
 	IdentityUserRead        Action = "identity.user.read"        // list and view officials' accounts
 	IdentityUserDisable     Action = "identity.user.disable"     // disable or re-enable an account
-	IdentityRoleGrant       Action = "identity.role.grant"       // grant or revoke a role (Resource.Role)
+	IdentityRoleGrant       Action = "identity.role.grant"       // grant a role (Resource.Role)
+	IdentityRoleRevoke      Action = "identity.role.revoke"      // revoke a role (Resource.Role)
 	IdentityClearanceSet    Action = "identity.clearance.set"    // set an official's clearance
 	IdentityAccountRead     Action = "identity.account.read"     // read one's own account (GET /api/v1/me)
 	IdentityAccountSelf     Action = "identity.account.self"     // own password, TOTP, sessions, tokens
@@ -40,8 +41,10 @@ func init() {
 			Roles: map[Role]Scope{SystemAdmin: ScopeAgency, AgencyAdmin: ScopeAgency, SecurityOfficer: ScopeAgency, Auditor: ScopeAgency}},
 		ActionDef{Name: IdentityUserDisable, Summary: "Khoá hoặc mở khoá tài khoản", Write: true,
 			Roles: map[Role]Scope{SystemAdmin: ScopeAgency, AgencyAdmin: ScopeAgency, SecurityOfficer: ScopeAgency}},
-		ActionDef{Name: IdentityRoleGrant, Summary: "Cấp hoặc thu hồi vai trò", Write: true,
-			Roles: map[Role]Scope{SystemAdmin: ScopeAgency, AgencyAdmin: ScopeAgency}},
+		ActionDef{Name: IdentityRoleGrant, Summary: "Cấp vai trò", Write: true,
+			Roles: map[Role]Scope{SystemAdmin: ScopeAgency, AgencyAdmin: ScopeAgency, SecurityOfficer: ScopeAgency}},
+		ActionDef{Name: IdentityRoleRevoke, Summary: "Thu hồi vai trò", Write: true,
+			Roles: map[Role]Scope{SystemAdmin: ScopeAgency, AgencyAdmin: ScopeAgency, SecurityOfficer: ScopeAgency}},
 		ActionDef{Name: IdentityClearanceSet, Summary: "Đặt mức được tiếp cận thông tin mật", Write: true,
 			Roles: map[Role]Scope{SecurityOfficer: ScopeAgency}},
 		ActionDef{Name: IdentityAccountRead, Summary: "Xem tài khoản của chính mình", Anyone: AnyoneSelf},

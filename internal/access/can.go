@@ -41,8 +41,20 @@ type Resource struct {
 	// Handlers may see it.
 	PersonalData bool
 	Handlers     []int64
-	// Role is the role being granted or revoked, for IdentityRoleGrant.
-	Role Role
+	// Role is the role being granted or revoked (IdentityRoleGrant,
+	// IdentityRoleRevoke), and Subtree whether that grant covers the
+	// subtree of AgencyID: a grantor never hands out more scope than their
+	// own grant covers.
+	Role    Role
+	Subtree bool
+	// Clearance is the clearance being set (IdentityClearanceSet) or the
+	// clearance of the account receiving a role (IdentityRoleGrant): no one
+	// sets, or lets another set, a clearance above their own.
+	Clearance Level
+	// Holds lists the grants of the account being changed by a privilege
+	// action (role grant or revoke, clearance, disabling): holders of
+	// platform roles are managed only through platform roles.
+	Holds []actor.RoleGrant
 }
 
 // Decision is the answer of Can.
@@ -282,17 +294,24 @@ func decide(ctx context.Context, tree Tree, a *actor.Actor, action Action, res R
 		}
 	}
 
-	// 2. No one changes their own privileges.
+	// 2. No one changes their own privileges, nor anyone's beyond their own.
 	switch action {
-	case IdentityRoleGrant, IdentityClearanceSet, IdentityUserDisable:
+	case IdentityRoleGrant, IdentityRoleRevoke, IdentityClearanceSet, IdentityUserDisable:
 		if owner {
 			return deny(apperr.Forbidden, "escalation.self", "Không được tự cấp, thu hồi quyền hoặc thay đổi mức tiếp cận của chính mình")
 		}
+		if d, ok := checkHolder(ctx, tree, a, def, res); !ok {
+			return d
+		}
 	}
-	if action == IdentityRoleGrant {
+	switch action {
+	case IdentityRoleGrant, IdentityRoleRevoke:
 		if d, ok := checkGrantable(ctx, tree, a, res); !ok {
 			return d
 		}
+	}
+	if d, ok := checkClearance(a, action, res); !ok {
+		return d
 	}
 
 	// 3. Classification.
@@ -359,6 +378,22 @@ func inAgency(ctx context.Context, tree Tree, a *actor.Actor, agency int64) bool
 	return false
 }
 
+// coversGrant reports whether grant g covers all that grant h covers: h's
+// agency and, when h is a subtree grant, its whole subtree. A grant held in
+// an agency without its subtree never covers a subtree grant there.
+func coversGrant(ctx context.Context, tree Tree, g, h actor.RoleGrant) (bool, error) {
+	in, err := covers(ctx, tree, g, h.AgencyID)
+	if err != nil || !in {
+		return false, err
+	}
+	return !h.Subtree || g.AgencyID == 0 || g.Subtree, nil
+}
+
+// checkGrantable applies to granting and revoking: the role must be one
+// the grantor's administering role may hand out (grantableBy), through a
+// grant of that role whose scope covers the grant being made, subtree
+// included, so no one widens their own reach through an account they
+// manage.
 func checkGrantable(ctx context.Context, tree Tree, a *actor.Actor, res Resource) (Decision, bool) {
 	if !res.Role.OfficialRole() {
 		return deny(apperr.Forbidden, "grant.role", "Vai trò này không cấp cho cán bộ"), false
@@ -366,16 +401,82 @@ func checkGrantable(ctx context.Context, tree Tree, a *actor.Actor, res Resource
 	if res.AgencyID == 0 && !res.Role.PlatformRole() {
 		return deny(apperr.Forbidden, "grant.platform", "Vai trò này chỉ cấp trong một cơ quan"), false
 	}
+	wanted := actor.RoleGrant{Role: string(res.Role), AgencyID: res.AgencyID, Subtree: res.Subtree}
+	narrower := false
 	for _, g := range a.Roles {
 		if !slices.Contains(grantableBy[Role(g.Role)], res.Role) {
 			continue
 		}
+		if ok, _ := coversGrant(ctx, tree, g, wanted); ok {
+			return Decision{}, true
+		}
 		if ok, _ := covers(ctx, tree, g, res.AgencyID); ok {
+			narrower = true
+		}
+	}
+	if narrower {
+		return deny(apperr.Forbidden, "grant.scope",
+			"Không được cấp hoặc thu hồi vai trò trên cả các cơ quan cấp dưới: phạm vi của bạn tại cơ quan này không bao gồm cấp dưới"), false
+	}
+	return deny(apperr.Forbidden, "grant.above",
+		fmt.Sprintf("Bạn không được cấp hoặc thu hồi vai trò %s: vai trò này do người có thẩm quyền khác cấp (phân tách nhiệm vụ)", res.Role.Label())), false
+}
+
+// checkHolder keeps the platform roles (system administrator, security
+// officer, auditor) out of reach of the agency administrators they
+// oversee: an account holding one of them is disabled, given or stripped
+// of roles, or re-cleared only through a platform role that permits the
+// action and covers every platform grant the account holds.
+func checkHolder(ctx context.Context, tree Tree, a *actor.Actor, def ActionDef, res Resource) (Decision, bool) {
+	var held []actor.RoleGrant
+	for _, h := range res.Holds {
+		if Role(h.Role).PlatformRole() {
+			held = append(held, h)
+		}
+	}
+	if len(held) == 0 {
+		return Decision{}, true
+	}
+	for _, g := range a.Roles {
+		r := Role(g.Role)
+		if !r.PlatformRole() || def.Roles[r] == ScopeNone {
+			continue
+		}
+		all := true
+		for _, h := range held {
+			if ok, _ := coversGrant(ctx, tree, g, h); !ok {
+				all = false
+				break
+			}
+		}
+		if all {
 			return Decision{}, true
 		}
 	}
-	return deny(apperr.Forbidden, "grant.above",
-		fmt.Sprintf("Bạn không được cấp vai trò %s: vai trò này do cấp quản trị cao hơn cấp", res.Role.Label())), false
+	return deny(apperr.Forbidden, "holder.platform",
+		"Tài khoản này giữ vai trò cấp nền tảng (quản trị hệ thống, an toàn thông tin hoặc kiểm tra nhật ký): chỉ người giữ vai trò cấp nền tảng có phạm vi bao trùm mới được thay đổi"), false
+}
+
+// checkClearance: a clearance is set only up to the setter's own, and the
+// role that sets clearances goes only to accounts cleared no higher than
+// the grantor, who could otherwise raise clearances (their own included)
+// through that account.
+func checkClearance(a *actor.Actor, action Action, res Resource) (Decision, bool) {
+	switch action {
+	case IdentityClearanceSet:
+	case IdentityRoleGrant:
+		setter, _ := Lookup(IdentityClearanceSet)
+		if setter.Roles[res.Role] == ScopeNone {
+			return Decision{}, true
+		}
+	default:
+		return Decision{}, true
+	}
+	if res.Clearance > clearanceOf(a.Clearance) {
+		return deny(apperr.Forbidden, "clearance.above",
+			fmt.Sprintf("Không được đặt hoặc trao quyền đặt mức tiếp cận %s: cao hơn mức tiếp cận của chính bạn", res.Clearance.Label())), false
+	}
+	return Decision{}, true
 }
 
 func checkLevel(ctx context.Context, tree Tree, a *actor.Actor, res Resource, owner bool) (Decision, bool) {

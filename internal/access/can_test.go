@@ -72,7 +72,7 @@ func TestCanScenarios(t *testing.T) {
 		{"admin appoints the auditor who audits them", communeAdmin, IdentityRoleGrant, Resource{AgencyID: 4, OwnerID: 5, Role: Auditor}, false, "grant.above", apperr.Forbidden},
 		{"admin grants in another agency", communeAdmin, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: Clerk}, false, "scope.agency", apperr.Forbidden},
 		{"citizen role is never granted", sysAdmin, IdentityRoleGrant, Resource{AgencyID: 4, OwnerID: 5, Role: CitizenRole}, false, "grant.role", apperr.Forbidden},
-		{"system admin appoints an auditor", sysAdmin, IdentityRoleGrant, Resource{AgencyID: 4, OwnerID: 5, Role: Auditor}, true, "role.system_admin.agency", ""},
+		{"system admin appoints an auditor", sysAdmin, IdentityRoleGrant, Resource{AgencyID: 4, OwnerID: 5, Role: Auditor}, false, "grant.above", apperr.Forbidden},
 		{"security officer raises own clearance", official(10, 4, "noi_bo", grant(SecurityOfficer, 4, false)), IdentityClearanceSet, Resource{AgencyID: 4, OwnerID: 10}, false, "escalation.self", apperr.Forbidden},
 
 		{"internal record of own agency", specialist, IdentityProfileRead, Resource{AgencyID: 4, Level: Internal}, true, "role.specialist.agency", ""},
@@ -114,6 +114,104 @@ func TestCanScenarios(t *testing.T) {
 				t.Fatalf("Err() = %v", err)
 			}
 		})
+	}
+}
+
+// TestGrantScenarios: the privilege actions on an account. A grantor hands
+// out no more scope than they hold; platform roles and their holders are
+// managed by platform roles only; system administrators do not appoint the
+// security officers and auditors who oversee them; clearances go no higher
+// than the setter's own.
+func TestGrantScenarios(t *testing.T) {
+	deptAdmin := official(3, 3, "noi_bo", grant(AgencyAdmin, 3, false))
+	deptAdminSubtree := official(11, 3, "noi_bo", grant(AgencyAdmin, 3, true))
+	provAdmin := official(1, 1, "noi_bo", grant(AgencyAdmin, 1, true))
+	sysAdmin := official(4, 1, "noi_bo", grant(SystemAdmin, 0, false))
+	provSecurity := official(12, 1, "mat", grant(SecurityOfficer, 1, true))
+	platformSecurity := official(13, 1, "toi_mat", grant(SecurityOfficer, 0, false))
+	// Agency administrator and auditor at once: the auditor grant must not
+	// lend its platform standing to the administrator's.
+	adminAuditor := official(14, 3, "noi_bo", grant(AgencyAdmin, 3, true), grant(Auditor, 0, false))
+
+	holdsSysAdmin := []actor.RoleGrant{grant(SystemAdmin, 0, false)}
+	holdsSecurityHere := []actor.RoleGrant{grant(SecurityOfficer, 3, false)}
+	holdsAuditorProvince := []actor.RoleGrant{grant(Auditor, 1, true)}
+	holdsClerk := []actor.RoleGrant{grant(Clerk, 3, false)}
+
+	tests := []struct {
+		name   string
+		actor  *actor.Actor
+		action Action
+		res    Resource
+		allow  bool
+		rule   string
+	}{
+		// 1. Scope: a grant at an agency without its subtree cannot make a subtree grant.
+		{"admin without subtree grants a subtree grant", deptAdmin, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: AgencyAdmin, Subtree: true}, false, "grant.scope"},
+		{"admin without subtree revokes a subtree grant", deptAdmin, IdentityRoleRevoke, Resource{AgencyID: 3, OwnerID: 5, Role: Clerk, Subtree: true}, false, "grant.scope"},
+		{"admin without subtree grants in the agency", deptAdmin, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: AgencyAdmin}, true, "role.agency_admin.agency"},
+		{"admin with subtree grants a subtree grant", deptAdminSubtree, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: AgencyAdmin, Subtree: true}, true, "role.agency_admin.agency"},
+		{"admin with subtree grants a subtree grant below", deptAdminSubtree, IdentityRoleGrant, Resource{AgencyID: 4, OwnerID: 5, Role: Clerk, Subtree: true}, true, "role.agency_admin.agency"},
+		{"admin with subtree grants above their agency", deptAdminSubtree, IdentityRoleGrant, Resource{AgencyID: 1, OwnerID: 5, Role: Clerk}, false, "scope.agency"},
+		{"platform administrator grants a subtree grant", sysAdmin, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: AgencyAdmin, Subtree: true}, true, "role.system_admin.agency"},
+
+		// 2. Platform roles and their holders.
+		{"agency admin disables the system administrator of their agency", provAdmin, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsSysAdmin}, false, "holder.platform"},
+		{"agency admin disables a security officer", provAdmin, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsSecurityHere}, false, "holder.platform"},
+		{"agency admin gives an auditor a role", provAdmin, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: Clerk, Holds: holdsAuditorProvince}, false, "holder.platform"},
+		{"agency admin revokes a security officer's other role", provAdmin, IdentityRoleRevoke, Resource{AgencyID: 3, OwnerID: 5, Role: Clerk, Holds: holdsSecurityHere}, false, "holder.platform"},
+		{"agency admin and auditor disables a security officer", adminAuditor, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsSecurityHere}, false, "holder.platform"},
+		{"agency admin disables a clerk", provAdmin, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsClerk}, true, "role.agency_admin.agency"},
+		{"provincial security officer disables the platform's administrator", provSecurity, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsSysAdmin}, false, "holder.platform"},
+		{"provincial security officer disables a security officer below", provSecurity, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsSecurityHere}, true, "role.security_officer.agency"},
+		{"platform security officer disables the system administrator", platformSecurity, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsSysAdmin}, true, "role.security_officer.agency"},
+		{"system administrator disables an auditor", sysAdmin, IdentityUserDisable, Resource{AgencyID: 3, OwnerID: 5, Holds: holdsAuditorProvince}, true, "role.system_admin.agency"},
+		{"security officer sets the clearance of an auditor of the province", provSecurity, IdentityClearanceSet, Resource{AgencyID: 1, OwnerID: 5, Clearance: Internal, Holds: holdsAuditorProvince}, true, "role.security_officer.agency"},
+		{"security officer below sets the clearance of the province's auditor", official(15, 3, "mat", grant(SecurityOfficer, 3, true)), IdentityClearanceSet, Resource{AgencyID: 3, OwnerID: 5, Clearance: Internal, Holds: holdsAuditorProvince}, false, "holder.platform"},
+
+		// 3. Separation of duties.
+		{"system administrator appoints a security officer", sysAdmin, IdentityRoleGrant, Resource{AgencyID: 0, OwnerID: 5, Role: SecurityOfficer}, false, "grant.above"},
+		{"system administrator appoints an auditor", sysAdmin, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: Auditor}, false, "grant.above"},
+		{"system administrator revokes an auditor", sysAdmin, IdentityRoleRevoke, Resource{AgencyID: 3, OwnerID: 5, Role: Auditor, Holds: holdsAuditorProvince}, false, "grant.above"},
+		{"system administrator appoints a system administrator", sysAdmin, IdentityRoleGrant, Resource{AgencyID: 0, OwnerID: 5, Role: SystemAdmin}, true, "role.system_admin.agency"},
+		{"security officer appoints an auditor", provSecurity, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: Auditor}, true, "role.security_officer.agency"},
+		{"security officer appoints a platform auditor", provSecurity, IdentityRoleGrant, Resource{AgencyID: 0, OwnerID: 5, Role: Auditor}, false, "scope.agency"},
+		{"security officer appoints a system administrator", platformSecurity, IdentityRoleGrant, Resource{AgencyID: 0, OwnerID: 5, Role: SystemAdmin}, false, "grant.above"},
+		{"security officer grants a clerk", provSecurity, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: Clerk}, false, "grant.above"},
+
+		// 4. Clearance no higher than one's own.
+		{"clearance up to one's own", provSecurity, IdentityClearanceSet, Resource{AgencyID: 3, OwnerID: 5, Clearance: Secret}, true, "role.security_officer.agency"},
+		{"clearance above one's own", provSecurity, IdentityClearanceSet, Resource{AgencyID: 3, OwnerID: 5, Clearance: TopSecret}, false, "clearance.above"},
+		{"security officer role to someone cleared higher", provSecurity, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: SecurityOfficer, Clearance: UltraSecret}, false, "clearance.above"},
+		{"security officer role to someone cleared lower", provSecurity, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: SecurityOfficer, Clearance: Internal}, true, "role.security_officer.agency"},
+		{"auditor role to someone cleared higher", provSecurity, IdentityRoleGrant, Resource{AgencyID: 3, OwnerID: 5, Role: Auditor, Clearance: UltraSecret}, true, "role.security_officer.agency"},
+		{"system actor sets any clearance", actor.SystemActor("cli"), IdentityClearanceSet, Resource{AgencyID: 3, OwnerID: 5, Clearance: UltraSecret}, true, "system"},
+	}
+	ctx := WithGuard(context.Background(), NewGuard(Options{Tree: testTree}))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Can(ctx, tt.actor, tt.action, tt.res)
+			if d.Allowed != tt.allow || d.Rule != tt.rule {
+				t.Fatalf("Can = %+v, want allowed=%v rule=%q", d, tt.allow, tt.rule)
+			}
+			if !d.Allowed && (d.Code != apperr.Forbidden || d.Reason == "") {
+				t.Fatalf("refusal = %+v, want EFORBIDDEN with a reason", d)
+			}
+		})
+	}
+}
+
+func TestWithoutSecondFactor(t *testing.T) {
+	grants := []actor.RoleGrant{grant(Specialist, 3, false), grant(Leader, 3, false), grant(SecurityOfficer, 0, false), grant(OneStopOfficer, 4, false)}
+	kept, clearance := WithoutSecondFactor(grants, "tuyet_mat")
+	if len(kept) != 2 || kept[0].Role != string(Specialist) || kept[1].Role != string(OneStopOfficer) || clearance != "noi_bo" {
+		t.Fatalf("WithoutSecondFactor = %+v, %q", kept, clearance)
+	}
+	if MFARequired(kept, clearance) {
+		t.Fatal("what is left still requires a second factor")
+	}
+	if _, c := WithoutSecondFactor(nil, "cong_khai"); c != "cong_khai" {
+		t.Fatalf("public clearance became %q", c)
 	}
 }
 

@@ -25,7 +25,8 @@ var expected = map[Action]map[Role]string{
 	IdentityUserCreate:      {SystemAdmin: "agency", AgencyAdmin: "agency"},
 	IdentityUserRead:        {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency", Auditor: "agency"},
 	IdentityUserDisable:     {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
-	IdentityRoleGrant:       {SystemAdmin: "agency", AgencyAdmin: "agency"},
+	IdentityRoleGrant:       {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
+	IdentityRoleRevoke:      {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
 	IdentityClearanceSet:    {SecurityOfficer: "agency"},
 	IdentityAccountRead:     {"*": "self"},
 	IdentityAccountSelf:     {"*": "self"},
@@ -111,11 +112,20 @@ func TestMatrixEveryActionTimesEveryRole(t *testing.T) {
 					grantAgency = 0
 				}
 				a := actorWith(role, grantAgency)
+				// Grant and revoke probes name a role the tested role may
+				// hand out (TestGrantScenarios covers the others).
+				agencyRole, platformRole := Specialist, Auditor
+				switch role {
+				case SecurityOfficer:
+					agencyRole = Auditor
+				case SystemAdmin:
+					platformRole = SystemAdmin
+				}
 				probes := map[string]Resource{
-					"home":     {Type: "t", ID: "1", AgencyID: home, OwnerID: someone, Role: Specialist},
-					"other":    {Type: "t", ID: "2", AgencyID: other, OwnerID: someone, Role: Specialist},
-					"own":      {Type: "t", ID: "3", AgencyID: home, OwnerID: me, Role: Specialist},
-					"platform": {Type: "t", ID: "4", AgencyID: 0, OwnerID: someone, Role: Auditor},
+					"home":     {Type: "t", ID: "1", AgencyID: home, OwnerID: someone, Role: agencyRole},
+					"other":    {Type: "t", ID: "2", AgencyID: other, OwnerID: someone, Role: agencyRole},
+					"own":      {Type: "t", ID: "3", AgencyID: home, OwnerID: me, Role: agencyRole},
+					"platform": {Type: "t", ID: "4", AgencyID: 0, OwnerID: someone, Role: platformRole},
 				}
 				want := map[string]bool{}
 				switch pattern {
@@ -133,7 +143,7 @@ func TestMatrixEveryActionTimesEveryRole(t *testing.T) {
 					t.Fatalf("unknown pattern %q", pattern)
 				}
 				for name, res := range probes {
-					if name == "own" && def.Name == IdentityRoleGrant {
+					if name == "own" && (def.Name == IdentityRoleGrant || def.Name == IdentityRoleRevoke) {
 						continue // refused as self-escalation; see TestEscalation
 					}
 					got := decide(ctx, nil, a, def.Name, res)
@@ -150,8 +160,8 @@ func TestMatrixEveryActionTimesEveryRole(t *testing.T) {
 					pa := actorWith(role, 0)
 					got := decide(ctx, nil, pa, def.Name, probes["platform"])
 					wantPlatform := pattern == "platform" || pattern == "agency" || pattern == "public"
-					if def.Name == IdentityRoleGrant && role == AgencyAdmin {
-						wantPlatform = false // auditors are appointed by the system administrator only
+					if (def.Name == IdentityRoleGrant || def.Name == IdentityRoleRevoke) && role == AgencyAdmin {
+						wantPlatform = false // platform roles are handed out by platform roles only
 					}
 					if got.Allowed != wantPlatform {
 						t.Errorf("%s held platform-wide on platform object: allowed=%v (rule %s: %s), want %v", role, got.Allowed, got.Rule, got.Reason, wantPlatform)

@@ -76,12 +76,13 @@ func (r Role) PlatformRole() bool {
 }
 
 // grantableBy says which roles a holder of each administering role may grant
-// or revoke. Separation of duties: the people who audit administrators
-// (auditor, security officer) are appointed only by the system
-// administrator, never by the agency administrator they audit.
+// or revoke. Separation of duties: the people who audit administrators and
+// set clearances (auditor, security officer) are appointed by a security
+// officer, never by the system or agency administrator they oversee.
 var grantableBy = map[Role][]Role{
-	SystemAdmin: {SystemAdmin, AgencyAdmin, SecurityOfficer, Leader, Clerk, OneStopOfficer, Specialist, Auditor},
-	AgencyAdmin: {AgencyAdmin, Leader, Clerk, OneStopOfficer, Specialist},
+	SystemAdmin:     {SystemAdmin, AgencyAdmin, Leader, Clerk, OneStopOfficer, Specialist},
+	AgencyAdmin:     {AgencyAdmin, Leader, Clerk, OneStopOfficer, Specialist},
+	SecurityOfficer: {SecurityOfficer, Auditor},
 }
 
 // mfaRoles must pass a second factor: administrators, security officers,
@@ -98,4 +99,22 @@ func MFARequired(grants []actor.RoleGrant, clearance string) bool {
 		}
 	}
 	return clearanceOf(clearance) > Internal
+}
+
+// WithoutSecondFactor returns what an account may use from a session or API
+// token that has not passed a second factor: its grants less the roles that
+// require one, and its clearance capped at Internal. The second factor is
+// otherwise checked only at sign-in, so a session or token made before such
+// a role or clearance was granted would keep it.
+func WithoutSecondFactor(grants []actor.RoleGrant, clearance string) ([]actor.RoleGrant, string) {
+	kept := make([]actor.RoleGrant, 0, len(grants))
+	for _, g := range grants {
+		if !slices.Contains(mfaRoles, Role(g.Role)) {
+			kept = append(kept, g)
+		}
+	}
+	if clearanceOf(clearance) > Internal {
+		clearance = Internal.String()
+	}
+	return kept, clearance
 }

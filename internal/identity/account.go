@@ -414,15 +414,26 @@ func (s *Service) Officials(ctx context.Context, by *actor.Actor, agencyID int64
 }
 
 // GrantRole gives an official a role in an agency (optionally its subtree).
-// access decides: the grantor needs identity.role.grant over that agency,
-// may only grant roles below their own, and never to themselves.
+// access decides: the grantor needs identity.role.grant over that agency
+// with a scope covering the grant (subtree included), may only grant the
+// roles their own role hands out, and never to themselves. The account's
+// sessions end with the change.
 func (s *Service) GrantRole(ctx context.Context, by *actor.Actor, accountID int64, g actor.RoleGrant) error {
 	return s.changeRole(ctx, by, accountID, g, true)
 }
 
-// RevokeRole removes a role grant, under the same rules as GrantRole.
+// RevokeRole removes a role grant, under the same rules as GrantRole
+// (identity.role.revoke).
 func (s *Service) RevokeRole(ctx context.Context, by *actor.Actor, accountID int64, g actor.RoleGrant) error {
 	return s.changeRole(ctx, by, accountID, g, false)
+}
+
+// PrivilegeResource describes the account for the actions that change its
+// privileges (role grants and revokes, clearance, disabling): its agency,
+// its grants and its clearance, which access weighs against the actor's.
+func (a *Account) PrivilegeResource() access.Resource {
+	return access.Resource{Type: "account", ID: idText(a.ID), AgencyID: a.AgencyID, OwnerID: a.ID,
+		Clearance: a.Clearance, Holds: a.Roles}
 }
 
 func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int64, g actor.RoleGrant, grant bool) error {
@@ -434,8 +445,19 @@ func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int
 	if err != nil {
 		return err
 	}
-	res := access.Resource{Type: "account", ID: idText(accountID), AgencyID: g.AgencyID, OwnerID: accountID, Role: role}
-	if err := access.Authorize(ctx, by, access.IdentityRoleGrant, res); err != nil {
+	action := access.IdentityRoleGrant
+	if !grant {
+		action = access.IdentityRoleRevoke
+		// The scope revoked is the one held, whatever the form says.
+		for _, h := range target.Roles {
+			if h.Role == string(role) && h.AgencyID == g.AgencyID {
+				g.Subtree = h.Subtree
+			}
+		}
+	}
+	res := target.PrivilegeResource()
+	res.AgencyID, res.Role, res.Subtree = g.AgencyID, role, g.Subtree
+	if err := access.Authorize(ctx, by, action, res); err != nil {
 		return err
 	}
 	if target.Kind != actor.Official {
@@ -448,8 +470,8 @@ func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int
 	// administrator manages the officials of their own agencies, not roles
 	// of officials elsewhere in their agency.
 	if target.AgencyID != g.AgencyID {
-		res.AgencyID = target.AgencyID
-		if err := access.Authorize(ctx, by, access.IdentityRoleGrant, res); err != nil {
+		res.AgencyID, res.Subtree = target.AgencyID, false
+		if err := access.Authorize(ctx, by, action, res); err != nil {
 			return err
 		}
 	}
@@ -461,13 +483,11 @@ func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int
 		}
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		action := "identity.role.grant"
 		if grant {
 			_, err = tx.ExecContext(ctx, `INSERT INTO identity_role_grants (account_id, role, agency_id, subtree, granted_at, granted_by)
 				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, role, agency_id) DO UPDATE SET subtree = $4`,
 				accountID, string(role), g.AgencyID, g.Subtree, micros(s.now()), by.AccountID)
 		} else {
-			action = "identity.role.revoke"
 			var res sql.Result
 			res, err = tx.ExecContext(ctx, "DELETE FROM identity_role_grants WHERE account_id = $1 AND role = $2 AND agency_id = $3",
 				accountID, string(role), g.AgencyID)
@@ -480,13 +500,18 @@ func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int
 		if err != nil {
 			return fmt.Errorf("%s: %w", action, err)
 		}
-		return s.record(ctx, tx, by, action, idText(accountID), audit.OutcomeOK, "",
-			map[string]any{"role": string(role), "agency": g.AgencyID, "subtree": g.Subtree})
+		ended, err := endSessions(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, by, string(action), idText(accountID), audit.OutcomeOK, "",
+			map[string]any{"role": string(role), "agency": g.AgencyID, "subtree": g.Subtree, "sessions_ended": ended})
 	})
 }
 
 // SetClearance sets an official's clearance (security officer of the
-// agency, never for themselves).
+// agency, never for themselves, never above their own) and ends the
+// official's sessions.
 func (s *Service) SetClearance(ctx context.Context, by *actor.Actor, accountID int64, level access.Level) error {
 	if _, err := access.ParseClearance(level.String()); err != nil {
 		return err
@@ -495,8 +520,9 @@ func (s *Service) SetClearance(ctx context.Context, by *actor.Actor, accountID i
 	if err != nil {
 		return err
 	}
-	if err := access.Authorize(ctx, by, access.IdentityClearanceSet, access.Resource{Type: "account", ID: idText(accountID),
-		AgencyID: target.AgencyID, OwnerID: accountID}); err != nil {
+	res := target.PrivilegeResource()
+	res.Clearance = level
+	if err := access.Authorize(ctx, by, access.IdentityClearanceSet, res); err != nil {
 		return err
 	}
 	if target.Kind != actor.Official {
@@ -506,8 +532,12 @@ func (s *Service) SetClearance(ctx context.Context, by *actor.Actor, accountID i
 		if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET clearance = $1 WHERE id = $2", level.String(), accountID); err != nil {
 			return fmt.Errorf("set clearance: %w", err)
 		}
+		ended, err := endSessions(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
 		return s.record(ctx, tx, by, "identity.clearance.set", idText(accountID), audit.OutcomeOK, "",
-			map[string]any{"from": target.Clearance.String(), "to": level.String()})
+			map[string]any{"from": target.Clearance.String(), "to": level.String(), "sessions_ended": ended})
 	})
 }
 
@@ -517,8 +547,7 @@ func (s *Service) SetDisabled(ctx context.Context, by *actor.Actor, accountID in
 	if err != nil {
 		return err
 	}
-	if err := access.Authorize(ctx, by, access.IdentityUserDisable, access.Resource{Type: "account", ID: idText(accountID),
-		AgencyID: target.AgencyID, OwnerID: accountID}); err != nil {
+	if err := access.Authorize(ctx, by, access.IdentityUserDisable, target.PrivilegeResource()); err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -526,7 +555,7 @@ func (s *Service) SetDisabled(ctx context.Context, by *actor.Actor, accountID in
 			return fmt.Errorf("disable account: %w", err)
 		}
 		if disabled {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM identity_sessions WHERE account_id = $1", accountID); err != nil {
+			if _, err := endSessions(ctx, tx, accountID); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, "UPDATE identity_api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL", micros(s.now()), accountID); err != nil {

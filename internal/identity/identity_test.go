@@ -407,11 +407,7 @@ func TestPrivilegeEscalationIsRefused(t *testing.T) {
 		_ = admin
 		clerk := f.official(t, "vanthu.xa", 4)
 		other := f.official(t, "canbo.xakhac", 5)
-		demo := func() *actor.Actor {
-			a, _ := f.signIn(t, "quantri.xa")
-			a.MFA = true
-			return a
-		}()
+		demo := f.signInTOTP(t, "quantri.xa")
 		if _, err := f.svc.CreateOfficial(f.ctx, demo, NewOfficial{Username: "nguoila", Name: "Người Lạ", Password: strongPassword, AgencyID: 5, Positions: []int64{1}}); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Fatalf("create an official in another agency: %v", err)
 		}

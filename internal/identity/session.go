@@ -217,14 +217,35 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*actor.Ac
 		}
 		ss.LastSeen = now
 	}
-	return s.actorOf(acc, ss.ID, ip, ss.MFA), ss, nil
+	return s.actorOf(acc, ss.ID, ip, ss.MFA, ss.MFA), ss, nil
 }
 
-func (s *Service) actorOf(acc Account, sessionID, ip string, mfa bool) *actor.Actor {
-	return &actor.Actor{
+// actorOf builds the actor of a session or token. mfa says the session
+// passed a second factor; secondFactor says the credential may carry what
+// requires one. Without it (and outside the demo accounts, exempt while
+// flagged) the roles that require a second factor are dropped and the
+// clearance capped, whatever was granted since the credential was made.
+func (s *Service) actorOf(acc Account, sessionID, ip string, mfa, secondFactor bool) *actor.Actor {
+	a := &actor.Actor{
 		AccountID: acc.ID, Kind: acc.Kind, Name: acc.Name, AgencyID: acc.AgencyID, UnitID: acc.UnitID,
 		IP: ip, SessionID: sessionID, Roles: acc.Roles, Clearance: acc.Clearance.String(), MFA: mfa, Demo: acc.Demo,
 	}
+	if !secondFactor && !acc.Demo {
+		a.Roles, a.Clearance = access.WithoutSecondFactor(a.Roles, a.Clearance)
+	}
+	return a
+}
+
+// endSessions ends every session of an account inside tx, after a change of
+// its privileges: the next request signs in again and passes the second
+// factor the new privileges may require.
+func endSessions(ctx context.Context, tx *sql.Tx, accountID int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, "DELETE FROM identity_sessions WHERE account_id = $1", accountID)
+	if err != nil {
+		return 0, fmt.Errorf("end sessions of %d: %w", accountID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // rejectToken audits a refused token, within the per-address budget.

@@ -179,7 +179,9 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token, ip string) (*
 		micros(now), id, micros(now.Add(-time.Minute))); err != nil {
 		s.log.WarnContext(ctx, "touch API token", "err", err)
 	}
-	a := s.actorOf(acc, fmt.Sprintf("token:%d", id), ip, false)
+	// A token never passed a second factor itself: it carries the roles
+	// that require one only while its account has one enrolled.
+	a := s.actorOf(acc, fmt.Sprintf("token:%d", id), ip, false, acc.TOTPEnabled)
 	a.Scopes = strings.Fields(scopes)
 	if a.Scopes == nil {
 		a.Scopes = []string{}

@@ -28,6 +28,10 @@ type securityRow struct {
 	MFA     string // catalog key of the second-factor status
 	Locked  bool   // temporarily locked after wrong passwords
 	Self    bool   // the actor's own account: no changes offered
+	// CanClearance and CanDisable shape the row's forms: access.Permits on
+	// the account itself (its grants and clearance), so a platform role's
+	// holder, or an official cleared above the actor, gets no form.
+	CanClearance, CanDisable bool
 }
 
 // security is the security officer's page: the accounts of an agency with
@@ -73,13 +77,17 @@ func (p *Accounts) securityPage(w http.ResponseWriter, r *http.Request, a *actor
 	d.CanClearance = access.Permits(ctx, a, access.IdentityClearanceSet, res)
 	d.CanDisable = access.Permits(ctx, a, access.IdentityUserDisable, res)
 	for _, l := range access.Levels() {
-		if _, err := access.ParseClearance(l.String()); err == nil {
+		res.Clearance = l
+		if _, err := access.ParseClearance(l.String()); err == nil && access.Permits(ctx, a, access.IdentityClearanceSet, res) {
 			d.Clearances = append(d.Clearances, l)
 		}
 	}
 	now := p.now()
 	for _, acc := range list {
 		row := securityRow{Account: acc, Roles: p.roleViews(r, acc.Roles), Self: acc.ID == a.AccountID, Locked: now.Before(acc.LockedUntil)}
+		res := acc.PrivilegeResource()
+		row.CanClearance = d.CanClearance && access.Permits(ctx, a, access.IdentityClearanceSet, res)
+		row.CanDisable = d.CanDisable && access.Permits(ctx, a, access.IdentityUserDisable, res)
 		switch {
 		case acc.TOTPEnabled:
 			row.MFA = "security.mfa.on"

@@ -130,6 +130,16 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	return f
 }
 
+// login signs in with a password and keeps the session under name.
+func (f *fixture) login(t *testing.T, name, login, password string) {
+	t.Helper()
+	res, err := f.svc.Login(context.Background(), identity.LoginRequest{Login: login, Password: password, IP: "192.0.2.50"})
+	if err != nil {
+		t.Fatalf("login %s: %v", name, err)
+	}
+	f.cookies[name] = res.Token
+}
+
 type scenario struct {
 	Name            string
 	Method, URL     string

@@ -87,6 +87,12 @@ func (p *Accounts) users(w http.ResponseWriter, r *http.Request) {
 		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy cơ quan"))
 		return
 	}
+	// The page is a form to create accounts: refused (403) to whoever may
+	// not create one there, rather than shown for the action to fail.
+	if err := access.Authorize(r.Context(), a, access.IdentityUserCreate, access.Resource{Type: "agency", ID: strconv.FormatInt(agency, 10), AgencyID: agency}); err != nil {
+		p.rd.errorPage(w, r, err)
+		return
+	}
 	notice := ""
 	if r.URL.Query().Get("ok") != "" {
 		notice = "users.done"
@@ -175,7 +181,13 @@ func (p *Accounts) usersPage(w http.ResponseWriter, r *http.Request, a *actor.Ac
 	for _, acc := range list {
 		d.Officials = append(d.Officials, userRow{Account: acc, Roles: p.roleViews(r, acc.Roles)})
 	}
-	d.Roles = access.OfficialRoles()
+	// Offer the roles the actor may hand out in this agency; identity asks
+	// access.Can again for each grant.
+	for _, role := range access.OfficialRoles() {
+		if access.Permits(ctx, a, access.IdentityRoleGrant, access.Resource{Type: "agency", ID: strconv.FormatInt(agency, 10), AgencyID: agency, Role: role}) {
+			d.Roles = append(d.Roles, role)
+		}
+	}
 	p.rd.render(w, r, status, "account_users", "users.title", d)
 }
 

@@ -1,0 +1,263 @@
+package identity
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+)
+
+// signInTOTP enrols a second factor for login (signed in with the password
+// first) and returns the actor of the session that passed it, as an
+// administrator who must use one signs in.
+func (f *fixture) signInTOTP(t *testing.T, login string) *actor.Actor {
+	t.Helper()
+	a, _ := f.signIn(t, login)
+	enr, err := f.svc.BeginTOTP(f.ctx, a)
+	if err != nil {
+		t.Fatalf("BeginTOTP %s: %v", login, err)
+	}
+	_, token, err := f.svc.ConfirmTOTP(f.ctx, a, f.code(t, enr.Secret))
+	if err != nil {
+		t.Fatalf("ConfirmTOTP %s: %v", login, err)
+	}
+	f.clock.Add(30 * time.Second) // the next code is a new step
+	full, _, err := f.svc.Authenticate(f.ctx, token, "192.0.2.1")
+	if err != nil || full == nil || !full.MFA {
+		t.Fatalf("authenticate %s after enrolment: %+v %v", login, full, err)
+	}
+	return full
+}
+
+// A grant, revoke, clearance change or disabling ends the account's
+// sessions in the same transaction, so a session opened before the change
+// cannot carry a role (or clearance) that needs a second factor it never
+// passed.
+func TestPrivilegeChangesEndTheAccountsSessions(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.official(t, "quantri", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4})
+		f.official(t, "antt", 4, actor.RoleGrant{Role: "security_officer", AgencyID: 4})
+		target := f.official(t, "chuyenvien", 4, actor.RoleGrant{Role: "specialist", AgencyID: 4})
+		admin := f.signInTOTP(t, "quantri")
+		security := f.signInTOTP(t, "antt")
+		_ = f.svc.SetClearance(f.ctx, f.sys, security.AccountID, access.Secret)
+		security = f.signInTOTP2(t, "antt")
+
+		changes := []struct {
+			name   string
+			change func() error
+		}{
+			{"grant", func() error {
+				return f.svc.GrantRole(f.ctx, admin, target.ID, actor.RoleGrant{Role: "leader", AgencyID: 4})
+			}},
+			{"revoke", func() error {
+				return f.svc.RevokeRole(f.ctx, admin, target.ID, actor.RoleGrant{Role: "leader", AgencyID: 4})
+			}},
+			{"clearance", func() error { return f.svc.SetClearance(f.ctx, security, target.ID, access.Secret) }},
+			{"disable", func() error { return f.svc.SetDisabled(f.ctx, admin, target.ID, true) }},
+		}
+		for _, c := range changes {
+			_, tok := f.signIn2(t, "chuyenvien", strongPassword)
+			if err := c.change(); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if a, _, err := f.svc.Authenticate(f.ctx, tok, "192.0.2.1"); apperr.CodeOf(err) != apperr.Unauthorized {
+				t.Fatalf("%s: the session opened before survives: %+v %v", c.name, a, err)
+			}
+			if c.name == "clearance" {
+				// Cleared above Internal, the official must now enrol.
+				res, err := f.svc.Login(f.ctx, LoginRequest{Login: "chuyenvien", Password: strongPassword, IP: "192.0.2.1"})
+				if err != nil || res.Session.Stage != StageEnrol {
+					t.Fatalf("after the clearance: stage %s, %v", res.Session.Stage, err)
+				}
+				_ = f.svc.SetClearance(f.ctx, f.sys, target.ID, access.Internal)
+			}
+		}
+		var ended int
+		if err := d.Reader().QueryRowContext(f.ctx, "SELECT count(*) FROM audit_entries WHERE action IN ('identity.role.grant', 'identity.role.revoke', 'identity.clearance.set') AND outcome = 'ok' AND actor_account IN ($1, $2) AND summary LIKE '%sessions_ended%'",
+			admin.AccountID, security.AccountID).Scan(&ended); err != nil {
+			t.Fatal(err)
+		}
+		if ended != 3 {
+			t.Errorf("%d audited changes note the sessions ended, want 3", ended)
+		}
+	})
+}
+
+// signInTOTP2 signs in an account already enrolled: password, then a code.
+func (f *fixture) signInTOTP2(t *testing.T, login string) *actor.Actor {
+	t.Helper()
+	var id int64
+	if err := f.db.Reader().QueryRowContext(f.ctx, "SELECT id FROM identity_accounts WHERE login = $1", login).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, _, err := f.svc.totpState(f.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(30 * time.Second)
+	res, err := f.svc.Login(f.ctx, LoginRequest{Login: login, Password: strongPassword, IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := f.svc.CompleteMFA(f.ctx, res.Token, f.code(t, secret), "192.0.2.1")
+	if err != nil {
+		t.Fatalf("CompleteMFA %s: %v", login, err)
+	}
+	a, _, err := f.svc.Authenticate(f.ctx, full.Token, "192.0.2.1")
+	if err != nil || a == nil {
+		t.Fatalf("authenticate %s: %v", login, err)
+	}
+	return a
+}
+
+// An API token acts with the roles of its account, but never with one that
+// requires a second factor while the account has none enrolled: a token
+// made by a specialist keeps working after the account is made an
+// administrator, without the administrator's role.
+func TestAPITokenDropsRolesThatNeedASecondFactor(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		acc := f.official(t, "tichhop", 4, actor.RoleGrant{Role: "specialist", AgencyID: 4})
+		a, _ := f.signIn(t, "tichhop")
+		secret, _, err := f.svc.CreateToken(f.ctx, a, "Kết nối", []string{"identity:write"}, 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.GrantRole(f.ctx, f.sys, acc.ID, actor.RoleGrant{Role: "agency_admin", AgencyID: 4}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.SetClearance(f.ctx, f.sys, acc.ID, access.TopSecret); err != nil {
+			t.Fatal(err)
+		}
+		ta, _, err := f.svc.Authenticate(f.ctx, secret, "192.0.2.3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ta.HasRole("agency_admin") || !ta.HasRole("specialist") || ta.Clearance != "noi_bo" {
+			t.Fatalf("token actor without a second factor: roles %+v, clearance %s", ta.Roles, ta.Clearance)
+		}
+		if _, err := f.svc.Officials(f.ctx, ta, 4); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("the token lists the agency's accounts: %v", err)
+		}
+		// Once the account has a second factor, its tokens carry the role.
+		f.signInTOTP(t, "tichhop")
+		ta, _, err = f.svc.Authenticate(f.ctx, secret, "192.0.2.3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ta.HasRole("agency_admin") || ta.Clearance != "toi_mat" {
+			t.Fatalf("token actor with a second factor: roles %+v, clearance %s", ta.Roles, ta.Clearance)
+		}
+		if _, err := f.svc.Officials(f.ctx, ta, 4); err != nil {
+			t.Fatalf("the token may list the agency's accounts: %v", err)
+		}
+	})
+}
+
+// The service passes the grant's subtree, the account's grants and its
+// clearance to access.Can, so each rule of the one decision point holds
+// on every path, and a refused revoke is audited as a revoke.
+func TestPrivilegeChangesStayWithinTheGrantorsReach(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.official(t, "quantri", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4})
+		f.official(t, "hethong", 4, actor.RoleGrant{Role: "system_admin"})
+		f.official(t, "antt", 4, actor.RoleGrant{Role: "security_officer", AgencyID: 4})
+		helper := f.official(t, "taikhoanphu", 4)
+		cleared := f.official(t, "cokhoa", 4)
+		if err := f.svc.SetClearance(f.ctx, f.sys, cleared.ID, access.UltraSecret); err != nil {
+			t.Fatal(err)
+		}
+		deputy := f.official(t, "quantri.phu", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4, Subtree: true})
+		admin := f.signInTOTP(t, "quantri")
+		sysadmin := f.signInTOTP(t, "hethong")
+		security := f.signInTOTP(t, "antt")
+
+		refused := []struct {
+			name   string
+			change func() error
+		}{
+			{"agency admin without subtree grants a subtree grant", func() error {
+				return f.svc.GrantRole(f.ctx, admin, helper.ID, actor.RoleGrant{Role: "agency_admin", AgencyID: 4, Subtree: true})
+			}},
+			{"agency admin revokes a subtree grant wider than theirs", func() error {
+				return f.svc.RevokeRole(f.ctx, admin, deputy.ID, actor.RoleGrant{Role: "agency_admin", AgencyID: 4})
+			}},
+			{"agency admin disables the system administrator of their agency", func() error {
+				return f.svc.SetDisabled(f.ctx, admin, sysadmin.AccountID, true)
+			}},
+			{"agency admin disables the security officer", func() error {
+				return f.svc.SetDisabled(f.ctx, admin, security.AccountID, true)
+			}},
+			{"system administrator makes an account security officer", func() error {
+				return f.svc.GrantRole(f.ctx, sysadmin, helper.ID, actor.RoleGrant{Role: "security_officer", AgencyID: 4})
+			}},
+			{"system administrator appoints an auditor", func() error {
+				return f.svc.GrantRole(f.ctx, sysadmin, helper.ID, actor.RoleGrant{Role: "auditor"})
+			}},
+			{"security officer sets a clearance above their own", func() error {
+				return f.svc.SetClearance(f.ctx, security, helper.ID, access.Secret)
+			}},
+			{"security officer makes a higher-cleared account security officer", func() error {
+				return f.svc.GrantRole(f.ctx, security, cleared.ID, actor.RoleGrant{Role: "security_officer", AgencyID: 4})
+			}},
+		}
+		for _, c := range refused {
+			if err := c.change(); apperr.CodeOf(err) != apperr.Forbidden {
+				t.Errorf("%s: %v, want EFORBIDDEN", c.name, err)
+			}
+		}
+		got, err := f.svc.findAccount(f.ctx, f.db.Reader(), helper.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Roles) != 0 || got.Clearance != access.Internal {
+			t.Fatalf("a refused change was made: %+v", got)
+		}
+		if n := f.audited(t, "identity.role.revoke", "denied"); n != 1 {
+			t.Errorf("audited %d refused revokes as identity.role.revoke, want 1", n)
+		}
+		if n := f.audited(t, "identity.role.grant", "denied"); n != 4 {
+			t.Errorf("audited %d refused grants, want 4", n)
+		}
+		// What each may do.
+		allowed := []struct {
+			name   string
+			change func() error
+		}{
+			{"agency admin grants in their agency", func() error {
+				return f.svc.GrantRole(f.ctx, admin, helper.ID, actor.RoleGrant{Role: "clerk", AgencyID: 4})
+			}},
+			{"security officer appoints an auditor", func() error {
+				return f.svc.GrantRole(f.ctx, security, helper.ID, actor.RoleGrant{Role: "auditor", AgencyID: 4})
+			}},
+			{"security officer sets a clearance up to their own", func() error {
+				return f.svc.SetClearance(f.ctx, security, helper.ID, access.Internal)
+			}},
+			{"system administrator disables an agency administrator", func() error {
+				return f.svc.SetDisabled(f.ctx, sysadmin, admin.AccountID, true)
+			}},
+		}
+		for _, c := range allowed {
+			if err := c.change(); err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		}
+		// Now an auditor, the helper account is out of the agency
+		// administrator's reach.
+		if err := f.svc.RevokeRole(f.ctx, deputySession(t, f), helper.ID, actor.RoleGrant{Role: "clerk", AgencyID: 4}); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Errorf("agency admin strips an auditor of a role: %v", err)
+		}
+	})
+}
+
+func deputySession(t *testing.T, f *fixture) *actor.Actor {
+	t.Helper()
+	return f.signInTOTP(t, "quantri.phu")
+}
