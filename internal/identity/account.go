@@ -83,6 +83,9 @@ func (s *Service) findAccount(ctx context.Context, q db.Querier, id int64) (Acco
 	if err != nil {
 		return a, fmt.Errorf("load account %d: %w", id, err)
 	}
+	if !s.now().Before(a.LockedUntil) {
+		a.LockedUntil = time.Time{} // a lock that has ended is no lock
+	}
 	if a.Roles, err = s.loadRoles(ctx, q, id); err != nil {
 		return a, err
 	}

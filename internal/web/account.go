@@ -18,6 +18,7 @@ type accountData struct {
 	Roles        []roleView
 	Sessions     []identity.Session
 	Tokens       []identity.TokenInfo
+	Events       []identity.Event // security notices for the holder
 	Modules      []string
 	NewToken     string // shown once after creation
 	RecoveryLeft int
@@ -62,6 +63,10 @@ func (p *Accounts) accountPage(w http.ResponseWriter, r *http.Request, a *actor.
 		return
 	}
 	if d.Tokens, err = p.id.Tokens(ctx, a); err != nil {
+		p.rd.errorPage(w, r, err)
+		return
+	}
+	if d.Events, err = p.id.Events(ctx, a); err != nil {
 		p.rd.errorPage(w, r, err)
 		return
 	}

@@ -68,6 +68,7 @@ func (p *Accounts) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/users", p.createUser)
 	mux.HandleFunc("POST /admin/users/{id}/roles", p.grantRole)
 	mux.HandleFunc("POST /admin/users/{id}/roles/revoke", p.revokeRole)
+	mux.HandleFunc("POST /admin/users/{id}/unlock", p.unlock)
 	mux.HandleFunc("GET /admin/security", p.security)
 	mux.HandleFunc("POST /admin/security/{id}/clearance", p.setClearance)
 	mux.HandleFunc("POST /admin/security/{id}/disable", p.disable)
@@ -77,6 +78,9 @@ func (p *Accounts) Register(mux *http.ServeMux) {
 type loginData struct {
 	Login string
 	Error string
+	// Locked: the login is locked; the form adds the code field with
+	// which the owner passes the lock.
+	Locked bool
 }
 
 func (p *Accounts) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -97,14 +101,20 @@ func home(a *actor.Actor) string {
 
 func (p *Accounts) login(w http.ResponseWriter, r *http.Request) {
 	login := r.PostFormValue("login")
+	// Previous: whatever session this browser still holds (another
+	// person's on a shared computer, say) ends when this sign-in succeeds.
 	res, err := p.id.Login(r.Context(), identity.LoginRequest{Login: login, Password: r.PostFormValue("password"),
-		IP: identityhttp.ClientIP(r), UserAgent: r.UserAgent()})
+		OTP: r.PostFormValue("otp"), IP: identityhttp.ClientIP(r), UserAgent: r.UserAgent(),
+		Device: identityhttp.DeviceToken(r), Previous: identityhttp.Token(r.Context())})
 	if err != nil {
 		httpx.LogError(r, httpx.Status(err), err)
-		p.rd.render(w, r, httpx.Status(err), "login", "login.title", loginData{Login: login, Error: apperr.MessageOf(err)})
+		p.rd.render(w, r, httpx.Status(err), "login", "login.title", loginData{Login: login, Error: apperr.MessageOf(err), Locked: identity.IsLocked(err)})
 		return
 	}
 	identityhttp.SetCookie(w, r, res.Token, p.secure)
+	if res.Device != "" {
+		identityhttp.SetDeviceCookie(w, r, res.Device, p.secure)
+	}
 	switch res.Session.Stage {
 	case identity.StageMFA:
 		http.Redirect(w, r, "/login/otp", http.StatusSeeOther)
@@ -135,6 +145,9 @@ func (p *Accounts) otp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	identityhttp.SetCookie(w, r, res.Token, p.secure)
+	if res.Device != "" {
+		identityhttp.SetDeviceCookie(w, r, res.Device, p.secure)
+	}
 	if res.Account.Kind == actor.Official {
 		http.Redirect(w, r, "/office", http.StatusSeeOther)
 		return

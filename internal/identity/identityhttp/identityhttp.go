@@ -163,5 +163,25 @@ func ClearCookie(w http.ResponseWriter, r *http.Request, secure bool) {
 		Secure: secure || r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }
 
+// DeviceCookieName is the known-device cookie (identity.DeviceToken): sent
+// only to the sign-in form, HttpOnly, SameSite=Lax, for
+// identity.KnownDeviceTTL.
+const DeviceCookieName = "cq_device"
+
+// SetDeviceCookie stores a known-device token.
+func SetDeviceCookie(w http.ResponseWriter, r *http.Request, token string, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: DeviceCookieName, Value: token, Path: "/login", MaxAge: int(identity.KnownDeviceTTL.Seconds()),
+		HttpOnly: true, Secure: secure || r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+// DeviceToken returns the request's known-device token, "" if none.
+func DeviceToken(r *http.Request) string {
+	c, err := r.Cookie(DeviceCookieName)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
 // Secure reports whether cookies are always marked Secure.
 func (m *Middleware) Secure() bool { return m.opts.Secure }
