@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
@@ -50,6 +52,9 @@ func benchLogin(o *opts) ([]row, error) {
 	defer os.RemoveAll(dir)
 	cfg.DataDir, cfg.DatabaseURL, cfg.SecretKey, cfg.NoDemo, cfg.LogLevel = dir, "", "", true, "error"
 	cfg.Identity.LoginPerIP, cfg.Identity.LoginPerAccount, cfg.Identity.RegisterPerIP = 1<<30, 1<<30, 1<<30
+	// No lock either: the wrong-password timing below compares the
+	// counting path of an existing and an unknown login.
+	cfg.Identity.LockAfter = 1 << 30
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg, o.log)
 	if err != nil {
@@ -95,8 +100,18 @@ func benchLogin(o *opts) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := 200
+	if o.short {
+		n = 20
+	}
+	known, unknown, err := wrongPasswordLatency(ctx, a.Identity, logins[0], n)
+	if err != nil {
+		return nil, err
+	}
 	params := fmt.Sprintf("argon2id m=%d KiB t=%d p=%d", p.Memory, p.Time, p.Threads)
 	return []row{
+		{Name: "wrong password, unknown login: median latency, one at a time", Value: unknown, Unit: "ms",
+			Limit: "the same for an existing login", LimitV: known, Goal: "alike, so timing does not reveal logins", Lower: true},
 		{Name: params + ", " + fmt.Sprint(workers) + " workers", Value: hashes, Unit: "hashes/s", Limit: "itself", LimitV: hashes},
 		{Name: "full sign-in: identity.Login (password → session + audit), SQLite", Value: perSec, Unit: "logins/s",
 			Limit: params + ", same workers", LimitV: hashes},
@@ -131,4 +146,31 @@ func loadLoop(workers int, d time.Duration, fn func(worker int) error) (float64,
 		return 0, firstErr
 	}
 	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}
+
+// wrongPasswordLatency signs in n times with a wrong password to an
+// existing login and n times to an unknown one, alternating so both see
+// the same machine load, and returns the two median latencies in ms.
+func wrongPasswordLatency(ctx context.Context, id *identity.Service, login string, n int) (known, unknown float64, err error) {
+	var k, u []float64
+	for i := range 2 * n {
+		name := login
+		if i%2 == 1 {
+			name = fmt.Sprintf("khong.ton.tai.%d", i)
+		}
+		start := clock.Now()
+		_, err := id.Login(ctx, identity.LoginRequest{Login: name, Password: "không phải mật khẩu", IP: "192.0.2.200"})
+		ms := float64(clock.Now().Sub(start).Microseconds()) / 1000
+		if apperr.CodeOf(err) != apperr.Unauthorized {
+			return 0, 0, fmt.Errorf("wrong password for %s: %v", name, err)
+		}
+		if i%2 == 0 {
+			k = append(k, ms)
+		} else {
+			u = append(u, ms)
+		}
+	}
+	slices.Sort(k)
+	slices.Sort(u)
+	return k[len(k)/2], u[len(u)/2], nil
 }
