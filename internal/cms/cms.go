@@ -92,7 +92,7 @@ func NewSigner(key crypto.Signer, chain []*x509.Certificate, h crypto.Hash, pss 
 	if err != nil {
 		return nil, err
 	}
-	s := &Signer{key: key, hash: h, opts: h}
+	s := &Signer{key: key, hash: h}
 	s.sigAlg, s.opts, err = signatureAlgorithm(key.Public(), h, pss)
 	if err != nil {
 		return nil, err
@@ -119,6 +119,9 @@ func NewSigner(key crypto.Signer, chain []*x509.Certificate, h crypto.Hash, pss 
 
 	raws := make([][]byte, 0, len(chain))
 	for _, c := range chain {
+		if c == nil {
+			return nil, errors.New("cms: nil certificate in the chain")
+		}
 		raws = append(raws, c.Raw)
 	}
 	s.certs = bytes.Join(sortDER(raws), nil)
@@ -135,7 +138,7 @@ type Message struct {
 	// Digest is the signer's hash of detached content; only without Content.
 	Digest []byte
 	// SigningTime adds the signing-time attribute when not zero. PAdES
-	// leaves it out (ETSI EN 319 142-1 §5.4: the time is the /M entry).
+	// leaves it out (ETSI EN 319 142-1: the claimed time is the /M entry).
 	SigningTime time.Time
 	// NoCertificates leaves the certificates out (an RFC 3161 request
 	// without certReq).

@@ -305,9 +305,13 @@ func TestSignerRefuses(t *testing.T) {
 	chain := []*x509.Certificate{p.ecCert}
 	for name, f := range map[string]func() error{
 		"no certificate": func() error { _, err := cms.NewSigner(p.ecKey, nil, crypto.SHA256, false); return err },
-		"other key":      func() error { _, err := cms.NewSigner(p.rsaKey, chain, crypto.SHA256, false); return err },
-		"SHA-1":          func() error { _, err := cms.NewSigner(p.ecKey, chain, crypto.SHA1, false); return err },
-		"Ed25519":        func() error { _, err := cms.NewSigner(edKey, chain, crypto.SHA256, false); return err },
+		"nil in chain": func() error {
+			_, err := cms.NewSigner(p.ecKey, []*x509.Certificate{p.ecCert, nil}, crypto.SHA256, false)
+			return err
+		},
+		"other key": func() error { _, err := cms.NewSigner(p.rsaKey, chain, crypto.SHA256, false); return err },
+		"SHA-1":     func() error { _, err := cms.NewSigner(p.ecKey, chain, crypto.SHA1, false); return err },
+		"Ed25519":   func() error { _, err := cms.NewSigner(edKey, chain, crypto.SHA256, false); return err },
 		"short digest": func() error {
 			s, _ := cms.NewSigner(p.ecKey, chain, crypto.SHA256, false)
 			_, err := s.Sign(cms.Message{Digest: make([]byte, 20)})
