@@ -55,7 +55,7 @@ type Directory interface {
 type Limits struct {
 	Window          time.Duration // the counting window
 	LoginPerIP      int           // password attempts per client address per window
-	LoginPerAccount int           // password attempts per account per window
+	LoginPerAccount int           // password attempts per login name (account or not) per window
 	OTPPerAccount   int           // second-factor attempts per account per window
 	RegisterPerIP   int           // self-registrations per client address per window
 	BadTokenPerIP   int           // forged or expired tokens audited per address per window
@@ -84,8 +84,8 @@ type Options struct {
 	APISessionTTL time.Duration
 	// MaxTokenTTL bounds API tokens' life [365 days].
 	MaxTokenTTL time.Duration
-	// LockAfter failed passwords lock the account for LockBase, doubling
-	// with each further failure up to LockMax [5, 1m, 1h].
+	// LockAfter failed passwords lock the login name for LockBase,
+	// doubling with each further failure up to LockMax [5, 1m, 1h].
 	LockAfter         int
 	LockBase, LockMax time.Duration
 	Limits            Limits // [10m window; 30 per IP, 10 per account, 10 OTP, 10 registrations, 20 bad tokens]
