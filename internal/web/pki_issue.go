@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
@@ -39,6 +40,16 @@ func (p *Signatures) issueForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	agency, _ := strconv.ParseInt(r.URL.Query().Get("agency"), 10, 64)
+	var err error
+	if agency > 0 {
+		err = access.Authorize(r.Context(), a, access.PKICertIssue, access.Resource{Type: "agency", ID: strconv.FormatInt(agency, 10), AgencyID: agency})
+	} else {
+		err = allowedSomewhere(r.Context(), a, access.PKICertIssue)
+	}
+	if err != nil {
+		p.rd.errorPage(w, r, err)
+		return
+	}
 	p.issuePage(w, r, a, agency, http.StatusOK, issueData{Form: issueForm{Kind: "official"}})
 }
 

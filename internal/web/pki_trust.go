@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
@@ -25,6 +26,12 @@ const maxTrustFile = 256 << 10
 func (p *Signatures) trust(w http.ResponseWriter, r *http.Request) {
 	a := signedIn(w, r)
 	if a == nil {
+		return
+	}
+	// The page is the form that changes the trusted roots (anyone reads
+	// them on the verification page).
+	if err := access.Authorize(r.Context(), a, access.PKITrustStoreEdit, access.Resource{Type: "truststore"}); err != nil {
+		p.rd.errorPage(w, r, err)
 		return
 	}
 	d := trustData{}
