@@ -230,16 +230,16 @@ func (s *Service) endPrevious(ctx context.Context, tx *sql.Tx, previous, ip stri
 		audit.OutcomeOK, "another sign-in in the same browser", map[string]any{"session": id})
 }
 
+// errLocked marks the lockout answer (IsLocked).
+var errLocked = errors.New("login locked")
+
 func lockedError(until time.Time) error {
-	return apperr.New(apperr.TooMany, "Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau %s. Nếu đây là tài khoản của bạn và đã bật xác thực hai lớp, bạn vẫn đăng nhập được bằng mật khẩu đúng kèm mã xác thực", locale.FormatDateTime(until.Add(time.Minute-1).Truncate(time.Minute)))
+	return apperr.Wrap(errLocked, apperr.TooMany, "Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau %s. Nếu đây là tài khoản của bạn và đã bật xác thực hai lớp, bạn vẫn đăng nhập được bằng mật khẩu đúng kèm mã xác thực", locale.FormatDateTime(until.Add(time.Minute-1).Truncate(time.Minute)))
 }
 
 // IsLocked reports whether err is the lockout answer of Login (the sign-in
 // page then offers the code field that passes the lock).
-func IsLocked(err error) bool {
-	var e *apperr.Error
-	return errors.As(err, &e) && e.Code == apperr.TooMany && strings.HasPrefix(e.Message, "Tài khoản tạm khoá")
-}
+func IsLocked(err error) bool { return errors.Is(err, errLocked) }
 
 // lockedUntil is the end of login's lock, zero when it has none.
 func (s *Service) lockedUntil(ctx context.Context, login string) (time.Time, error) {
@@ -490,8 +490,7 @@ func (s *Service) Unlock(ctx context.Context, by *actor.Actor, accountID int64) 
 	if err != nil {
 		return err
 	}
-	if err := access.Authorize(ctx, by, access.IdentityUserDisable, access.Resource{Type: "account", ID: idText(accountID),
-		AgencyID: target.AgencyID, OwnerID: accountID}); err != nil {
+	if err := access.Authorize(ctx, by, access.IdentityUserDisable, target.PrivilegeResource()); err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
