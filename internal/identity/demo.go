@@ -71,6 +71,11 @@ func (s *Service) SeedDemo(ctx context.Context, officials []DemoOfficial) ([]Dem
 			return nil, apperr.FieldError("role", "Vai trò %q không dành cho cán bộ", o.Role)
 		}
 		clearance := access.Internal
+		if o.Role == access.SecurityOfficer {
+			// A security officer sets clearances up to their own only: the
+			// demo one is cleared to the top so the demo can show them all.
+			clearance = access.UltraSecret
+		}
 		where, subtree := DemoGrant(o.Role, o.AgencyID)
 		seeds = append(seeds, seed{
 			row:  accountRow{kind: actor.Official, login: login, name: name, officialID: o.OfficialID, agencyID: o.AgencyID, unitID: o.UnitID, clearance: clearance, hash: hash, demo: true},
