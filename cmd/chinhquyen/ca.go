@@ -262,12 +262,17 @@ func caRenew(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	req.CSR = csr
-	s, err := openCA(ctx, e, &f, true)
+	if err := f.prepare(true); err != nil {
+		return err
+	}
+	// A renewal re-reads its holder's or agency's identity from the
+	// registers, as issuance does.
+	a, ctx, _, err := openOperator(ctx, &f.Config)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	c, err := s.svc.Renew(ctx, s.actor, b.FS.Arg(0), req)
+	defer a.Close()
+	c, err := a.PKI.Renew(ctx, caOperator(), b.FS.Arg(0), req)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,9 @@ func TestCACommands(t *testing.T) {
 		t.Fatalf("personal certificate not from the official's record: %s", errOut)
 	}
 	serial := regexp.MustCompile(`serial ([0-9a-f]+)`).FindStringSubmatch(errOut)[1]
+	if code, _, errOut := runCmd(t, "ca", "renew", serial); code != 0 || !strings.Contains(errOut, "CN=Trần Thu Hà") {
+		t.Fatalf("ca renew: %d %s", code, errOut)
+	}
 	code, out, _ = runCmd(t, "ca", "issue", "--profile", "seal", "--agency", "DEMO.H15.10")
 	block, _ := pem.Decode([]byte(out))
 	if code != 0 || block == nil {

@@ -207,12 +207,7 @@ func TestIssuanceTakesIdentityFromTheDirectory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		title := ""
-		for _, n := range own.X509.Subject.Names {
-			if n.Type.String() == "2.5.4.12" {
-				title, _ = n.Value.(string)
-			}
-		}
+		title := titleOf(own)
 		if own.X509.Subject.CommonName != "Quản Trị Xã" || title != "Công chức" || own.UID != "CB-0104" || own.AgencyID != agency {
 			t.Fatalf("personal certificate %q titled %q (agency %d), want the official's record", own.Subject, title, own.AgencyID)
 		}
@@ -222,5 +217,32 @@ func TestIssuanceTakesIdentityFromTheDirectory(t *testing.T) {
 		if n := countDenied(t, d) - denied; n != 3 {
 			t.Errorf("%d self-issuance refusals audited, want 3", n)
 		}
+
+		// A renewal certifies the record of its day: a promotion shows, a
+		// move to another agency needs a new certificate.
+		f.Directory.SetOfficial(admin.AccountID, agency, pki.Subject{CommonName: "Quản Trị Xã", UID: "CB-0104", Title: "Phó Chủ tịch",
+			Organization: "Ủy ban nhân dân xã Cam Hiếu"})
+		ren, err := svc.Renew(ctx, officer, own.Serial, pki.RenewRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := titleOf(ren); got != "Phó Chủ tịch" {
+			t.Fatalf("renewed title %q, want the record's", got)
+		}
+		f.Directory.SetOfficial(admin.AccountID, otherAgency, pki.Subject{CommonName: "Quản Trị Xã", UID: "CB-0104", Organization: "Ủy ban nhân dân tỉnh Quảng Trị"})
+		if _, err := svc.Renew(ctx, officer, ren.Serial, pki.RenewRequest{}); apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("renewal after a move to another agency: %v", err)
+		}
 	})
+}
+
+// titleOf returns a certificate's title attribute (2.5.4.12).
+func titleOf(c *pki.Certificate) string {
+	for _, n := range c.X509.Subject.Names {
+		if n.Type.String() == "2.5.4.12" {
+			s, _ := n.Value.(string)
+			return s
+		}
+	}
+	return ""
 }

@@ -805,7 +805,10 @@ func (s *Service) Renew(ctx context.Context, a *actor.Actor, serial string, req 
 	if err != nil {
 		return nil, err
 	}
-	subj := subjectOf(old.X509)
+	subj, err := s.renewedSubject(ctx, p, old)
+	if err != nil {
+		return nil, err
+	}
 	var pub crypto.PublicKey
 	keyRef := ""
 	var alg KeyAlgorithm
@@ -879,7 +882,11 @@ func (s *Service) renew(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 				return err
 			}
 		}
-		id, err := s.insertCert(ctx, tx, issuer, cert, p.Name, cert.Subject.CommonName, old.UID, keyRef, old.ID, owner{old.Holder, old.AgencyID}, now)
+		uid := subj.uid
+		if uid == "" {
+			uid = old.UID
+		}
+		id, err := s.insertCert(ctx, tx, issuer, cert, p.Name, cert.Subject.CommonName, uid, keyRef, old.ID, owner{old.Holder, old.AgencyID}, now)
 		if err != nil {
 			return err
 		}
@@ -923,10 +930,47 @@ func (s *Service) renew(ctx context.Context, a *actor.Actor, issuer *caRec, p Pr
 	return out, nil
 }
 
-// rawSubject keeps a certificate's subject as issued, for renewal.
+// rawSubject is the subject a renewal certifies: as issued, or the
+// register's of today.
 type rawSubject struct {
 	der   []byte
 	email string
+	uid   string // "" keeps the old one
+}
+
+// renewedSubject is the subject of old's successor. A personal certificate
+// or a seal carries its holder's or agency's identity as registered today
+// (a promotion or a renamed agency shows in the renewal); a holder who
+// moved to another agency needs a new certificate, since who may revoke
+// and use it is decided over the old agency. Service certificates and
+// those issued without a holder or agency keep their subject.
+func (s *Service) renewedSubject(ctx context.Context, p Profile, old *Certificate) (rawSubject, error) {
+	if old.Holder == 0 && (old.AgencyID == 0 || p.Name != "seal") {
+		return subjectOf(old.X509), nil
+	}
+	req := IssueRequest{Holder: old.Holder}
+	if old.Holder == 0 {
+		req.AgencyID = old.AgencyID
+	}
+	fresh, agency, err := s.subjectFor(ctx, p, req)
+	if err != nil {
+		return rawSubject{}, err
+	}
+	if agency != old.AgencyID {
+		return rawSubject{}, apperr.New(apperr.Conflict, "Người được cấp chứng thư số %s đã chuyển sang cơ quan khác: hãy thu hồi chứng thư này và cấp chứng thư mới", old.Serial)
+	}
+	der, _, err := p.buildSubject(fresh)
+	if err != nil {
+		return rawSubject{}, err
+	}
+	r := rawSubject{der: der, uid: fresh.UID}
+	if r.uid == "" {
+		r.uid = fresh.AgencyCode
+	}
+	if p.EmailSAN {
+		r.email = fresh.Email
+	}
+	return r, nil
 }
 
 func subjectOf(c *x509.Certificate) rawSubject {
