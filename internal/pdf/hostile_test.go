@@ -2,9 +2,6 @@ package pdf
 
 import (
 	"errors"
-	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,38 +49,6 @@ func readAll(data []byte) error {
 	return r.Err()
 }
 
-// peakHeap runs f and returns the most heap memory in use (beyond what
-// was in use before) seen while it ran.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
-	base := read()
-	var peak uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			peak = max(peak, read())
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	f()
-	close(stop)
-	wg.Wait()
-	peak = max(peak, read())
-	if peak < base {
-		return 0
-	}
-	return peak - base
-}
-
 // TestHostileFiles feeds crafted files to the reader: it must refuse
 // those that exceed DefaultLimits with ErrTooComplex, stay up (a stack
 // overflow would end the test binary) and stay small.
@@ -93,7 +58,7 @@ func TestHostileFiles(t *testing.T) {
 		t.Run(tc.Name, func(t *testing.T) {
 			var err error
 			start := clock.Now()
-			peak := peakHeap(func() { err = readAll(tc.Data) })
+			peak := pdftest.PeakHeap(func() { err = readAll(tc.Data) })
 			t.Logf("%d KB file: %v in %v, peak heap +%d MB", len(tc.Data)>>10, err, clock.Now().Sub(start).Round(time.Millisecond), peak>>20)
 			if tc.TooComplex {
 				if !errors.Is(err, ErrTooComplex) {

@@ -227,6 +227,11 @@ func FuzzOpen(f *testing.F) {
 		f.Add(fixture(f, name))
 	}
 	f.Add([]byte("%PDF-1.7\n1 0 obj <</Type/Catalog/Pages 1 0 R>> endobj\nxref\n0 1\ntrailer<</Root 1 0 R/Prev 9>>\nstartxref\n9\n%%EOF"))
+	for _, tc := range pdftest.Hostile() {
+		if len(tc.Data) < 4<<10 {
+			f.Add(tc.Data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Open(data)
 		if err != nil {

@@ -2,10 +2,14 @@ package pdfsign
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/pdf"
+	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
 )
 
 func fuzzSeeds(f *testing.F) (doc []byte, cms, token []byte) {
@@ -47,6 +51,12 @@ func FuzzParseCMS(f *testing.F) {
 func FuzzVerify(f *testing.F) {
 	doc, _, _ := fuzzSeeds(f)
 	f.Add(doc)
+	// The small crafted files: mutations of them probe the budget's edges.
+	for _, tc := range pdftest.Hostile() {
+		if len(tc.Data) < 4<<10 {
+			f.Add(tc.Data)
+		}
+	}
 	trust := pki(f).trust()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -55,6 +65,9 @@ func FuzzVerify(f *testing.F) {
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.Invalid {
 				t.Fatalf("error is not apperr Invalid: %v", err)
+			}
+			if errors.Is(err, pdf.ErrTooComplex) && !strings.Contains(apperr.MessageOf(err), "quá phức tạp") {
+				t.Fatalf("budget error without its message: %v", err)
 			}
 			return
 		}

@@ -46,7 +46,7 @@ func AddValidationData(ctx context.Context, in []byte, opts ValidationDataOption
 	if opts.Revocation == nil {
 		return nil, nil, apperr.FieldError("revocation", "Cần nguồn thông tin thu hồi chứng thư (OCSP/CRL) để bổ sung dữ liệu kiểm tra dài hạn.")
 	}
-	r, err := openForUpdate(in)
+	r, err := openForUpdate(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,12 +131,12 @@ func AddValidationData(ctx context.Context, in []byte, opts ValidationDataOption
 	}
 	u, err := pdf.NewUpdate(r)
 	if err != nil {
-		return nil, nil, apperr.Wrap(err, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc.")
+		return nil, nil, wrapPDF(err, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc.")
 	}
 	dss.write(u, opts.VRI)
 	app, err := u.Write()
 	if err != nil {
-		return nil, nil, apperr.Wrap(err, apperr.Internal, "Không ghi được kho dữ liệu kiểm tra (DSS).")
+		return nil, nil, wrapPDF(err, apperr.Internal, "Không ghi được kho dữ liệu kiểm tra (DSS).")
 	}
 	out := make([]byte, len(in)+len(app))
 	copy(out, in)
@@ -191,6 +191,8 @@ func newDSSBuilder(r *pdf.Reader) *dssBuilder {
 	cat, _, _ := r.Catalog()
 	if d, ok := r.Dict(cat["DSS"]); ok {
 		b.old = d
+		// Each stream once, however often it is listed.
+		seen := map[pdf.Ref]bool{}
 		for i, k := range dssKeys {
 			arr, _ := r.Resolve(d[k]).(pdf.Array)
 			for _, e := range arr {
@@ -199,6 +201,10 @@ func newDSSBuilder(r *pdf.Reader) *dssBuilder {
 					continue
 				}
 				b.lists[i] = append(b.lists[i], ref)
+				if _, dup := seen[ref]; dup {
+					continue
+				}
+				seen[ref] = true
 				if s, ok := r.Resolve(ref).(*pdf.Stream); ok {
 					if data, err := r.DecodeStream(s); err == nil {
 						sum := sha256.Sum256(data)
@@ -341,7 +347,7 @@ func AddDocumentTimestamp(ctx context.Context, in []byte, opts DocTimestampOptio
 	if _, err := hashOID(opts.Hash); err != nil {
 		return nil, nil, apperr.FieldError("hash", "Thuật toán băm không được hỗ trợ.")
 	}
-	r, err := openForUpdate(in)
+	r, err := openForUpdate(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -128,7 +128,7 @@ func Sign(ctx context.Context, in []byte, opts SignOptions) ([]byte, *SignResult
 	if err := checkSignerCert(ctx, &opts, now, res); err != nil {
 		return nil, nil, err
 	}
-	r, err := openForUpdate(in)
+	r, err := openForUpdate(ctx, in)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -307,8 +307,8 @@ func checkSignerCert(ctx context.Context, opts *SignOptions, now time.Time, res 
 	}
 }
 
-func openForUpdate(in []byte) (*pdf.Reader, error) {
-	r, err := pdf.Open(in)
+func openForUpdate(ctx context.Context, in []byte) (*pdf.Reader, error) {
+	r, err := pdf.OpenLimited(ctx, in, pdf.DefaultLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -316,6 +316,15 @@ func openForUpdate(in []byte) (*pdf.Reader, error) {
 		return nil, apperr.Wrap(pdf.ErrCorrupt, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc (bảng tham chiếu chéo sai hoặc tệp bị cắt cụt); không thể ký. Vui lòng lưu lại tệp bằng phần mềm soạn thảo rồi thử lại.")
 	}
 	return r, nil
+}
+
+// wrapPDF gives err the message msg, unless the document exceeded its
+// reading limits: then the pdf package's own message says why.
+func wrapPDF(err error, code apperr.Code, msg string) error {
+	if errors.Is(err, pdf.ErrTooComplex) {
+		return err
+	}
+	return apperr.Wrap(err, code, "%s", msg)
 }
 
 // estimateContents returns the DER room for a CMS with chain and an
@@ -474,7 +483,7 @@ func prepareSignature(r *pdf.Reader, sigDict pdf.Dict, size int, name string, ap
 	}
 	u, err := pdf.NewUpdate(r)
 	if err != nil {
-		return nil, apperr.Wrap(err, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc; không thể ký.")
+		return nil, wrapPDF(err, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc; không thể ký.")
 	}
 	pages, err := r.Pages()
 	if err != nil {
@@ -534,7 +543,7 @@ func prepareSignature(r *pdf.Reader, sigDict pdf.Dict, size int, name string, ap
 	// signed file, without another copy of the document.
 	doc, err := u.WriteDocument(contents.Len() + 16<<10)
 	if err != nil {
-		return nil, apperr.Wrap(err, apperr.Internal, "Không ghi được phần cập nhật của tệp PDF.")
+		return nil, wrapPDF(err, apperr.Internal, "Không ghi được phần cập nhật của tệp PDF.")
 	}
 	p := &prepared{doc: doc, contents: contents, br: br}
 	base := int64(len(r.Data()))

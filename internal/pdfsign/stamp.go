@@ -1,6 +1,8 @@
 package pdfsign
 
 import (
+	"context"
+
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
 )
@@ -30,7 +32,8 @@ func AddTextStamp(in []byte, opts StampOptions) ([]byte, error) {
 	if size <= 0 {
 		size = 13
 	}
-	r, err := openForUpdate(in)
+	// No caller's context here: DefaultLimits' time limit still bounds it.
+	r, err := openForUpdate(context.Background(), in)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func AddTextStamp(in []byte, opts StampOptions) ([]byte, error) {
 	h := size * 1.3
 	u, err := pdf.NewUpdate(r)
 	if err != nil {
-		return nil, apperr.Wrap(err, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc.")
+		return nil, wrapPDF(err, apperr.Invalid, "Tệp PDF bị hỏng cấu trúc.")
 	}
 	ap := &Appearance{Rect: [4]float64{opts.X, opts.Y, opts.X + w, opts.Y + h}, Lines: []string{opts.Text}, FontSize: size}
 	apRef, err := ap.build(u, w, h)
@@ -80,7 +83,7 @@ func AddTextStamp(in []byte, opts StampOptions) ([]byte, error) {
 	}
 	app, err := u.Write()
 	if err != nil {
-		return nil, apperr.Wrap(err, apperr.Internal, "Không ghi được phần cập nhật của tệp PDF.")
+		return nil, wrapPDF(err, apperr.Internal, "Không ghi được phần cập nhật của tệp PDF.")
 	}
 	out := make([]byte, len(in)+len(app))
 	copy(out, in)

@@ -28,7 +28,8 @@ type VerifyOptions struct {
 
 // Verify validates every signature and document time-stamp of the PDF in.
 // It returns an error only when the file cannot be read at all (corrupt or
-// encrypted PDF); problems with signatures are reported in the Report.
+// encrypted PDF, or one that exceeds pdf.DefaultLimits: pdf.ErrTooComplex);
+// problems with signatures are reported in the Report.
 // A document without signatures gives a Report with no signatures and an
 // empty overall indication.
 func Verify(ctx context.Context, in []byte, opts VerifyOptions) (*Report, error) {
@@ -36,13 +37,18 @@ func Verify(ctx context.Context, in []byte, opts VerifyOptions) (*Report, error)
 	if opts.Now != nil {
 		now = opts.Now()
 	}
-	r, err := pdf.Open(in)
+	r, err := pdf.OpenLimited(ctx, in, pdf.DefaultLimits)
 	if err != nil {
 		return nil, err
 	}
 	v := &verifier{ctx: ctx, r: r, data: in, opts: opts, now: now, integrity: map[*foundSig]error{}}
 	v.loadDSS()
 	v.sigs = findSignatures(r)
+	// Reads that ran out of budget gave null objects: a report built on
+	// them would describe a document that is not the one uploaded.
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
 	var offsets []int64
 	for _, s := range v.sigs {
 		if s.byteRange[0] == 0 {
@@ -53,6 +59,9 @@ func Verify(ctx context.Context, in []byte, opts VerifyOptions) (*Report, error)
 	rep := &Report{ValidationTime: now, DocumentSHA256: hex.EncodeToString(v.hasher.sum()), DocumentSize: int64(len(in)), Revisions: len(r.Sections()), Signatures: []SignatureReport{}}
 	for i, s := range v.sigs {
 		rep.Signatures = append(rep.Signatures, v.verifyOne(i, s))
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
 	}
 	if len(rep.Signatures) > 0 {
 		rep.Indication = TotalPassed
@@ -107,10 +116,20 @@ func (v *verifier) loadDSS() {
 	}
 	get := func(k pdf.Name) [][]byte {
 		var out [][]byte
+		// A reference listed again adds nothing but the work of parsing
+		// the same bytes again (for a large stream listed thousands of
+		// times, the most of it).
+		seen := map[pdf.Ref]bool{}
 		arr, _ := v.r.Resolve(d[k]).(pdf.Array)
 		for _, e := range arr {
 			if len(out) > 10000 {
 				break
+			}
+			if ref, ok := e.(pdf.Ref); ok {
+				if seen[ref] {
+					continue
+				}
+				seen[ref] = true
 			}
 			if s, ok := v.r.Resolve(e).(*pdf.Stream); ok {
 				if b, err := v.r.DecodeStream(s); err == nil {

@@ -21,7 +21,8 @@ func (w SignatureWidget) Visible() bool {
 // SignatureWidgets lists the signed signature fields of the PDF in, in
 // signing order, with their page and rectangle: the organisation's seal
 // (SealAppearance) is placed over the leader's signature found here.
-// Errors are those of reading the file (corrupt or encrypted PDF).
+// Errors are those of reading the file (corrupt or encrypted PDF, or one
+// that exceeds pdf.DefaultLimits).
 func SignatureWidgets(in []byte) ([]SignatureWidget, error) {
 	r, err := pdf.Open(in)
 	if err != nil {
@@ -75,6 +76,9 @@ func SignatureWidgets(in []byte) ([]SignatureWidget, error) {
 			}
 		}
 		out = append(out, w)
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -6,7 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"sync"
+	"time"
 )
 
 // HostileCase is a crafted file that tries to make a PDF reader recurse
@@ -123,7 +127,8 @@ func twiceCompressed(n int64) string {
 }
 
 // prevChain is a document of objects objects (beyond its three) followed
-// by revisions empty incremental updates chained by /Prev.
+// by revisions incremental updates chained by /Prev, the last of which
+// adds a DSS.
 func prevChain(revisions, objects int) []byte {
 	var buf bytes.Buffer
 	buf.WriteString("%PDF-1.7\n")
@@ -151,9 +156,16 @@ func prevChain(revisions, objects int) []byte {
 	}
 	fmt.Fprintf(&buf, "trailer\n<< /Size %d /Root 1 0 R >>\n", 4+objects)
 	prev := xref
-	for range revisions {
+	catalog := offs[0]
+	for i := range revisions {
+		if i == revisions-1 {
+			// The last revision adds a DSS: a validator looks through the
+			// revisions for the one that added it.
+			catalog = buf.Len()
+			buf.WriteString("1 0 obj\n<< /Type /Catalog /Pages 2 0 R /DSS << /Certs [] >> >>\nendobj\n")
+		}
 		off := buf.Len()
-		fmt.Fprintf(&buf, "xref\n1 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root 1 0 R /Prev %d >>\n", offs[0], 4+objects, prev)
+		fmt.Fprintf(&buf, "xref\n1 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root 1 0 R /Prev %d >>\n", catalog, 4+objects, prev)
 		prev = off
 	}
 	fmt.Fprintf(&buf, "startxref\n%d\n%%%%EOF\n", prev)
@@ -206,4 +218,36 @@ func nestedObjStreams() []byte {
 	buf.Write(data)
 	fmt.Fprintf(&buf, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xref)
 	return buf.Bytes()
+}
+
+// PeakHeap runs f and returns the most heap memory in use beyond what was
+// in use before, sampled every millisecond while f runs.
+func PeakHeap(f func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	base := read()
+	var peak uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			peak = max(peak, read())
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	f()
+	close(stop)
+	wg.Wait()
+	peak = max(peak, read())
+	if peak < base {
+		return 0
+	}
+	return peak - base
 }
