@@ -33,6 +33,9 @@ type roleView struct {
 	Agency   string
 	Subtree  bool
 	Role     string
+	// CanRevoke shapes the users page: access.Permits on revoking this
+	// grant (identity asks access.Can again).
+	CanRevoke bool
 }
 
 func (p *Accounts) roleViews(r *http.Request, grants []actor.RoleGrant) []roleView {

@@ -54,15 +54,20 @@ type usersData struct {
 	Positions []org.Position // the position catalogue
 	Officials []userRow
 	Roles     []access.Role
-	Notice    string
-	Error     string
-	Form      identity.NewOfficial
-	Role      string
+	// CanSubtree: the actor may grant over the agency's subtree.
+	CanSubtree bool
+	Notice     string
+	Error      string
+	Form       identity.NewOfficial
+	Role       string
 }
 
 type userRow struct {
 	Account identity.Account
 	Roles   []roleView
+	// CanGrant: the actor may give this account one of the roles offered
+	// (not a platform role's holder out of their reach, not themselves).
+	CanGrant bool
 }
 
 // HasPosition reports whether the form being re-shown had position id ticked.
@@ -178,15 +183,32 @@ func (p *Accounts) usersPage(w http.ResponseWriter, r *http.Request, a *actor.Ac
 			return
 		}
 	}
-	for _, acc := range list {
-		d.Officials = append(d.Officials, userRow{Account: acc, Roles: p.roleViews(r, acc.Roles)})
-	}
-	// Offer the roles the actor may hand out in this agency; identity asks
-	// access.Can again for each grant.
+	// Offer the roles the actor may hand out in this agency, on the accounts
+	// and grants within their reach; identity asks access.Can again for
+	// each change.
 	for _, role := range access.OfficialRoles() {
-		if access.Permits(ctx, a, access.IdentityRoleGrant, access.Resource{Type: "agency", ID: strconv.FormatInt(agency, 10), AgencyID: agency, Role: role}) {
+		res := access.Resource{Type: "agency", ID: strconv.FormatInt(agency, 10), AgencyID: agency, Role: role}
+		if access.Permits(ctx, a, access.IdentityRoleGrant, res) {
 			d.Roles = append(d.Roles, role)
+			res.Subtree = true
+			d.CanSubtree = d.CanSubtree || access.Permits(ctx, a, access.IdentityRoleGrant, res)
 		}
+	}
+	for _, acc := range list {
+		row := userRow{Account: acc, Roles: p.roleViews(r, acc.Roles)}
+		res := acc.PrivilegeResource()
+		for i, g := range row.Roles {
+			res.AgencyID, res.Role, res.Subtree = g.AgencyID, access.Role(g.Role), g.Subtree
+			row.Roles[i].CanRevoke = access.Permits(ctx, a, access.IdentityRoleRevoke, res)
+		}
+		res.AgencyID, res.Subtree = agency, false
+		for _, role := range d.Roles {
+			if res.Role = role; access.Permits(ctx, a, access.IdentityRoleGrant, res) {
+				row.CanGrant = true
+				break
+			}
+		}
+		d.Officials = append(d.Officials, row)
 	}
 	p.rd.render(w, r, status, "account_users", "users.title", d)
 }
