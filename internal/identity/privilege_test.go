@@ -261,3 +261,31 @@ func deputySession(t *testing.T, f *fixture) *actor.Actor {
 	t.Helper()
 	return f.signInTOTP(t, "quantri.phu")
 }
+
+// A session that did not pass a second factor acts without the roles that
+// require one and with its clearance capped, however the grant reached the
+// account (here written behind the service's back, as a concurrent change
+// racing the session would).
+func TestSessionWithoutSecondFactorDropsRolesThatNeedOne(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		acc := f.official(t, "chuyenvien", 4, actor.RoleGrant{Role: "specialist", AgencyID: 4})
+		_, tok := f.signIn(t, "chuyenvien")
+		if _, err := d.Writer().ExecContext(f.ctx, `INSERT INTO identity_role_grants (account_id, role, agency_id, subtree, granted_at) VALUES ($1, 'agency_admin', 4, FALSE, 0)`, acc.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Writer().ExecContext(f.ctx, `UPDATE identity_accounts SET clearance = 'tuyet_mat' WHERE id = $1`, acc.ID); err != nil {
+			t.Fatal(err)
+		}
+		a, _, err := f.svc.Authenticate(f.ctx, tok, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.HasRole("agency_admin") || !a.HasRole("specialist") || a.Clearance != "noi_bo" {
+			t.Fatalf("session without a second factor: roles %+v, clearance %s", a.Roles, a.Clearance)
+		}
+		if _, err := f.svc.Officials(f.ctx, a, 4); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("the session lists the agency's accounts: %v", err)
+		}
+	})
+}
