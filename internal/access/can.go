@@ -141,7 +141,8 @@ func GuardFrom(ctx context.Context) *Guard {
 // Can is the platform's one access decision: may a perform action on res?
 // It applies, in order: the action registry (an unknown action is refused),
 // signing in, API-token scopes, the role's scope (own, agency with subtree,
-// platform), self-escalation and grantable roles, classification against
+// platform), self-escalation, grantable roles and scope, platform-role holders
+// and the clearance ceiling, classification against
 // clearance and named readers, and personal-data visibility.
 //
 // A refusal of a signed-in actor is recorded in the audit log with outcome
