@@ -141,9 +141,9 @@ func GuardFrom(ctx context.Context) *Guard {
 // Can is the platform's one access decision: may a perform action on res?
 // It applies, in order: the action registry (an unknown action is refused),
 // signing in, API-token scopes, the role's scope (own, agency with subtree,
-// platform), self-escalation, grantable roles and scope, platform-role holders
-// and the clearance ceiling, classification against
-// clearance and named readers, and personal-data visibility.
+// platform), self-escalation, platform-role holders, grantable roles and
+// their scope, the clearance ceiling, classification against clearance and
+// named readers, and personal-data visibility.
 //
 // A refusal of a signed-in actor is recorded in the audit log with outcome
 // "denied" in its own small transaction. So call Can BEFORE opening the
