@@ -115,8 +115,10 @@ func flateDecode(data []byte, limit int64) ([]byte, error) {
 		zlibReaders.Put(zr)
 	}()
 	// The buffer grows by doubling but never past limit+1, so a bomb that
-	// is refused has cost at most about twice the limit in allocations.
-	out := make([]byte, 0, min(max(int64(len(data))*4, 512), limit+1))
+	// is refused has cost at most about twice the limit in allocations. It
+	// starts at twice the input: DER (certificates, OCSP, CRLs) barely
+	// compresses, and a larger start wasted memory on every DSS entry.
+	out := make([]byte, 0, min(max(int64(len(data))*2, 512), limit+1))
 	var err error
 	for {
 		if len(out) == cap(out) {
