@@ -168,25 +168,6 @@ func Authorize(ctx context.Context, a *actor.Actor, action Action, res Resource)
 	return Can(ctx, a, action, res).Err()
 }
 
-// ObjectAuthorizer adapts Can to the hook shape some services take
-// (org.Options.Authorize): resolve turns the object's type and id into a
-// Resource (its agency, owner, level). Errors of resolve refuse the action.
-func ObjectAuthorizer(resolve func(ctx context.Context, objectType, objectID string) (Resource, error)) func(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error {
-	return func(ctx context.Context, a *actor.Actor, action, objectType, objectID string) error {
-		res, err := resolve(ctx, objectType, objectID)
-		if err != nil {
-			return err
-		}
-		if res.Type == "" {
-			res.Type = objectType
-		}
-		if res.ID == "" {
-			res.ID = objectID
-		}
-		return Authorize(ctx, a, Action(action), res)
-	}
-}
-
 func (g *Guard) recordDenial(ctx context.Context, a *actor.Actor, action Action, res Resource, d Decision) {
 	logger := slog.Default()
 	if g != nil {
