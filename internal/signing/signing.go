@@ -349,6 +349,10 @@ func pageInfo(data []byte, want int) (int, [4]float64, error) {
 		}
 		node, _ = r.Dict(node["Parent"])
 	}
+	// A page tree that ran out of the reading budget reads as no MediaBox.
+	if err := r.Err(); err != nil {
+		return 0, a4, err
+	}
 	return want, a4, nil
 }
 
