@@ -46,7 +46,7 @@ type budget struct {
 	ctx      context.Context
 	deadline time.Time
 	objects  int64
-	copied   int64 // cross-reference entries copied into AsOf views
+	copied   int64 // cross-reference data copied for AsOf views
 	decoded  int64
 	err      error
 	// streams holds each stream's decoded bytes (or decoding error), so a
@@ -102,20 +102,20 @@ func (b *budget) object() error {
 	return nil
 }
 
-// copiesPerObject is how many cross-reference entries AsOf views may copy
-// per object the document may parse: copying an entry is a map insertion,
-// far cheaper than parsing a value, and a document with a handful of
-// revisions copies its entries a handful of times.
+// copiesPerObject is how much cross-reference data (entries, sections,
+// trailer keys) AsOf views may copy per value the document may parse:
+// copying one is far cheaper than parsing a value, and a document with a
+// handful of revisions copies a handful of sections per view.
 const copiesPerObject = 16
 
-// copies counts n entries copied into an AsOf view.
+// copies counts n pieces of cross-reference data copied for AsOf views.
 func (b *budget) copies(n int) error {
 	if b.err != nil {
 		return b.err
 	}
 	b.copied += int64(n)
 	if b.lim.MaxObjects > 0 && b.copied > copiesPerObject*b.lim.MaxObjects {
-		return b.exceed("more than %d cross-reference entries copied into revisions", copiesPerObject*b.lim.MaxObjects)
+		return b.exceed("more than %d pieces of cross-reference data copied for revision views", copiesPerObject*b.lim.MaxObjects)
 	}
 	return b.tick()
 }

@@ -60,6 +60,9 @@ func TestHostileFiles(t *testing.T) {
 			start := clock.Now()
 			peak := pdftest.PeakHeap(func() { err = readAll(tc.Data) })
 			t.Logf("%d KB file: %v in %v, peak heap +%d MB", len(tc.Data)>>10, err, clock.Now().Sub(start).Round(time.Millisecond), peak>>20)
+			if tc.Readable && err != nil {
+				t.Fatalf("error %v, want none", err)
+			}
 			if tc.TooComplex {
 				if !errors.Is(err, ErrTooComplex) {
 					t.Fatalf("error %v, want ErrTooComplex", err)

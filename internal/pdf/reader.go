@@ -71,6 +71,59 @@ type Reader struct {
 	scanned map[int]int64 // lazy full-file scan for broken offsets
 	// b accounts for the work done on the document; AsOf views share it.
 	b *budget
+	// An AsOf view looks its entries up in hist (the document's, shared)
+	// as of viewLimit, and fills xref only if asked for all of them.
+	hist      *history
+	viewLimit int64
+}
+
+// history holds every entry each object number has in the sections, in
+// the sections' file order. A view finds an object's entry by binary
+// search instead of copying the entries of all its sections: validation
+// takes a view per revision, and copies would cost revisions × objects.
+type history struct {
+	byNum map[int][]histEntry
+}
+
+type histEntry struct {
+	off int64 // offset of the section
+	e   xrefEntry
+}
+
+// entry returns the cross-reference entry of object num.
+func (r *Reader) entry(num int) (xrefEntry, bool) {
+	if r.viewLimit == 0 {
+		e, ok := r.xref[num]
+		return e, ok
+	}
+	h := r.hist.byNum[num]
+	i := sort.Search(len(h), func(i int) bool { return h[i].off >= r.viewLimit })
+	if i == 0 {
+		return xrefEntry{}, false
+	}
+	return h[i-1].e, true
+}
+
+// entries returns all the cross-reference entries (for a view, built on
+// first use and counted against the budget).
+func (r *Reader) entries() map[int]xrefEntry {
+	if r.viewLimit == 0 || r.xref != nil {
+		return r.xref
+	}
+	n := 0
+	for _, s := range r.sections {
+		n += len(s.entries)
+	}
+	r.xref = make(map[int]xrefEntry, n)
+	if r.b.copies(n) != nil {
+		return r.xref
+	}
+	for _, s := range r.sections {
+		for num, e := range s.entries {
+			r.xref[num] = e
+		}
+	}
+	return r.xref
 }
 
 type objStream struct {
@@ -195,7 +248,7 @@ func (r *Reader) Size() int {
 	if s, ok := Int(r.trailer["Size"]); ok && s > 0 && s <= maxObjectNum {
 		n = int(s)
 	}
-	for num := range r.xref {
+	for num := range r.entries() {
 		if num+1 > n {
 			n = num + 1
 		}
@@ -206,7 +259,7 @@ func (r *Reader) Size() int {
 // ObjectNumbers returns the numbers of all objects in use, sorted.
 func (r *Reader) ObjectNumbers() []int {
 	var nums []int
-	for n, e := range r.xref {
+	for n, e := range r.entries() {
 		if e.typ != 0 {
 			nums = append(nums, n)
 		}
@@ -217,7 +270,7 @@ func (r *Reader) ObjectNumbers() []int {
 
 // Generation returns the generation number of object num (0 if unknown).
 func (r *Reader) Generation(num int) int {
-	if e, ok := r.xref[num]; ok && e.typ == 1 {
+	if e, ok := r.entry(num); ok && e.typ == 1 {
 		return e.b
 	}
 	return 0
@@ -227,22 +280,28 @@ func (r *Reader) Generation(num int) int {
 // sections that start before limit: the document as it was when the
 // revision ending at limit was written. It shares the data.
 func (r *Reader) AsOf(limit int64) (*Reader, error) {
-	// Each view copies the entries of its sections: validation takes one
-	// view per revision, so the copies are counted, lest many revisions
-	// over many objects cost their product.
+	if r.viewLimit != 0 {
+		limit = min(limit, r.viewLimit)
+	}
+	if r.hist == nil {
+		if err := r.buildHistory(); err != nil {
+			return nil, err
+		}
+	}
+	// What a view still copies (its sections and trailers) is counted:
+	// a view per revision costs revisions² of it.
 	n := 0
 	for _, s := range r.sections {
 		if s.Offset < limit {
-			n += len(s.entries) + len(s.Trailer)
+			n += 1 + len(s.Trailer)
 		}
 	}
 	if err := r.b.copies(n); err != nil {
 		return nil, err
 	}
-	v := &Reader{data: r.data, version: r.version, b: r.b}
+	v := &Reader{data: r.data, version: r.version, b: r.b, hist: r.hist, viewLimit: limit}
 	v.reset()
 	v.parsed = r.parsed
-	v.xref = make(map[int]xrefEntry, n)
 	v.trailer = Dict{}
 	var latest int64 = -1
 	for _, s := range r.sections {
@@ -250,9 +309,6 @@ func (r *Reader) AsOf(limit int64) (*Reader, error) {
 			continue
 		}
 		v.sections = append(v.sections, s)
-		for n, e := range s.entries {
-			v.xref[n] = e
-		}
 		for k, val := range s.Trailer {
 			v.trailer[k] = val
 		}
@@ -265,6 +321,25 @@ func (r *Reader) AsOf(limit int64) (*Reader, error) {
 	}
 	v.startxref = latest
 	return v, nil
+}
+
+// buildHistory fills r.hist from r.sections (in file order).
+func (r *Reader) buildHistory() error {
+	n := 0
+	for _, s := range r.sections {
+		n += len(s.entries)
+	}
+	if err := r.b.copies(n); err != nil {
+		return err
+	}
+	h := &history{byNum: make(map[int][]histEntry, n)}
+	for _, s := range r.sections {
+		for num, e := range s.entries {
+			h.byNum[num] = append(h.byNum[num], histEntry{off: s.Offset, e: e})
+		}
+	}
+	r.hist = h
+	return nil
 }
 
 // EOFMarkers returns, for each "%%EOF" marker in data, the offset just after
@@ -596,7 +671,7 @@ func (r *Reader) Object(ref Ref) (Object, error) {
 	if v, ok := r.cache[ref.Num]; ok {
 		return v, nil
 	}
-	e, ok := r.xref[ref.Num]
+	e, ok := r.entry(ref.Num)
 	if !ok || e.typ == 0 {
 		return nil, corrupt("object %d not found", ref.Num)
 	}
@@ -726,7 +801,7 @@ func (r *Reader) objStream(num int) (*objStream, error) {
 	if os, ok := r.objstms[num]; ok {
 		return os, nil
 	}
-	e, ok := r.xref[num]
+	e, ok := r.entry(num)
 	if !ok || e.typ != 1 {
 		return nil, corrupt("object stream %d not found", num)
 	}

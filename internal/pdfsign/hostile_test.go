@@ -28,6 +28,9 @@ func TestVerifyHostileFiles(t *testing.T) {
 				_, _, serr = Sign(context.Background(), tc.Data, SignOptions{Signer: key, Chain: chain})
 			})
 			t.Logf("verify: %v; sign: %v; peak heap +%d MB", verr, serr, peak>>20)
+			if tc.Readable && verr != nil {
+				t.Fatalf("verify: %v, want a report", verr)
+			}
 			if tc.TooComplex {
 				if !errors.Is(verr, pdf.ErrTooComplex) || !strings.Contains(apperr.MessageOf(verr), "quá phức tạp") {
 					t.Fatalf("verify: %v, want pdf.ErrTooComplex with its message", verr)

@@ -28,6 +28,9 @@ func TestVerifyRefusesTooComplexPDFs(t *testing.T) {
 			t.Run(tc.Name, func(t *testing.T) {
 				var err error
 				peak := pdftest.PeakHeap(func() { _, err = f.svc.Verify(context.Background(), nil, tc.Data) })
+				if tc.Readable && err != nil {
+					t.Fatalf("got %v, want a report", err)
+				}
 				if tc.TooComplex {
 					var ae *apperr.Error
 					if !errors.Is(err, pdf.ErrTooComplex) || !errors.As(err, &ae) || ae.Code != apperr.Invalid || ae.Field != "file" ||
