@@ -55,6 +55,9 @@ var expected = map[Action]map[Role]string{
 		Leader: "own", Clerk: "own", Specialist: "own", OneStopOfficer: "own"},
 	PKITrustStoreRead: {"*": "public"},
 	PDFVerify:         {"*": "public"},
+	BlobUpload:        {"*": "self"},
+	JobsView:          {SystemAdmin: "platform"},
+	JobsRetry:         {SystemAdmin: "platform"},
 }
 
 const (
