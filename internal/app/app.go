@@ -20,6 +20,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
+	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
@@ -28,7 +29,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -51,6 +52,9 @@ type App struct {
 	PKI       *pki.Service
 	Signing   *signing.Service
 	closeKeys func() error
+	// Jobs runs the platform's background work; services register their
+	// handlers on it while the App is built, and RunBackground starts it.
+	Jobs *jobs.Runner
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -85,6 +89,7 @@ func (a *App) buildServices(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
+	a.Jobs = jobs.NewRunner(a.DB, jobs.Options{Now: a.Now, Logger: a.Log, Audit: a.Audit})
 	a.Org, err = org.New(a.DB, org.Options{Audit: a.Audit, Now: a.Now})
 	if err != nil {
 		return fmt.Errorf("org service: %w", err)
@@ -113,22 +118,30 @@ func (a *App) buildServices(ctx context.Context) error {
 	if err := a.buildPKI(context.Background()); err != nil {
 		return err
 	}
+	a.schedulePlatformJobs()
 	return nil
 }
 
-// RunBackground starts the platform's background work (the audit log's
-// integrator and checkpoint signer, identity's purge of expired sessions,
-// the CA's OCSP answers and CRLs kept fresh) until ctx ends. Every replica
-// may run it: the audit integrator serialises itself in the database,
-// replicas take turns purging, and pki tolerates concurrent refreshes.
+// RunBackground starts the platform's background work until ctx ends: the
+// job runner (periodic jobs such as identity's purge of expired sessions and
+// the CA's OCSP answers and CRLs, and every job enqueued by the services),
+// and the audit log's integrator and checkpoint signer. Every replica may
+// run it: a periodic job runs once per period across replicas, a job is
+// claimed by one runner, and the audit integrator serialises itself in the
+// database. The integrator stays its own loop rather than a periodic job:
+// it follows the log's tail every second, and a job row per second per
+// replica would be writes for nothing.
 func (a *App) RunBackground(ctx context.Context) {
-	go a.runPKI(ctx)
+	go func() {
+		if err := a.Jobs.Run(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("job runner stopped", "err", err)
+		}
+	}()
 	go func() {
 		if err := a.Audit.Run(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("audit integrator stopped", "err", err)
 		}
 	}()
-	go a.runIdentityCleanup(ctx)
 }
 
 // Close releases the key store and the database.

@@ -21,6 +21,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
+	"github.com/chinhquyen/chinhquyen/internal/jobs"
 )
 
 // IdentityConfig are the sign-in settings of `serve`. A zero field (a
@@ -270,27 +271,13 @@ func (a *App) checkSecretKey(ctx context.Context, key []byte) error {
 	return nil
 }
 
-// runIdentityCleanup purges expired sessions and spent counters every
-// CleanupInterval until ctx ends; replicas take turns (CleanupIfDue).
-func (a *App) runIdentityCleanup(ctx context.Context) {
-	every := a.Config.Identity.CleanupInterval
-	if every <= 0 {
-		every = 10 * time.Minute
+// cleanupIdentity purges expired sessions and spent counters; it runs as
+// the periodic job "identity.cleanup" every CleanupInterval, once per
+// period across replicas.
+func (a *App) cleanupIdentity(ctx context.Context, _ jobs.Job) error {
+	n, err := a.Identity.Cleanup(ctx)
+	if err == nil {
+		a.Log.Debug("identity cleanup", "deleted", n)
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		ran, n, err := a.Identity.CleanupIfDue(ctx, every)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			a.Log.Error("identity cleanup", "err", err)
-		case ran:
-			a.Log.Debug("identity cleanup", "deleted", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	return err
 }

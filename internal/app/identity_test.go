@@ -325,7 +325,8 @@ func TestTrustedProxyNamesTheClientInTheAudit(t *testing.T) {
 	}
 }
 
-// RunBackground schedules identity's cleanup: the job's row appears.
+// RunBackground schedules identity's cleanup and the CA's refresh as
+// periodic jobs, and runs them: each period is recorded and its run done.
 func TestBackgroundWorkPurgesSessions(t *testing.T) {
 	cfg := cheap(install(t, db.SQLite))
 	a, _, _ := open(t, cfg)
@@ -334,13 +335,14 @@ func TestBackgroundWorkPurgesSessions(t *testing.T) {
 	a.RunBackground(ctx)
 	deadline := clock.Now().Add(20 * time.Second)
 	for {
-		var n int
-		_ = a.DB.Reader().QueryRowContext(ctx, "SELECT count(*) FROM identity_jobs WHERE name = 'cleanup'").Scan(&n)
-		if n == 1 {
+		var periods, left int
+		_ = a.DB.Reader().QueryRowContext(ctx, "SELECT count(*) FROM jobs_periodic WHERE name IN ('identity.cleanup', 'pki.refresh')").Scan(&periods)
+		_ = a.DB.Reader().QueryRowContext(ctx, "SELECT count(*) FROM jobs WHERE kind IN ('identity.cleanup', 'pki.refresh')").Scan(&left)
+		if periods == 2 && left == 0 {
 			return
 		}
 		if clock.Now().After(deadline) {
-			t.Fatal("identity cleanup never ran")
+			t.Fatalf("periodic jobs: %d of 2 scheduled, %d not done", periods, left)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/pki/hsm"
@@ -165,42 +166,32 @@ func (a *App) closePKI() {
 	}
 }
 
-// pkiRefreshEvery is how often the background job re-signs OCSP answers
+// pkiRefreshEvery is how often the periodic job re-signs OCSP answers
 // past half their validity and re-issues CRLs past half theirs.
 const pkiRefreshEvery = 5 * time.Minute
 
-// runPKI keeps revocation data fresh until ctx ends: pre-signed OCSP
-// answers (RefreshOCSP) and every CA's CRL. Replicas may all run it; the
-// pki service takes care of concurrent refreshes. The first run, at start,
-// also shows a wrong key-store passphrase or a missing token in the log.
-func (a *App) runPKI(ctx context.Context) {
-	t := time.NewTicker(pkiRefreshEvery)
-	defer t.Stop()
-	for {
-		a.refreshPKI(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (a *App) refreshPKI(ctx context.Context) {
+// refreshPKI keeps revocation data fresh: pre-signed OCSP answers
+// (RefreshOCSP) and every CA's CRL. It runs as the periodic job
+// "pki.refresh", once per period across replicas; an error (a wrong
+// key-store passphrase, a missing token) fails the run, which shows on
+// /admin/jobs, and the next period tries again.
+func (a *App) refreshPKI(ctx context.Context, _ jobs.Job) error {
 	cas, err := a.PKI.CAs(ctx, actor.SystemActor("pki-refresh"))
 	if err != nil || len(cas) == 0 {
-		return
+		return err
 	}
-	if n, err := a.PKI.RefreshOCSP(ctx, 0); err != nil && ctx.Err() == nil {
-		a.Log.Error("pki: refresh OCSP answers", "err", err)
+	var errs []error
+	if n, err := a.PKI.RefreshOCSP(ctx, 0); err != nil {
+		errs = append(errs, fmt.Errorf("refresh OCSP answers: %w", err))
 	} else if n > 0 {
 		a.Log.Info("pki: OCSP answers re-signed", "count", n)
 	}
 	for _, ca := range cas {
-		if _, _, err := a.PKI.CRL(ctx, ca.Name); err != nil && ctx.Err() == nil {
-			a.Log.Error("pki: refresh CRL", "ca", ca.Name, "err", err)
+		if _, _, err := a.PKI.CRL(ctx, ca.Name); err != nil {
+			errs = append(errs, fmt.Errorf("refresh the CRL of %s: %w", ca.Name, err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // seedDemoPKI, on the demo's first start, initialises the platform CA

@@ -19,7 +19,7 @@ CREATE TABLE jobs (
     updated_at   BIGINT  NOT NULL
 );
 -- At most one live job per unique key; a failed one does not block a new one.
-CREATE UNIQUE INDEX jobs_unique_live ON jobs (unique_key) WHERE state IN ('queued', 'running');
+CREATE UNIQUE INDEX jobs_unique_live ON jobs (unique_key) WHERE state <> 'failed';
 CREATE INDEX jobs_due ON jobs (state, run_at, id);
 
 -- The last period each periodic job was enqueued for: one conditional
