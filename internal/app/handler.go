@@ -81,6 +81,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 		httpx.SecurityHeaders(httpx.ServedOverHTTPS(secure, proxies)),
 		csrf.Handler,
 		limitBody(1<<20), // PDF uploads get signing.MaxPDFSize and more (pki.go)
+		gateUploads(newUploadGate()),
 		sessions.Handler,
 		web.RememberLanguage,
 		metrics.Route,
