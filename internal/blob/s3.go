@@ -185,4 +185,3 @@ func (s *S3) Walk(ctx context.Context, fn func(Info) error) error {
 	}
 	return ctx.Err()
 }
-
