@@ -56,8 +56,8 @@ type Runner struct {
 	periodic []*Periodic
 	started  bool
 
-	busy  atomic.Int64
-	freed chan struct{} // a worker became free
+	held  atomic.Int64  // claimed jobs not yet finished
+	freed chan struct{} // a worker finished a job
 	wake  chan struct{} // Wake: look for jobs now
 }
 
@@ -142,8 +142,21 @@ func (r *Runner) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
+	// Successes are deleted in batches by one goroutine: a worker is free
+	// again as soon as its handler returned, and one transaction records
+	// many outcomes.
+	succeeded := make(chan int64, 4*r.opts.Workers)
+	deleted := make(chan struct{})
+	go func() {
+		defer close(deleted)
+		r.deleteSucceeded(succeeded)
+	}()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		wg.Wait()
+		close(succeeded)
+		<-deleted
+	}()
 	if len(r.periodic) > 0 {
 		wg.Add(1)
 		go func() {
@@ -151,11 +164,31 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.schedule(ctx)
 		}()
 	}
+	// Workers take claimed jobs from work; the runner holds at most
+	// 4×Workers claimed jobs (running or waiting in work), so one claim
+	// fetches many when jobs are short and the queue long.
+	maxHeld := 4 * r.opts.Workers
+	work := make(chan Job, maxHeld)
+	for range r.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				r.runOne(ctx, j, succeeded)
+				r.held.Add(-1)
+				select {
+				case r.freed <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
+	defer close(work)
 	poll := time.NewTimer(0)
 	defer poll.Stop()
 	for {
-		free := r.opts.Workers - int(r.busy.Load())
-		if free <= 0 {
+		free := maxHeld - int(r.held.Load())
+		if free < r.opts.Workers {
 			select {
 			case <-ctx.Done():
 				return nil
@@ -167,21 +200,12 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			r.opts.Logger.Error("jobs: claim", "err", err)
 		}
+		r.held.Add(int64(len(claimed)))
 		for _, j := range claimed {
-			r.busy.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r.runOne(ctx, j)
-				r.busy.Add(-1)
-				select {
-				case r.freed <- struct{}{}:
-				default:
-				}
-			}()
+			work <- j // never blocks: held ≤ cap(work)
 		}
-		if len(claimed) == free {
-			continue // more may be due: claim again as soon as a worker is free
+		if len(claimed) > 0 {
+			continue // more may be due
 		}
 		poll.Reset(r.opts.PollInterval)
 		select {
@@ -262,19 +286,22 @@ func (r *Runner) claim(ctx context.Context, kinds []string, n int) ([]Job, error
 }
 
 // runOne runs a claimed job and records the outcome under its lease.
-func (r *Runner) runOne(ctx context.Context, j Job) {
+func (r *Runner) runOne(ctx context.Context, j Job, succeeded chan<- int64) {
 	r.mu.Lock()
 	h := r.handlers[j.Kind]
 	r.mu.Unlock()
 	var err error
-	if j.Attempt > j.MaxAttempts {
+	if ctx.Err() != nil {
+		err = ctx.Err() // stopped before its turn: give it back
+	} else if j.Attempt > j.MaxAttempts {
 		// Claimed again after its runner's lease expired, out of attempts.
 		err = Permanent(errors.New("công việc bị gián đoạn nhiều lần (máy chạy dừng giữa chừng) và đã hết số lần thử"))
 		if j.LastError != "" {
 			err = Permanent(fmt.Errorf("%w; lỗi trước đó: %s", err, j.LastError))
 		}
 	} else {
-		err = r.call(ctx, h, j)
+		// The lease began at the claim; the job may have waited for a worker.
+		err = r.call(ctx, h, j, r.opts.Lease-r.opts.Now().Sub(j.UpdatedAt))
 	}
 	store := context.WithoutCancel(ctx)
 	now := r.opts.Now()
@@ -283,7 +310,8 @@ func (r *Runner) runOne(ctx context.Context, j Job) {
 	args := []any{j.ID, r.owner, j.Attempt}
 	switch {
 	case err == nil:
-		q = "DELETE FROM jobs" + cond
+		succeeded <- j.ID
+		return
 	case ctx.Err() != nil && !IsPermanent(err):
 		// Stopped, not failed: give the attempt back.
 		q = "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = '', lease_until = 0, updated_at = $4" + cond
@@ -306,8 +334,8 @@ func (r *Runner) runOne(ctx context.Context, j Job) {
 }
 
 // call runs h within the job's lease, turning a panic into an error.
-func (r *Runner) call(ctx context.Context, h Handler, j Job) (err error) {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Lease)
+func (r *Runner) call(ctx context.Context, h Handler, j Job, lease time.Duration) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, lease)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
@@ -328,4 +356,44 @@ func (r *Runner) backoff(attempt int) time.Duration {
 	}
 	d = min(d, r.opts.RetryMax)
 	return d + rand.N(d/2+1)
+}
+
+// maxDeleteBatch bounds the ids of one DELETE (PostgreSQL takes at most
+// 65,535 parameters, SQLite 32,766).
+const maxDeleteBatch = 500
+
+// deleteSucceeded deletes the jobs whose handlers succeeded, as many at
+// once as have finished meanwhile, until ids is closed and drained. The
+// lease condition leaves alone a job another runner took over after this
+// one's lease expired.
+func (r *Runner) deleteSucceeded(ids <-chan int64) {
+	ctx := context.Background()
+	batch := make([]any, 0, maxDeleteBatch+1)
+	for id := range ids {
+		batch = append(batch[:0], r.owner, id)
+	more:
+		for len(batch) <= maxDeleteBatch {
+			select {
+			case id, ok := <-ids:
+				if !ok {
+					break more
+				}
+				batch = append(batch, id)
+			default:
+				break more
+			}
+		}
+		marks := make([]string, len(batch)-1)
+		for i := range marks {
+			marks[i] = fmt.Sprintf("$%d", i+2)
+		}
+		q := "DELETE FROM jobs WHERE lease_owner = $1 AND state = 'running' AND id IN (" + strings.Join(marks, ", ") + ")"
+		if err := r.db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, q, batch...)
+			return err
+		}); err != nil {
+			// The jobs stay running until their lease ends, then run again.
+			r.opts.Logger.Error("jobs: delete finished jobs", "count", len(marks), "err", err)
+		}
+	}
 }
