@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/audit/auditview"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
@@ -29,6 +30,7 @@ type Deps struct {
 	Calendar *calstore.Service  // the working calendar
 	Signing  *signing.Service   // PDF signature validation; nil answers EUNAVAILABLE
 	Audit    *auditview.Service // audit proofs and checkpoints; nil answers EUNAVAILABLE
+	Uploads  *blob.Service      // file uploads; nil answers EUNAVAILABLE
 }
 
 // API holds the services and the route table.
@@ -63,6 +65,7 @@ func New(deps Deps) *API {
 		{"GET", "/api/v1/units/provinces/{code}/communes", a.listCommunes},
 		{"GET", "/api/v1/agencies", a.listAgencies},
 		{"POST", "/api/v1/pdf/verify", a.verifyPDF},
+		{"POST", "/api/v1/uploads", a.upload},
 	}
 	a.routes = append(a.routes, a.calendarRoutes()...)
 	a.routes = append(a.routes, a.auditRoutes()...)
