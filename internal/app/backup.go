@@ -1,0 +1,102 @@
+package app
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/backup"
+)
+
+// BackupDataFiles are the paths of the data folder a backup copies as they
+// are: the stored files and the published audit verifier key (public).
+func (c *Config) BackupDataFiles() []string {
+	return []string{"files", audit.VerifierKeyFile}
+}
+
+// maxKeyFile bounds one key file read for a backup.
+const maxKeyFile = 1 << 20
+
+// BackupKeys returns the keys this configuration uses, each under the path
+// of the data folder where the platform finds it when no flag names it, so
+// that a restored folder starts with them: the platform secret key, the
+// audit signing key, the key-store passphrase and the CA's key files. A key
+// given by flag or environment is taken from there. What cannot be copied
+// (keys inside an HSM) is returned as notCovered.
+func (c *Config) BackupKeys() (keys []backup.KeyFile, notCovered []string, err error) {
+	add := func(name, configured string) error {
+		if configured != "" {
+			keys = append(keys, backup.KeyFile{Name: name, Data: []byte(configured + "\n")})
+			return nil
+		}
+		b, err := readKeyFile(filepath.Join(c.DataDir, filepath.FromSlash(name)))
+		if err != nil || b == nil {
+			return err
+		}
+		keys = append(keys, backup.KeyFile{Name: name, Data: b})
+		return nil
+	}
+	if err := add(SecretKeyFile, c.SecretKey); err != nil {
+		return nil, nil, err
+	}
+	if err := add(audit.SignerKeyFile, c.AuditSignerKey); err != nil {
+		return nil, nil, err
+	}
+	if c.PKI.UsesPKCS11() {
+		notCovered = append(notCovered, "Khóa của tổ chức chứng thực nằm trong HSM (PKCS#11, token "+c.PKI.PKCS11Label+"): hãy sao lưu bằng công cụ của HSM / CA keys in the HSM are not in this archive")
+	}
+	if err := add(KeyPassphraseFile, c.PKI.KeyPassphrase); err != nil {
+		return nil, nil, err
+	}
+	root := filepath.Join(c.DataDir, filepath.FromSlash(KeysDir))
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return nil
+			}
+			return apperr.Wrap(err, apperr.Unavailable, "Không đọc được kho khóa %s", p)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		b, err := readKeyFile(p)
+		if err != nil || b == nil {
+			return err
+		}
+		keys = append(keys, backup.KeyFile{Name: path.Join(KeysDir, filepath.ToSlash(rel)), Data: b})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return keys, notCovered, nil
+}
+
+// readKeyFile reads a key file; nil when it does not exist.
+func readKeyFile(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Unavailable, "Không đọc được tệp khóa %s", p)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Unavailable, "Không đọc được tệp khóa %s", p)
+	}
+	if len(b) > maxKeyFile {
+		return nil, apperr.New(apperr.Invalid, "Tệp khóa %s quá lớn để là một khóa", p)
+	}
+	return b, nil
+}
