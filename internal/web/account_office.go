@@ -15,6 +15,8 @@ type officeData struct {
 	Users, Security bool
 	// Audit links the audit viewer (audit.read).
 	Audit bool
+	// Jobs links the background jobs page (jobs.view).
+	Jobs bool
 }
 
 // holds reports whether one of a's roles may perform action over some
@@ -39,7 +41,8 @@ func (p *Accounts) office(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead), Audit: holds(a, access.AuditRead)}
+	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead), Audit: holds(a, access.AuditRead),
+		Jobs: holds(a, access.JobsView)}
 	if p.agencyName != nil && a.AgencyID != 0 {
 		d.Agency = p.agencyName(r, a.AgencyID)
 	}
