@@ -449,17 +449,22 @@ func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int
 		return err
 	}
 	action := access.IdentityRoleGrant
+	heldSubtree := false
+	for _, h := range target.Roles {
+		if h.Role == string(role) && h.AgencyID == g.AgencyID {
+			heldSubtree = h.Subtree
+		}
+	}
 	if !grant {
 		action = access.IdentityRoleRevoke
 		// The scope revoked is the one held, whatever the form says.
-		for _, h := range target.Roles {
-			if h.Role == string(role) && h.AgencyID == g.AgencyID {
-				g.Subtree = h.Subtree
-			}
-		}
+		g.Subtree = heldSubtree
 	}
 	res := target.PrivilegeResource()
-	res.AgencyID, res.Role, res.Subtree = g.AgencyID, role, g.Subtree
+	// Granting again without the subtree narrows a subtree grant already
+	// held, which takes that scope away: only who may hand out the subtree
+	// may do it, as for a revoke.
+	res.AgencyID, res.Role, res.Subtree = g.AgencyID, role, g.Subtree || heldSubtree
 	if err := access.Authorize(ctx, by, action, res); err != nil {
 		return err
 	}

@@ -257,6 +257,37 @@ func TestPrivilegeChangesStayWithinTheGrantorsReach(t *testing.T) {
 	})
 }
 
+// Granting a role again without the subtree narrows a subtree grant the
+// account holds: the same loss of scope as revoking it, so a grantor who
+// could not revoke the subtree grant cannot narrow it either.
+func TestRegrantCannotNarrowASubtreeGrantBeyondTheGrantorsReach(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.official(t, "quantri", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4})
+		f.official(t, "quantri.cap.tren", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4, Subtree: true})
+		deputy := f.official(t, "quantri.phu", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4, Subtree: true})
+		admin := f.signInTOTP(t, "quantri")
+		wide := f.signInTOTP(t, "quantri.cap.tren")
+		narrow := actor.RoleGrant{Role: "agency_admin", AgencyID: 4}
+		if err := f.svc.GrantRole(f.ctx, admin, deputy.ID, narrow); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("agency admin without subtree narrows a subtree grant: %v, want EFORBIDDEN", err)
+		}
+		got, err := f.svc.findAccount(f.ctx, f.db.Reader(), deputy.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Roles) != 1 || !got.Roles[0].Subtree {
+			t.Fatalf("a refused grant narrowed the subtree grant: %+v", got.Roles)
+		}
+		if err := f.svc.GrantRole(f.ctx, wide, deputy.ID, narrow); err != nil {
+			t.Fatalf("an agency admin holding the subtree narrows a subtree grant: %v", err)
+		}
+		if got, _ = f.svc.findAccount(f.ctx, f.db.Reader(), deputy.ID); len(got.Roles) != 1 || got.Roles[0].Subtree {
+			t.Fatalf("after narrowing: %+v", got.Roles)
+		}
+	})
+}
+
 func deputySession(t *testing.T, f *fixture) *actor.Actor {
 	t.Helper()
 	return f.signInTOTP(t, "quantri.phu")
