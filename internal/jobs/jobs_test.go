@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -429,4 +430,58 @@ func clockTimes(ts []time.Time, loc *time.Location) []string {
 		out = append(out, t.In(loc).Format("15:04"))
 	}
 	return out
+}
+
+// A runner that stops gives back the jobs it holds, the one in progress
+// included, without counting the interrupted attempt; a job abandoned by a
+// dead runner on its last attempt fails instead of running again.
+func TestStopGivesJobsBackAndExhaustedLeasesFail(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		busy := enqueue(t, d, jobs.Job{Kind: "test.slow"})
+		started := make(chan struct{})
+		r := jobs.NewRunner(d, fastOptions())
+		r.Register("test.slow", func(ctx context.Context, j jobs.Job) error {
+			close(started)
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- r.Run(rctx) }()
+		<-started
+		stop()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		var state string
+		var attempts int
+		if err := d.Reader().QueryRowContext(ctx, "SELECT state, attempts FROM jobs WHERE id = $1", busy).Scan(&state, &attempts); err != nil {
+			t.Fatal(err)
+		}
+		if state != "queued" || attempts != 0 {
+			t.Fatalf("interrupted job: %s after %d attempts, want queued after 0", state, attempts)
+		}
+
+		lost := enqueue(t, d, jobs.Job{Kind: "test.lost", MaxAttempts: 1})
+		if _, err := d.Writer().Exec("UPDATE jobs SET state = 'running', attempts = 1, lease_owner = 'dead', lease_until = $1, last_error = 'hết thời gian chờ' WHERE id = $2",
+			db.Micros(clock.Now().Add(-time.Second)), lost); err != nil {
+			t.Fatal(err)
+		}
+		var ran atomic.Int32
+		r2 := jobs.NewRunner(d, fastOptions())
+		r2.Register("test.lost", func(context.Context, jobs.Job) error { ran.Add(1); return nil })
+		r2.Register("test.slow", func(context.Context, jobs.Job) error { return nil })
+		run(t, r2)
+		waitFor(t, "the abandoned job to fail", func() bool {
+			return count(t, d, "SELECT count(*) FROM jobs WHERE id = $1 AND state = 'failed'", lost) == 1
+		})
+		var lastErr string
+		if err := d.Reader().QueryRowContext(ctx, "SELECT last_error FROM jobs WHERE id = $1", lost).Scan(&lastErr); err != nil {
+			t.Fatal(err)
+		}
+		if ran.Load() != 0 || !strings.Contains(lastErr, "hết số lần thử") || !strings.Contains(lastErr, "hết thời gian chờ") {
+			t.Fatalf("abandoned job on its last attempt: ran %d times, last error %q", ran.Load(), lastErr)
+		}
+	})
 }
