@@ -18,6 +18,8 @@
 // replicas claim disjoint jobs; on SQLite through the one writer connection,
 // which serialises claims. A runner that dies leaves its jobs running until
 // their lease expires; any runner then claims them again (another attempt).
+// A runner claims only the kinds registered on it, so replicas of different
+// versions leave each other's new kinds queued.
 //
 // A handler's error retries the job after an exponential back-off with
 // jitter (RetryBase·2^(attempt-1), at most RetryMax, plus up to half of
