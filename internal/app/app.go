@@ -15,6 +15,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -29,7 +30,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -55,6 +56,8 @@ type App struct {
 	// Jobs runs the platform's background work; services register their
 	// handlers on it while the App is built, and RunBackground starts it.
 	Jobs *jobs.Runner
+	// Blob keeps uploaded files (store, metadata, encryption at rest).
+	Blob *blob.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -98,6 +101,9 @@ func (a *App) buildServices(ctx context.Context) error {
 	a.Guard = access.NewGuard(access.Options{DB: a.DB, Audit: a.Audit, Logger: a.Log, Tree: a.Org})
 	key, err := a.loadSecretKey(ctx)
 	if err != nil {
+		return err
+	}
+	if err := a.buildBlob(ctx, key); err != nil {
 		return err
 	}
 	opts := a.identityOptions(key)

@@ -36,6 +36,7 @@ type Config struct {
 	// on first start. Replicas sharing a database must share it (env or _FILE).
 	AuditSignerKey string
 	Identity       IdentityConfig // sign-in settings (identity.go)
+	Blob           BlobConfig     // file store and uploads (blob.go)
 }
 
 // BindDatabase registers the flags every database command needs.
@@ -49,6 +50,7 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	// Every command that opens the database builds identity, which needs
 	// the key; binding it here lets them all read CHINHQUYEN_SECRET_KEY(_FILE).
 	b.Secret(&c.SecretKey, "secret-key", "platform secret key, 32 bytes as hex or base64 (default: "+SecretKeyFile+" in the data folder, generated on first start)")
+	c.Blob.bind(b)
 	b.Secret(&c.AuditSignerKey, "audit-signer-key", "audit checkpoint signing key PRIVATE+KEY+… (default: "+audit.SignerKeyFile+" in the data folder, generated on first start)")
 }
 
@@ -91,6 +93,9 @@ func (c *Config) Validate() error {
 		if _, err := parseSecretKey(c.SecretKey); err != nil {
 			return err
 		}
+	}
+	if err := c.Blob.validate(); err != nil {
+		return err
 	}
 	return c.Identity.validate()
 }

@@ -45,7 +45,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 
 	auditViewer := auditview.New(a.DB, a.Audit)
-	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer}).Register(mux)
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer, Uploads: a.Blob}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
 		return nil, nil, err
@@ -81,7 +81,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 		httpx.Gzip,
 		httpx.SecurityHeaders(httpx.ServedOverHTTPS(secure, proxies)),
 		csrf.Handler,
-		limitBody(1<<20), // PDF uploads get signing.MaxPDFSize and more (pki.go)
+		limitBody(1<<20, a.Blob.MaxSize()+1<<20), // PDF uploads get signing.MaxPDFSize and more (pki.go), file uploads --upload-max and 1 MB
 		gateUploads(newUploadGate()),
 		sessions.Handler,
 		web.RememberLanguage,

@@ -277,14 +277,21 @@ const uploadLimit = signing.MaxPDFSize + signing.MaxImageSize + 1<<20
 // uploadRoutes take PDF uploads; every other request keeps the small cap.
 var uploadRoutes = map[string]bool{"/sign": true, "/verify": true, "/api/v1/pdf/verify": true}
 
+// fileUploadRoute takes any file (blob), within --upload-max; it streams
+// to disk, so it holds no more memory than a small request.
+const fileUploadRoute = "/api/v1/uploads"
+
 // limitBody caps request bodies at small bytes, or at uploadLimit on the
-// upload routes (POST only).
-func limitBody(small int64) func(http.Handler) http.Handler {
+// PDF upload routes and files on the file upload route (POST only).
+func limitBody(small, files int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n := small
 			if r.Method == http.MethodPost && uploadRoutes[r.URL.Path] {
 				n = uploadLimit
+			}
+			if r.Method == http.MethodPost && r.URL.Path == fileUploadRoute {
+				n = files
 			}
 			if r.Body != nil {
 				r.Body = http.MaxBytesReader(w, r.Body, n)
