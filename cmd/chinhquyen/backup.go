@@ -78,7 +78,7 @@ func backupCmd(ctx context.Context, e *env, args []string) error {
 	if out == "" {
 		return usageError(e, b, "thiếu --out: tệp sao lưu sẽ ghi")
 	}
-	opts := backup.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Modules: app.Modules(), DataFiles: cfg.BackupDataFiles(),
+	opts := backup.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Modules: app.Modules(), DataFiles: cfg.BackupDataFiles(), Skip: cfg.BackupSkip(),
 		Compress: compress, PlatformVersion: platformVersion(), PGDump: pgDump, Log: cfg.NewLogger(os.Stderr), Progress: newBackupProgress(e)}
 	if includeKeys {
 		pass, err := backupPassphrase(passFile)

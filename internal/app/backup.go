@@ -19,6 +19,12 @@ func (c *Config) BackupDataFiles() []string {
 	return []string{"files", audit.VerifierKeyFile}
 }
 
+// BackupSkip are paths under BackupDataFiles a backup leaves out: the file
+// store's objects being written and uploads being checked.
+func (c *Config) BackupSkip() []string {
+	return []string{"files/tmp"}
+}
+
 // maxKeyFile bounds one key file read for a backup.
 const maxKeyFile = 1 << 20
 

@@ -29,6 +29,22 @@ type Progress interface {
 	Done()
 }
 
+// Object is a file of a content-addressed store.
+type Object struct {
+	// Path is where a restored data folder keeps it, in the layout of the
+	// local store ("files/ab/cd/abcd…"), whichever store it came from.
+	Path   string
+	Size   int64
+	SHA256 [32]byte // of the stored bytes: the object's address
+}
+
+// ObjectStore lists and reads the platform's file store (the data folder
+// or S3); its hashes are known, so a backup reads each object once.
+type ObjectStore interface {
+	Walk(ctx context.Context, fn func(Object) error) error
+	Open(ctx context.Context, o Object) (io.ReadCloser, error)
+}
+
 // Options say what a backup holds.
 type Options struct {
 	// DB is the platform's database, opened by this process (on SQLite the
@@ -38,8 +54,12 @@ type Options struct {
 	DataDir     string
 	Modules     []db.Migrations // every module, for the schema versions
 	// DataFiles are paths in DataDir copied as they are; folders are walked
-	// (the file store, the published audit verifier key).
+	// (the published audit verifier key; the files folder when Objects is
+	// nil). Skip names paths under them left out (work in progress).
 	DataFiles []string
+	Skip      []string
+	// Objects is the file store, read through its own listing.
+	Objects ObjectStore
 	// Keys go in only when set, encrypted to Passphrase.
 	Keys       []KeyFile
 	Passphrase string
@@ -61,6 +81,7 @@ type source struct {
 	Part
 	path string
 	data []byte
+	obj  *Object
 }
 
 // Create writes a backup archive to out, which must not exist yet. It
@@ -127,6 +148,14 @@ func Create(ctx context.Context, out string, o Options) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Objects != nil {
+		objs, err := listObjects(ctx, o.Objects, m.KeyFiles)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, objs...)
+		slices.SortFunc(files, func(a, b source) int { return strings.Compare(a.Name, b.Name) })
+	}
 	sources = append(sources, dbPart)
 	sources = append(sources, files...)
 	if len(sources) > DefaultLimits.MaxParts {
@@ -179,14 +208,20 @@ func listFiles(ctx context.Context, o Options, keyFiles []string) ([]source, err
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if d.IsDir() {
-				return nil
-			}
 			rel, err := filepath.Rel(o.DataDir, path)
 			if err != nil {
 				return err
 			}
 			rel = filepath.ToSlash(rel)
+			if slices.Contains(o.Skip, rel) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
 			if !d.Type().IsRegular() || checkRelPath(rel) != nil || reservedData(rel, keyFiles) {
 				o.Log.Warn("not backed up: not a regular file with a portable name", "path", path)
 				return nil
@@ -199,6 +234,30 @@ func listFiles(ctx context.Context, o Options, keyFiles []string) ([]source, err
 		}
 	}
 	slices.SortFunc(out, func(a, b source) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// listObjects lists the file store; an object whose name would not be
+// safe in a data folder is an error, not a silent gap in the backup.
+func listObjects(ctx context.Context, st ObjectStore, keyFiles []string) ([]source, error) {
+	var out []source
+	err := st.Walk(ctx, func(obj Object) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if checkRelPath(obj.Path) != nil || reservedData(obj.Path, keyFiles) {
+			return apperr.New(apperr.Internal, "Kho tệp đặt tệp ở đường dẫn không an toàn %q", clip(obj.Path))
+		}
+		out = append(out, source{Part: Part{Name: dataPrefix + obj.Path, Kind: KindFile, Size: obj.Size, SHA256: hex.EncodeToString(obj.SHA256[:])}, obj: &obj})
+		return nil
+	})
+	if err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) || ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, apperr.Wrap(err, apperr.Unavailable, "Không liệt kê được kho tệp")
+	}
 	return out, nil
 }
 
@@ -240,6 +299,33 @@ func hashSources(ctx context.Context, p Progress, sources []source) error {
 		s.Size, s.SHA256 = n, hex.EncodeToString(h.Sum(nil))
 	}
 	return nil
+}
+
+// openSource opens a part kept on disk or in the file store.
+func openSource(ctx context.Context, st ObjectStore, s source) (io.ReadCloser, error) {
+	if s.obj == nil {
+		f, err := os.Open(s.path)
+		if err != nil {
+			return nil, vanished(s.path, err)
+		}
+		return f, nil
+	}
+	r, err := st.Open(ctx, *s.obj)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Conflict, "Không đọc được tệp %s của kho tệp (bị xóa trong lúc sao lưu?): hãy chạy lại lệnh sao lưu", s.obj.Path)
+	}
+	return r, nil
+}
+
+// changed names a part whose bytes differ from what was listed: a file
+// that changed meanwhile, or an object of the store that no longer
+// matches its address. An archive is never written with a part that would
+// fail its own check at restore.
+func changed(s source) error {
+	if s.obj != nil {
+		return apperr.New(apperr.Conflict, "Tệp %s của kho tệp không khớp mã băm của nó (bị hỏng?): chạy chinhquyen blob check", s.obj.Path)
+	}
+	return apperr.New(apperr.Conflict, "Tệp %s thay đổi trong lúc sao lưu: hãy chạy lại lệnh sao lưu", s.path)
 }
 
 func vanished(path string, err error) error {
@@ -286,15 +372,15 @@ func writeArchive(ctx context.Context, out string, o Options, m *Manifest, sourc
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if s.path == "" {
+		if s.data != nil {
 			if err := aw.entry(s.Name, s.Size, bytes.NewReader(s.data)); err != nil {
 				return writeErr(out, err)
 			}
 			continue
 		}
-		src, err := os.Open(s.path)
+		src, err := openSource(ctx, o.Objects, s)
 		if err != nil {
-			return vanished(s.path, err)
+			return err
 		}
 		h := sha256.New()
 		err = aw.entry(s.Name, s.Size, io.TeeReader(progressReader{ctxReader{ctx, src}, o.Progress}, h))
@@ -305,12 +391,12 @@ func writeArchive(ctx context.Context, out string, o Options, m *Manifest, sourc
 				return writeErr(out, err)
 			}
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return apperr.Wrap(err, apperr.Conflict, "Tệp %s thay đổi trong lúc sao lưu: hãy chạy lại lệnh sao lưu", s.path)
+				return changed(s)
 			}
 			return writeErr(out, err)
 		}
 		if hex.EncodeToString(h.Sum(nil)) != s.SHA256 {
-			return apperr.New(apperr.Conflict, "Tệp %s thay đổi trong lúc sao lưu: hãy chạy lại lệnh sao lưu", s.path)
+			return changed(s)
 		}
 	}
 	if err := aw.finish(); err != nil {
