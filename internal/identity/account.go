@@ -160,6 +160,9 @@ type NewOfficial struct {
 	AgencyID   int64   // required
 	UnitID     int64   // 0 if none
 	Positions  []int64 // org position ids, at least one
+	// Role, if set, is granted in AgencyID with the account, in the same
+	// transaction: a refused grant creates no account.
+	Role string
 }
 
 // CreateOfficial creates an official's account in an agency. The actor needs
@@ -200,6 +203,16 @@ func (s *Service) CreateOfficial(ctx context.Context, by *actor.Actor, in NewOff
 			return Account{}, err
 		}
 	}
+	var role access.Role
+	if in.Role != "" {
+		if role, err = access.ParseRole(in.Role); err != nil {
+			return Account{}, err
+		}
+		res := access.Resource{Type: "account", AgencyID: in.AgencyID, Clearance: access.Internal, Role: role}
+		if err := access.Authorize(ctx, by, access.IdentityRoleGrant, res); err != nil {
+			return Account{}, err
+		}
+	}
 	if err := CheckPassword(in.Password, login, name); err != nil {
 		return Account{}, err
 	}
@@ -222,8 +235,16 @@ func (s *Service) CreateOfficial(ctx context.Context, by *actor.Actor, in NewOff
 				return fmt.Errorf("insert position: %w", err)
 			}
 		}
-		return s.record(ctx, tx, by, "identity.user.create", idText(id), audit.OutcomeOK, "",
-			map[string]any{"login": login, "agency": in.AgencyID, "unit": in.UnitID, "positions": positions})
+		if err := s.record(ctx, tx, by, "identity.user.create", idText(id), audit.OutcomeOK, "",
+			map[string]any{"login": login, "agency": in.AgencyID, "unit": in.UnitID, "positions": positions}); err != nil || role == "" {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_role_grants (account_id, role, agency_id, subtree, granted_at, granted_by)
+			VALUES ($1, $2, $3, FALSE, $4, $5)`, id, string(role), in.AgencyID, micros(s.now()), by.AccountID); err != nil {
+			return fmt.Errorf("grant role: %w", err)
+		}
+		return s.record(ctx, tx, by, string(access.IdentityRoleGrant), idText(id), audit.OutcomeOK, "",
+			map[string]any{"role": string(role), "agency": in.AgencyID, "subtree": false, "sessions_ended": 0})
 	})
 	if err != nil {
 		return Account{}, err

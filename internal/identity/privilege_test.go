@@ -288,6 +288,41 @@ func TestRegrantCannotNarrowASubtreeGrantBeyondTheGrantorsReach(t *testing.T) {
 	})
 }
 
+// An account created with a role gets both in one transaction: a refused
+// role leaves no account behind (the creator was told it failed, and the
+// login would be taken).
+func TestCreateOfficialWithARoleIsOneChange(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.official(t, "hethong", 4, actor.RoleGrant{Role: "system_admin"})
+		sysadmin := f.signInTOTP(t, "hethong")
+		in := NewOfficial{Username: "antt.moi", Name: "Cán bộ mới", Password: strongPassword, AgencyID: 4, Positions: []int64{1},
+			Role: "security_officer"}
+		if _, err := f.svc.CreateOfficial(f.ctx, sysadmin, in); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("system administrator creates a security officer: %v, want EFORBIDDEN", err)
+		}
+		var n int
+		if err := f.db.Reader().QueryRowContext(f.ctx, "SELECT count(*) FROM identity_accounts WHERE login = 'antt.moi'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("the refused role left the account behind")
+		}
+		in.Role = "clerk"
+		before := f.audited(t, "identity.role.grant", "ok")
+		acc, err := f.svc.CreateOfficial(f.ctx, sysadmin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acc.Roles) != 1 || acc.Roles[0] != (actor.RoleGrant{Role: "clerk", AgencyID: 4}) {
+			t.Fatalf("roles %+v, want clerk in agency 4", acc.Roles)
+		}
+		if got := f.audited(t, "identity.role.grant", "ok") - before; got != 1 {
+			t.Errorf("audited %d grants, want 1", got)
+		}
+	})
+}
+
 func deputySession(t *testing.T, f *fixture) *actor.Actor {
 	t.Helper()
 	return f.signInTOTP(t, "quantri.phu")

@@ -241,11 +241,8 @@ func (p *Accounts) createUser(w http.ResponseWriter, r *http.Request) {
 		in.Positions = append(in.Positions, id)
 	}
 	role := r.PostFormValue("role")
-	acc, err := p.id.CreateOfficial(r.Context(), a, in)
-	if err == nil && role != "" {
-		err = p.id.GrantRole(r.Context(), a, acc.ID, actor.RoleGrant{Role: role, AgencyID: in.AgencyID})
-	}
-	if err != nil {
+	in.Role = role
+	if _, err := p.id.CreateOfficial(r.Context(), a, in); err != nil {
 		httpx.LogError(r, httpx.Status(err), err)
 		if apperr.Is(err, apperr.Forbidden) || apperr.Is(err, apperr.NotFound) {
 			p.rd.errorPage(w, r, err)

@@ -41,6 +41,12 @@ func TestAdminPagesAndGrantsScenarios(t *testing.T) {
 				Absent:          []string{`action="/admin/users/{security}/roles/revoke"`, `action="/admin/users/{sysadmin}/roles"`}},
 			{Name: "system administrator makes an account security officer", Method: "POST", URL: "/admin/users/{clerk}/roles", Session: "sysadmin",
 				Body: form("role", "security_officer", "agency", "0"), ExpectedStatus: 403, ExpectedContent: []string{"phân tách nhiệm vụ"}},
+			{Name: "system administrator creates a security officer", Method: "POST", URL: "/admin/users", Session: "sysadmin",
+				Body:           form("username", "antt.moi", "name", "An Toàn Mới", "agency", "{office}", "position", "{pos:van_thu}", "role", "security_officer", "password", pw),
+				ExpectedStatus: 403, ExpectedContent: []string{"phân tách nhiệm vụ"}},
+			{Name: "the refused role left no account: the login is still free", Method: "POST", URL: "/admin/users", Session: "sysadmin",
+				Body:           form("username", "antt.moi", "name", "An Toàn Mới", "agency", "{office}", "position", "{pos:van_thu}", "role", "clerk", "password", pw),
+				ExpectedStatus: 303, Location: "/admin/users?ok=1&agency={office}"},
 			{Name: "agency administrator strips the system administrator", Method: "POST", URL: "/admin/users/{sysadmin}/roles/revoke", Session: "admin",
 				Body: form("role", "system_admin", "agency", "0"), ExpectedStatus: 403},
 			{Name: "agency administrator makes the clerk a leader", Method: "POST", URL: "/admin/users/{clerk}/roles", Session: "admin",
@@ -60,8 +66,8 @@ func TestAdminPagesAndGrantsScenarios(t *testing.T) {
 		if got := count("identity.role.revoke"); got != 1 {
 			t.Errorf("audited %d refused revokes as identity.role.revoke, want 1", got)
 		}
-		if got := count("identity.role.grant"); got != 1 {
-			t.Errorf("audited %d refused grants, want 1", got)
+		if got := count("identity.role.grant"); got != 2 {
+			t.Errorf("audited %d refused grants, want 2", got)
 		}
 		if got := count("identity.user.create"); got != 3 {
 			t.Errorf("audited %d refusals of the users page, want 3", got)
