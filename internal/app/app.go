@@ -23,6 +23,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/notify"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
@@ -30,7 +31,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -58,6 +59,8 @@ type App struct {
 	Jobs *jobs.Runner
 	// Blob keeps uploaded files (store, metadata, encryption at rest).
 	Blob *blob.Service
+	// Notify sends e-mail and webhooks, delivered by Jobs.
+	Notify *notify.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -103,11 +106,17 @@ func (a *App) buildServices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.buildNotify(key); err != nil {
+		return fmt.Errorf("notify service: %w", err)
+	}
 	if err := a.buildBlob(ctx, key); err != nil {
 		return err
 	}
 	opts := a.identityOptions(key)
 	opts.Directory = orgdir.New(a.Org)
+	if a.Notify.EmailEnabled() {
+		opts.Notifier = accountNotifier{n: a.Notify, baseURL: a.Config.PublicURL(a.Config.Addr), log: a.Log}
+	}
 	a.Identity, err = identity.New(a.DB, opts)
 	if err != nil {
 		return fmt.Errorf("identity service: %w", err)

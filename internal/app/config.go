@@ -37,6 +37,7 @@ type Config struct {
 	AuditSignerKey string
 	Identity       IdentityConfig // sign-in settings (identity.go)
 	Blob           BlobConfig     // file store and uploads (blob.go)
+	Notify         NotifyConfig   // e-mail (notify.go)
 }
 
 // BindDatabase registers the flags every database command needs.
@@ -52,6 +53,7 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	b.Secret(&c.SecretKey, "secret-key", "platform secret key, 32 bytes as hex or base64 (default: "+SecretKeyFile+" in the data folder, generated on first start)")
 	c.Blob.bind(b)
 	b.Secret(&c.AuditSignerKey, "audit-signer-key", "audit checkpoint signing key PRIVATE+KEY+… (default: "+audit.SignerKeyFile+" in the data folder, generated on first start)")
+	c.Notify.bind(b)
 }
 
 // BindServe registers the flags of `serve`.
@@ -93,6 +95,9 @@ func (c *Config) Validate() error {
 		if _, err := parseSecretKey(c.SecretKey); err != nil {
 			return err
 		}
+	}
+	if _, err := c.Notify.smtp(); err != nil {
+		return err
 	}
 	if err := c.Blob.validate(); err != nil {
 		return err

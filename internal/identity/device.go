@@ -43,21 +43,47 @@ func (s *Service) deviceMAC(body string) string {
 // knownDevice reports whether token is a valid, unexpired known-device
 // token of accountID.
 func (s *Service) knownDevice(token string, accountID int64) bool {
+	return s.deviceKind(token, accountID) == "d1"
+}
+
+// seenDeviceToken returns a seen-device token for accountID:
+// "s1.<account>.<unix seconds>.<MAC>". It is issued after a password-only
+// web sign-in and says only that this browser signed in to the account
+// before, so the holder is not told of a new device each time; unlike a
+// known-device token it passes no lock, since no second factor vouched
+// for it.
+func (s *Service) seenDeviceToken(accountID int64) string {
+	body := "s1." + strconv.FormatInt(accountID, 10) + "." + strconv.FormatInt(s.now().Unix(), 10)
+	return body + "." + s.deviceMAC(body)
+}
+
+// seenDevice reports whether token is a valid, unexpired known-device or
+// seen-device token of accountID.
+func (s *Service) seenDevice(token string, accountID int64) bool {
+	k := s.deviceKind(token, accountID)
+	return k == "d1" || k == "s1"
+}
+
+// deviceKind returns the kind ("d1" or "s1") of a valid, unexpired device
+// token of accountID, "" for anything else.
+func (s *Service) deviceKind(token string, accountID int64) string {
 	if token == "" || len(token) > 120 {
-		return false
+		return ""
 	}
 	i := strings.LastIndexByte(token, '.')
 	if i < 0 || !hmac.Equal([]byte(token[i+1:]), []byte(s.deviceMAC(token[:i]))) {
-		return false
+		return ""
 	}
 	parts := strings.Split(token[:i], ".")
-	if len(parts) != 3 || parts[0] != "d1" || parts[1] != strconv.FormatInt(accountID, 10) {
-		return false
+	if len(parts) != 3 || (parts[0] != "d1" && parts[0] != "s1") || parts[1] != strconv.FormatInt(accountID, 10) {
+		return ""
 	}
 	issued, err := strconv.ParseInt(parts[2], 10, 64)
 	if err != nil {
-		return false
+		return ""
 	}
-	age := s.now().Sub(time.Unix(issued, 0))
-	return age >= -time.Minute && age < KnownDeviceTTL
+	if age := s.now().Sub(time.Unix(issued, 0)); age < -time.Minute || age >= KnownDeviceTTL {
+		return ""
+	}
+	return parts[0]
 }

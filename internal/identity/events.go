@@ -21,7 +21,7 @@ const (
 // the platform sends messages, the account page is where they see it.
 type Event struct {
 	At   time.Time
-	Kind string // EventRegisterAgain
+	Kind string // EventRegisterAgain, EventDeliveryFailed
 	IP   string // the address it came from
 }
 
@@ -31,6 +31,9 @@ func (s *Service) registeredAgain(ctx context.Context, tx *sql.Tx, holder int64,
 	if _, err := tx.ExecContext(ctx, "INSERT INTO identity_events (account_id, at, kind, ip) VALUES ($1, $2, $3, $4)",
 		holder, micros(s.now()), EventRegisterAgain, clipText(ip, 64)); err != nil {
 		return fmt.Errorf("record event: %w", err)
+	}
+	if err := s.notice(ctx, tx, Notice{Kind: NoticeRegisterAgain, AccountID: holder, IP: ip}); err != nil {
+		return err
 	}
 	return s.record(ctx, tx, &actor.Actor{IP: ip}, "identity.register", idText(holder), audit.OutcomeDenied,
 		"login already registered", nil)

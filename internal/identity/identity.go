@@ -72,6 +72,9 @@ type Options struct {
 	Logger    *slog.Logger     // [slog.Default()]
 	// Directory validates org ids and names agencies; optional.
 	Directory Directory
+	// Notifier tells holders with an e-mail address of security events on
+	// their account (Notice*); optional.
+	Notifier Notifier
 	// Argon2 are the parameters of new password hashes [DefaultParams].
 	Argon2 Params
 	// IdleTimeout ends a web session unused this long [30m];

@@ -37,8 +37,10 @@ type LoginResult struct {
 	Token   string // the session secret: cookie value or bearer token
 	Session Session
 	Account Account
-	// Device is a fresh known-device token after a web sign-in that passed
-	// the second factor ("" otherwise), for a long-lived cookie.
+	// Device is a fresh device token for a long-lived cookie after a web
+	// sign-in: a known-device token when it passed the second factor, a
+	// seen-device token (which passes no lock) after a password-only
+	// sign-in from a browser that held neither; "" otherwise.
 	Device string
 }
 
@@ -182,6 +184,12 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 		if stage == StageMFA {
 			action = "identity.login.password_ok"
 		}
+		if stage == StageFull && kind == KindWeb && !s.seenDevice(req.Device, acc.ID) {
+			res.Device = s.seenDeviceToken(acc.ID)
+			if err := s.notice(ctx, tx, Notice{Kind: NoticeNewDevice, AccountID: acc.ID, IP: req.IP, UserAgent: req.UserAgent}); err != nil {
+				return err
+			}
+		}
 		who.SessionID = ss.ID
 		return s.record(ctx, tx, who, action, idText(acc.ID), audit.OutcomeOK, "",
 			map[string]any{"kind": kind, "stage": string(stage), "rehashed": newHash != "", "lock_passed_by": bypass})
@@ -190,7 +198,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 		return LoginResult{}, err
 	}
 	if bypass == "totp" {
-		full, err := s.CompleteMFA(ctx, res.Token, req.OTP, req.IP)
+		full, err := s.CompleteMFAFrom(ctx, res.Token, req.OTP, req.IP, req.Device)
 		if err != nil {
 			// A wrong code answers like the lock itself, so the lock is no
 			// oracle for the password.
@@ -288,6 +296,11 @@ func (s *Service) failPassword(ctx context.Context, who *actor.Actor, login stri
 			if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3", failed, until, accountID); err != nil {
 				return fmt.Errorf("lock account: %w", err)
 			}
+			if !locked.IsZero() {
+				if err := s.notice(ctx, tx, Notice{Kind: NoticeLocked, AccountID: accountID, At: now, IP: who.IP, Until: locked}); err != nil {
+					return err
+				}
+			}
 		}
 		return s.record(ctx, tx, who, "identity.login.fail", object, audit.OutcomeFailed, why,
 			map[string]any{"failed": failed, "locked": !locked.IsZero()})
@@ -321,6 +334,13 @@ func (s *Service) accountByLogin(ctx context.Context, login string) (Account, st
 // code used before (same 30-second step or an older one) is refused as a
 // replay; wrong codes count against Limits.OTPPerAccount. All audited.
 func (s *Service) CompleteMFA(ctx context.Context, pendingToken, code, ip string) (LoginResult, error) {
+	return s.CompleteMFAFrom(ctx, pendingToken, code, ip, "")
+}
+
+// CompleteMFAFrom is CompleteMFA for a browser that holds device, its
+// device token ("" if none): a web sign-in from a browser without one of
+// the account's tokens is a new device, which the holder is told of.
+func (s *Service) CompleteMFAFrom(ctx context.Context, pendingToken, code, ip, device string) (LoginResult, error) {
 	tok, api, err := ParseToken(pendingToken)
 	if err != nil || api {
 		return LoginResult{}, apperr.New(apperr.Unauthorized, "Phiên đăng nhập không hợp lệ, vui lòng đăng nhập lại")
@@ -388,6 +408,11 @@ func (s *Service) CompleteMFA(ctx context.Context, pendingToken, code, ip string
 		}
 		res = LoginResult{Token: token, Session: full, Account: acc}
 		who.SessionID = full.ID
+		if ss.Kind == KindWeb && !s.seenDevice(device, acc.ID) {
+			if err := s.notice(ctx, tx, Notice{Kind: NoticeNewDevice, AccountID: acc.ID, IP: ip, UserAgent: ss.UserAgent}); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, who, "identity.login.ok", idText(acc.ID), audit.OutcomeOK, "",
 			map[string]any{"kind": ss.Kind, "mfa": map[bool]string{true: "recovery", false: "totp"}[recovery]})
 	})
@@ -464,6 +489,9 @@ func (s *Service) ChangePassword(ctx context.Context, a *actor.Actor, current, n
 		var ss Session
 		token, ss, err = s.newSession(ctx, tx, acc.ID, kind, stage, mfa, a.IP, "")
 		if err != nil {
+			return err
+		}
+		if err := s.notice(ctx, tx, Notice{Kind: NoticePasswordChanged, AccountID: acc.ID, IP: a.IP}); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, a, "identity.password.change", idText(acc.ID), audit.OutcomeOK, "", map[string]any{"session": ss.ID})

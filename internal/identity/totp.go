@@ -205,6 +205,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *actor.Actor, code string) 
 		if err != nil {
 			return err
 		}
+		if err := s.notice(ctx, tx, Notice{Kind: NoticeTOTPEnabled, AccountID: a.AccountID, IP: a.IP}); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, a, "identity.totp.enrol", idText(a.AccountID), audit.OutcomeOK, "", map[string]any{"session": ss.ID})
 	})
 	if err != nil {

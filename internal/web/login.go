@@ -138,7 +138,7 @@ func (p *Accounts) otpForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Accounts) otp(w http.ResponseWriter, r *http.Request) {
-	res, err := p.id.CompleteMFA(r.Context(), identityhttp.Token(r.Context()), r.PostFormValue("code"), identityhttp.ClientIP(r))
+	res, err := p.id.CompleteMFAFrom(r.Context(), identityhttp.Token(r.Context()), r.PostFormValue("code"), identityhttp.ClientIP(r), identityhttp.DeviceToken(r))
 	if err != nil {
 		httpx.LogError(r, httpx.Status(err), err)
 		p.rd.render(w, r, httpx.Status(err), "login_otp", "login.otp.title", loginData{Error: apperr.MessageOf(err)})
