@@ -78,7 +78,7 @@ func backupCmd(ctx context.Context, e *env, args []string) error {
 	if out == "" {
 		return usageError(e, b, "thiếu --out: tệp sao lưu sẽ ghi")
 	}
-	opts := backup.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Modules: app.Modules(), DataFiles: cfg.BackupDataFiles(), Skip: cfg.BackupSkip(),
+	opts := backup.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Modules: app.Modules(), DataFiles: cfg.BackupDataFiles(),
 		Compress: compress, PlatformVersion: platformVersion(), PGDump: pgDump, Log: cfg.NewLogger(os.Stderr), Progress: newBackupProgress(e)}
 	if includeKeys {
 		pass, err := backupPassphrase(passFile)
@@ -105,6 +105,14 @@ func backupCmd(ctx context.Context, e *env, args []string) error {
 	}
 	defer d.Close()
 	opts.DB = d
+	objects, note, err := app.BackupObjects(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	opts.Objects = objects
+	if note != "" {
+		opts.NotCovered = append(opts.NotCovered, note)
+	}
 	start := clock.Now()
 	m, err := backup.Create(ctx, out, opts)
 	if err != nil {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -11,18 +12,50 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/backup"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 )
 
 // BackupDataFiles are the paths of the data folder a backup copies as they
-// are: the stored files and the published audit verifier key (public).
+// are, besides the file store (BackupObjects): the published audit
+// verifier key (public).
 func (c *Config) BackupDataFiles() []string {
-	return []string{"files", audit.VerifierKeyFile}
+	return []string{audit.VerifierKeyFile}
 }
 
-// BackupSkip are paths under BackupDataFiles a backup leaves out: the file
-// store's objects being written and uploads being checked.
-func (c *Config) BackupSkip() []string {
-	return []string{"files/tmp"}
+// BackupObjects opens the configured file store (the data folder's files/
+// or an S3 bucket) as a backup reads it: each object under the path where
+// the local store of a restored data folder keeps it. note says, for an S3
+// store, where a restore puts the files.
+func BackupObjects(ctx context.Context, cfg Config) (objects backup.ObjectStore, note string, err error) {
+	st, err := OpenBlobStore(ctx, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	if cfg.Blob.URL != "" {
+		note = "Tệp lấy từ kho " + cfg.Blob.URL + " được khôi phục vào thư mục files/ của thư mục dữ liệu (kho cục bộ): dùng kho cục bộ, hoặc chép lên S3 trước khi chạy với --blob-url / files from the S3 store are restored into the local files/ folder"
+	}
+	return blobObjects{st}, note, nil
+}
+
+// blobObjects adapts a blob.Store to backup.ObjectStore.
+type blobObjects struct{ s blob.Store }
+
+func (b blobObjects) Walk(ctx context.Context, fn func(backup.Object) error) error {
+	return b.s.Walk(ctx, func(i blob.Info) error {
+		return fn(backup.Object{Path: localObjectPath(i.Hash), Size: i.Size, SHA256: i.Hash})
+	})
+}
+
+func (b blobObjects) Open(ctx context.Context, o backup.Object) (io.ReadCloser, error) {
+	return b.s.Open(ctx, blob.Hash(o.SHA256))
+}
+
+// localObjectPath is where blob.NewLocal on the data folder's files/ keeps
+// an object (files/ab/cd/abcd…); the backup drill opens restored objects
+// through blob.Local to hold the two together.
+func localObjectPath(h blob.Hash) string {
+	s := h.String()
+	return path.Join("files", s[0:2], s[2:4], s)
 }
 
 // maxKeyFile bounds one key file read for a backup.

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/backup"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
@@ -144,8 +146,12 @@ func makeBackup(t *testing.T, s *site, out string, withKeys bool) *backup.Manife
 		t.Fatal(err)
 	}
 	defer d.Close()
-	o := backup.Options{DB: d, DatabaseURL: s.cfg.DatabaseURL, DataDir: s.cfg.DataDir, Modules: app.Modules(), DataFiles: s.cfg.BackupDataFiles(), Skip: s.cfg.BackupSkip(),
-		PlatformVersion: "drill", ScryptWorkFactor: 10}
+	objects, _, err := app.BackupObjects(ctx, s.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := backup.Options{DB: d, DatabaseURL: s.cfg.DatabaseURL, DataDir: s.cfg.DataDir, Modules: app.Modules(), DataFiles: s.cfg.BackupDataFiles(),
+		Objects: objects, PlatformVersion: "drill", ScryptWorkFactor: 10}
 	if withKeys {
 		o.Keys, o.NotCovered, err = s.cfg.BackupKeys()
 		if err != nil {
@@ -201,8 +207,18 @@ func TestDrill(t *testing.T) {
 			if !rep.KeysRestored || rep.Files != len(s.files)+1 {
 				t.Fatalf("restored keys %v, %d files, want %d", rep.KeysRestored, rep.Files, len(s.files)+1)
 			}
+			store, err := blob.NewLocal(restored.FilesDir())
+			if err != nil {
+				t.Fatal(err)
+			}
 			for rel, content := range s.files {
-				got, err := os.ReadFile(filepath.Join(restored.DataDir, rel))
+				h, _ := blob.ParseHash(filepath.Base(rel))
+				r, err := store.Open(ctx, h)
+				if err != nil {
+					t.Fatalf("%s is not in the restored file store: %v", rel, err)
+				}
+				got, err := io.ReadAll(r)
+				r.Close()
 				if err != nil || !bytes.Equal(got, content) {
 					t.Fatalf("%s: %d bytes restored (%v), want %d", rel, len(got), err, len(content))
 				}
