@@ -105,8 +105,9 @@ func CleanName(field, label, s string, maxBytes int) (string, error) {
 // and overrides U+202A–U+202E, the isolates U+2066–U+2069), which can make
 // a name read backwards ("Trojan Source", CVE-2021-42574), and the
 // zero-width and invisible characters (soft hyphen, ZWSP, ZWNJ, ZWJ, word
-// joiner, BOM, invisible operators, Hangul fillers, variation selectors,
-// tags), which let two names that look the same differ, so one person or
+// joiner, BOM, invisible operators, Hangul fillers, the blank Braille
+// pattern, variation selectors, tags, private-use and unassigned code
+// points), which let two names that look the same differ, so one person or
 // agency can be impersonated by another. Vietnamese names never need them.
 func HiddenRune(s string) (rune, bool) {
 	for _, r := range s {
@@ -122,6 +123,8 @@ func isHidden(r rune) bool {
 	case r == 0x00AD, r == 0x034F, r == 0x061C, r == 0x115F, r == 0x1160, r == 0x17B4, r == 0x17B5,
 		r == 0x180E, r == 0x3164, r == 0xFEFF, r == 0xFFA0:
 		return true
+	case r == 0x2800: // the blank Braille pattern: a symbol that prints nothing
+		return true
 	case r >= 0x180B && r <= 0x180F, // Mongolian variation selectors and vowel separator
 		r >= 0x200B && r <= 0x200F,   // ZWSP, ZWNJ, ZWJ, LRM, RLM
 		r >= 0x202A && r <= 0x202E,   // embeddings and overrides
@@ -132,6 +135,9 @@ func isHidden(r rune) bool {
 		r >= 0xE0000 && r <= 0xE0FFF: // tags, variation selectors supplement
 		return true
 	}
-	// Any other format character (Cf) is as invisible as these.
-	return unicode.Is(unicode.Cf, r)
+	// Any other format character (Cf) is as invisible as these, and so is
+	// a private-use (Co) or unassigned code point: the reader's font shows
+	// it as nothing or as a box, never as a letter of a name. Controls have
+	// their own message, and spaces were collapsed.
+	return !unicode.IsGraphic(r) && !unicode.IsControl(r) && !unicode.IsSpace(r)
 }
