@@ -44,6 +44,10 @@ func TestAdminFormsAnswer403ToWhoMayNotUseThem(t *testing.T) {
 				{"security_officer", "/admin/security", 200},
 				{"system_admin", "/admin/pki/trust", 200},
 				{"system_admin", "/calendar/overrides", 200},
+				{"specialist", "/admin/jobs", 403},
+				{"security_officer", "/admin/jobs", 403},
+				{"agency_admin", "/admin/jobs", 403},
+				{"system_admin", "/admin/jobs", 200},
 			}
 			for _, tt := range tests {
 				code, body := browsers[tt.who].get(tt.path)
