@@ -285,10 +285,24 @@ func (s *Service) unseal(id int64, stored string) ([]byte, error) {
 	return out, nil
 }
 
-// Register hands notify's delivery handler to a job runner.
+// DeliveryRetention is how long attempts stay in notify_deliveries: they
+// name recipients (personal data) and serve only to explain a delivery.
+const DeliveryRetention = 180 * 24 * time.Hour
+
+// Register hands notify's delivery handler to a job runner, and a daily
+// purge of attempts older than DeliveryRetention.
 func (s *Service) Register(r *jobs.Runner) {
 	r.Register(KindEmail, s.Handle)
 	r.Register(KindWebhook, s.Handle)
+	r.Periodic(jobs.Periodic{Name: "notify.purge", Daily: true, At: 3 * time.Hour, Handler: s.Purge})
+}
+
+// Purge deletes the delivery attempts older than DeliveryRetention.
+func (s *Service) Purge(ctx context.Context, _ jobs.Job) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM notify_deliveries WHERE at < $1", db.Micros(s.now().Add(-DeliveryRetention)))
+		return err
+	})
 }
 
 // Handle delivers one message (a job of KindEmail or KindWebhook): it

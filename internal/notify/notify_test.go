@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"mime"
@@ -72,7 +73,7 @@ func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 func (s *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, user, pass string) error {
 		if user != s.box.user || pass != s.box.password {
-			return errors.New("invalid credentials")
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "invalid credentials"}
 		}
 		s.auth = true
 		return nil
@@ -174,6 +175,7 @@ type env struct {
 	d      *db.DB
 	svc    *notify.Service
 	failed *failures
+	stop   func() // stops the runner
 }
 
 func newEnv(t *testing.T, d *db.DB, opts notify.Options) *env {
@@ -196,7 +198,9 @@ func newEnv(t *testing.T, d *db.DB, opts notify.Options) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	var once sync.Once
+	e.stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(e.stop)
 	return e
 }
 
@@ -238,7 +242,7 @@ func attempts(t *testing.T, d *db.DB) []attempt {
 
 func jobStates(t *testing.T, d *db.DB) map[string]int {
 	t.Helper()
-	rows, err := d.Reader().QueryContext(context.Background(), "SELECT state, last_error FROM jobs")
+	rows, err := d.Reader().QueryContext(context.Background(), "SELECT state, last_error FROM jobs WHERE kind IN ($1, $2)", notify.KindEmail, notify.KindWebhook)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -646,5 +650,57 @@ func TestWebhookSecretsAreSealed(t *testing.T) {
 		if err == nil {
 			t.Errorf("CreateWebhook(%q, %q) accepted", bad.url, bad.secret)
 		}
+	}
+}
+
+func TestImplicitTLSAndRefusedCredentials(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		box := &mailbox{}
+		cert, pool := selfSigned(t)
+		srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{box: box}, nil }))
+		srv.Domain = "localhost"
+		l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, Time: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(l)
+		t.Cleanup(func() { srv.Close() })
+		box.user, box.password = "noreply", "đúng"
+		cfg, err := notify.ParseSMTPURL("smtps://noreply:sai@" + l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.From, cfg.Timeout, cfg.TLSConfig = "noreply@chinhquyen.test", 5*time.Second, &tls.Config{RootCAs: pool, Time: clock.Now}
+		e := newEnv(t, d, notify.Options{SMTP: &cfg, MaxAttempts: 5})
+		send(t, e, passwordChanged("hang.nt@example.vn"))
+		waitFor(t, "the refused credentials to fail the job", func() bool { return jobStates(t, d)["failed"] == 1 })
+		if got := attempts(t, d); len(got) != 1 || got[0].status != notify.StatusFailed || !strings.Contains(got[0].errText, "535") {
+			t.Fatalf("wrong password: attempts %+v, want one failed with the relay's 535", got)
+		}
+
+		e.stop()
+		cfg.Password = "đúng"
+		e2 := newEnv(t, d, notify.Options{SMTP: &cfg})
+		send(t, e2, passwordChanged("hang.nt@example.vn"))
+		waitFor(t, "the message over implicit TLS", func() bool { return len(box.messages()) == 1 })
+	})
+}
+
+func TestOldDeliveryAttemptsArePurged(t *testing.T) {
+	d := dbtest.SQLite(t, modules...)
+	e := newEnv(t, d, notify.Options{})
+	ctx := context.Background()
+	now := clock.Now()
+	for i, at := range []time.Time{now.Add(-notify.DeliveryRetention - time.Hour), now.Add(-time.Hour)} {
+		if _, err := d.Writer().ExecContext(ctx, `INSERT INTO notify_deliveries (message_id, channel, recipient, template, attempt, status, at)
+			VALUES ($1, 'email', 'a@example.vn', 'account.locked', 1, 'sent', $2)`, fmt.Sprint("m", i), db.Micros(at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.svc.Purge(ctx, jobs.Job{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := attempts(t, d); len(got) != 1 {
+		t.Errorf("%d attempts left, want the recent one", len(got))
 	}
 }
