@@ -160,6 +160,55 @@ func TestLockLetsTheOwnerThrough(t *testing.T) {
 	})
 }
 
+// A stranger who spends a login name's attempt budget, as anyone may, does
+// not keep the owner out: a known device passes the budget as it passes the
+// lock, and an administrator's unlock restores the budget too.
+func TestNameBudgetLetsTheOwnerThrough(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		svc, err := New(d, Options{Audit: f.svc.audit, Now: f.clock.Now, Argon2: testParams, SecretKey: testKey,
+			LockBase: time.Hour, Limits: Limits{LoginPerAccount: 8}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc = svc
+		f.official(t, "quantri", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4})
+		target := f.official(t, "lanhdao", 4, actor.RoleGrant{Role: "specialist", AgencyID: 4})
+		secret := f.enrolForLock(t, "lanhdao")
+		login := func(req LoginRequest) (LoginResult, error) {
+			req.Login, req.IP = "lanhdao", "203.0.113.5"
+			if req.Password == "" {
+				req.Password = strongPassword
+			}
+			return f.svc.Login(f.ctx, req)
+		}
+		res, err := login(LoginRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := f.svc.CompleteMFA(f.ctx, res.Token, f.code(t, secret), "203.0.113.5")
+		if err != nil || full.Device == "" {
+			t.Fatalf("second factor: device %q, %v", full.Device, err)
+		}
+		admin := f.signIn2TOTP(t, "quantri")
+		for range f.svc.opts.Limits.LoginPerAccount {
+			_, _ = f.svc.Login(f.ctx, LoginRequest{Login: "lanhdao", Password: "một mật khẩu đoán sai", IP: "198.51.100.7"})
+		}
+		if _, err := login(LoginRequest{}); apperr.CodeOf(err) != apperr.TooMany || IsLocked(err) {
+			t.Fatalf("the name budget is not spent: %v", err)
+		}
+		if res, err := login(LoginRequest{Device: full.Device}); err != nil || res.Session.Stage != StageMFA {
+			t.Fatalf("known device through a spent name budget: %v", err)
+		}
+		if err := f.svc.Unlock(f.ctx, admin, target.ID); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := login(LoginRequest{}); err != nil || res.Session.Stage != StageMFA {
+			t.Fatalf("after unlock: %v", err)
+		}
+	})
+}
+
 // signIn2TOTP signs an administrator in with a second factor.
 func (f *fixture) signIn2TOTP(t *testing.T, login string) *actor.Actor {
 	t.Helper()

@@ -80,14 +80,19 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 		s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts from this address")
 		return LoginResult{}, err
 	}
-	if err := s.throttle(ctx, "login:name:"+login, s.opts.Limits.LoginPerAccount); err != nil {
-		s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts on this login")
-		return LoginResult{}, err
-	}
 	acc, hash, err := s.accountByLogin(ctx, login)
 	known := err == nil
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return LoginResult{}, err
+	}
+	// The name budget is spent by whoever types the name, so a stranger
+	// could spend it all day: a browser in which the owner passed a second
+	// factor is not held back by it, as it is not by the lock.
+	if !known || !s.knownDevice(req.Device, acc.ID) {
+		if err := s.throttle(ctx, nameBucket(login), s.opts.Limits.LoginPerAccount); err != nil {
+			s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts on this login")
+			return LoginResult{}, err
+		}
 	}
 	who, object := anon, ""
 	if known {
@@ -237,6 +242,9 @@ func (s *Service) endPrevious(ctx context.Context, tx *sql.Tx, previous, ip stri
 	return s.record(ctx, tx, &actor.Actor{AccountID: account, IP: ip, SessionID: id}, "identity.logout", idText(account),
 		audit.OutcomeOK, "another sign-in in the same browser", map[string]any{"session": id})
 }
+
+// nameBucket is the rate-limit bucket of a login name's password attempts.
+func nameBucket(login string) string { return "login:name:" + login }
 
 // errLocked marks the lockout answer (IsLocked).
 var errLocked = errors.New("login locked")
@@ -452,7 +460,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *actor.Actor, current, n
 	if err := s.db.Reader().QueryRowContext(ctx, "SELECT password_hash FROM identity_accounts WHERE id = $1", acc.ID).Scan(&hash); err != nil {
 		return "", fmt.Errorf("load password: %w", err)
 	}
-	if err := s.throttle(ctx, "login:name:"+acc.Login, s.opts.Limits.LoginPerAccount); err != nil {
+	if err := s.throttle(ctx, nameBucket(acc.Login), s.opts.Limits.LoginPerAccount); err != nil {
 		return "", err
 	}
 	ok, _, err := s.verifyPassword(ctx, hash, current)
@@ -528,6 +536,10 @@ func (s *Service) Unlock(ctx context.Context, by *actor.Actor, accountID int64) 
 			return fmt.Errorf("unlock %d: %w", accountID, err)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE identity_accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", accountID); err != nil {
+			return fmt.Errorf("unlock %d: %w", accountID, err)
+		}
+		// The attempts that locked the name have spent its budget too.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM identity_throttle WHERE bucket = $1", nameBucket(target.Login)); err != nil {
 			return fmt.Errorf("unlock %d: %w", accountID, err)
 		}
 		return s.record(ctx, tx, by, "identity.user.unlock", idText(accountID), audit.OutcomeOK, "",
