@@ -136,21 +136,21 @@ func restoreCmd(ctx context.Context, e *env, args []string) error {
 	b.FS.BoolVar(&skipKeys, "skip-keys", false, "restore an archive holding keys without them")
 	b.FS.IntVar(&maxParts, "max-parts", backup.DefaultLimits.MaxParts, "most parts (files) an archive may hold")
 	b.FS.StringVar(&pgRestore, "pg-restore", "", "pg_restore program (default: pg_restore on PATH)")
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
+	// The archive may stand before, between or after the flags.
+	var files []string
+	for {
+		if err := parseFlags(b, args); err != nil {
+			return err
+		}
+		if b.FS.NArg() == 0 {
+			break
+		}
+		files, args = append(files, b.FS.Arg(0)), b.FS.Args()[1:]
 	}
-	if err := parseFlags(b, args); err != nil {
-		return err
+	if len(files) != 1 {
+		return usageError(e, b, "cần đúng một tệp sao lưu")
 	}
-	if file == "" && b.FS.NArg() == 1 {
-		file = b.FS.Arg(0)
-	} else if b.FS.NArg() > 0 {
-		return usageError(e, b, "chỉ nhận một tệp sao lưu")
-	}
-	if file == "" {
-		return usageError(e, b, "thiếu tệp sao lưu")
-	}
+	file := files[0]
 	if dataDir == "" {
 		return usageError(e, b, "thiếu --data: thư mục dữ liệu trống để khôi phục vào")
 	}
