@@ -32,8 +32,17 @@ func (s *Service) registeredAgain(ctx context.Context, tx *sql.Tx, holder int64,
 		holder, micros(s.now()), EventRegisterAgain, clipText(ip, 64)); err != nil {
 		return fmt.Errorf("record event: %w", err)
 	}
-	if err := s.notice(ctx, tx, Notice{Kind: NoticeRegisterAgain, AccountID: holder, IP: ip}); err != nil {
-		return err
+	// Anyone can repeat the attempt from many addresses: the holder is
+	// mailed about the first of a day, and the account page lists them all.
+	var today int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM identity_events WHERE account_id = $1 AND kind = $2 AND at > $3",
+		holder, EventRegisterAgain, micros(s.now().Add(-24*time.Hour))).Scan(&today); err != nil {
+		return fmt.Errorf("count events: %w", err)
+	}
+	if today == 1 {
+		if err := s.notice(ctx, tx, Notice{Kind: NoticeRegisterAgain, AccountID: holder, IP: ip}); err != nil {
+			return err
+		}
 	}
 	return s.record(ctx, tx, &actor.Actor{IP: ip}, "identity.register", idText(holder), audit.OutcomeDenied,
 		"login already registered", nil)

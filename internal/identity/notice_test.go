@@ -176,6 +176,24 @@ func TestLockAndRegisterAgainNotifyAndSeenTokensPassNoLock(t *testing.T) {
 		if got := notes.take(); kinds(got) != NoticeRegisterAgain || got[0].Email != "ketoan@songhong.vn" || got[0].IP != "198.51.100.9" {
 			t.Errorf("register again: %+v", got)
 		}
+		// Repeats the same day are listed on the account page, not mailed.
+		again := func(ip string) {
+			t.Helper()
+			if _, err := svc.Register(f.ctx, Registration{Kind: actor.Business, ID: "0100109106", Name: "Người khác", Email: "khac@example.vn",
+				Password: strongPassword, IP: ip}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		again("198.51.100.10")
+		again("198.51.100.11")
+		if got := notes.take(); len(got) != 0 {
+			t.Errorf("repeated attempts mailed again: %+v", got)
+		}
+		f.clock.Add(25 * time.Hour)
+		again("198.51.100.12")
+		if got := notes.take(); kinds(got) != NoticeRegisterAgain {
+			t.Errorf("the next day's attempt: %+v", got)
+		}
 
 		// A message that could not be delivered shows on the account page.
 		if err := d.Tx(f.ctx, func(tx *sql.Tx) error { return svc.RecordDeliveryFailure(f.ctx, tx, acc.ID) }); err != nil {
