@@ -3,11 +3,14 @@ package app
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"mime"
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
+	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/notify"
@@ -180,5 +184,33 @@ func TestSMTPFlagsAreChecked(t *testing.T) {
 		if err := cfg.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
+	}
+}
+
+// The relay's URL carries its password: it may come from a file, and
+// --help never shows it.
+func TestSMTPURLFromAFileAndHiddenFromHelp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "smtp-url")
+	if err := os.WriteFile(path, []byte("smtps://noreply:m%E1%BA%ADt-kh%E1%BA%A9u@mail.example.vn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CHINHQUYEN_SMTP_URL_FILE", path)
+	t.Setenv("CHINHQUYEN_SMTP_FROM", "noreply@example.vn")
+	var cfg Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var help bytes.Buffer
+	fs.SetOutput(&help)
+	b := config.NewBinder(fs)
+	cfg.BindServe(b)
+	if err := b.Parse([]string{"--data", t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	relayCfg, err := cfg.Notify.smtp()
+	if err != nil || relayCfg == nil || relayCfg.Password != "mật-khẩu" || !relayCfg.ImplicitTLS || relayCfg.From != "noreply@example.vn" {
+		t.Fatalf("relay %+v, %v", relayCfg, err)
+	}
+	fs.PrintDefaults()
+	if strings.Contains(help.String(), "noreply:") || !strings.Contains(help.String(), "CHINHQUYEN_SMTP_URL_FILE") {
+		t.Errorf("--help:\n%s", help.String())
 	}
 }
