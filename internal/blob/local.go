@@ -12,7 +12,9 @@ import (
 )
 
 // Local keeps objects in a folder, fanned out by the first two bytes of the
-// hash (ab/cd/abcd…) so no directory grows past a few thousand entries.
+// hash (ab/cd/abcd…) so no folder grows past a few thousand entries. The
+// 256 first-level folders are made at once; a second-level one is made
+// (and its parent fsynced) by the first write into it.
 type Local struct {
 	root string
 }
@@ -26,7 +28,18 @@ func NewLocal(dir string) (*Local, error) {
 	if err := os.MkdirAll(filepath.Join(dir, localTmp), 0o750); err != nil {
 		return nil, fmt.Errorf("blob: create %s: %w", dir, err)
 	}
-	return &Local{root: dir}, nil
+	l := &Local{root: dir}
+	if _, err := os.Stat(filepath.Join(dir, "ff")); err != nil {
+		for i := range 256 {
+			if err := os.Mkdir(filepath.Join(dir, fmt.Sprintf("%02x", i)), 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+				return nil, fmt.Errorf("blob: %w", err)
+			}
+		}
+		if err := syncDir(dir); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
 }
 
 // Describe names the folder.
@@ -55,6 +68,11 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 	src := newLimitedHash(r, opts.Limit)
 	if _, err := io.Copy(f, ctxReader{ctx, src}); err != nil {
 		return Info{}, fmt.Errorf("blob: write: %w", err)
+	}
+	if opts.Check != nil {
+		if _, err := opts.Check(f, src.n); err != nil {
+			return Info{}, err
+		}
 	}
 	if err := f.Sync(); err != nil {
 		return Info{}, fmt.Errorf("blob: fsync: %w", err)

@@ -118,6 +118,15 @@ func (s *S3) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, error
 	}
 	info := src.info()
 	ct := opts.MediaType
+	if opts.Check != nil {
+		mt, err := opts.Check(f, info.Size)
+		if err != nil {
+			return Info{}, err
+		}
+		if mt != "" {
+			ct = mt
+		}
+	}
 	if ct == "" {
 		ct = "application/octet-stream"
 	}

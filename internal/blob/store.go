@@ -46,6 +46,10 @@ type PutOptions struct {
 	// MediaType is recorded where the driver can keep it (S3
 	// Content-Type); the metadata table is the authority.
 	MediaType string
+	// Check, when set, sees the complete bytes before they take their
+	// name; its error leaves nothing stored and is returned as is. A
+	// media type it returns replaces MediaType.
+	Check func(r io.ReaderAt, size int64) (mediaType string, err error)
 }
 
 // Store is a content-addressed object store. Every driver passes the

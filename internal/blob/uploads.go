@@ -156,7 +156,14 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 	if err := access.Authorize(ctx, a, access.BlobUpload, res); err != nil {
 		return Upload{}, err
 	}
-	if req.encrypted() && s.opts.Keys == nil {
+	u := Upload{
+		ID: newID(), Level: req.Level, PersonalData: req.PersonalData, Encrypted: req.encrypted(), Uploader: a.AccountID,
+		CreatedAt: s.opts.Now().UTC().Truncate(time.Microsecond),
+	}
+	if !u.Encrypted {
+		return s.uploadClear(ctx, a, r, req, u)
+	}
+	if s.opts.Keys == nil {
 		return Upload{}, apperr.New(apperr.Unavailable, "Chưa cấu hình khoá mã hoá tệp: không nhận tệp hạn chế hoặc có dữ liệu cá nhân")
 	}
 	f, err := os.CreateTemp(s.opts.SpoolDir, "chinhquyen-upload-*")
@@ -171,30 +178,15 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 	if err != nil {
 		return Upload{}, err
 	}
-	src := newLimitedHash(r, s.opts.MaxSize)
+	src := newLimitedHash(clientReader{r}, s.opts.MaxSize)
 	if _, err := io.Copy(sp, ctxReader{ctx, src}); err != nil {
-		if errors.Is(err, ErrTooLarge) || isMaxBytes(err) {
-			return Upload{}, s.tooLarge()
-		}
-		if ctx.Err() != nil {
-			return Upload{}, apperr.Wrap(err, apperr.Invalid, "Tải tệp lên bị ngắt giữa chừng")
-		}
-		return Upload{}, apperr.Wrap(err, apperr.Invalid, "Không đọc được tệp tải lên")
+		return Upload{}, s.readError(ctx, err)
 	}
 	plain := src.info()
-	mt, err := Sniff(sp, plain.Size)
-	if err != nil {
+	if u.MediaType, u.Name, err = checkContent(sp, plain.Size, req.Name); err != nil {
 		return Upload{}, err
 	}
-	name, err := NameForType(CleanName(req.Name), mt)
-	if err != nil {
-		return Upload{}, err
-	}
-	u := Upload{
-		ID: newID(), SHA256: plain.Hash.String(), Size: plain.Size, MediaType: mt, Name: name,
-		Level: req.Level, PersonalData: req.PersonalData, Encrypted: req.encrypted(), Uploader: a.AccountID,
-		CreatedAt: s.opts.Now().UTC().Truncate(time.Microsecond),
-	}
+	u.SHA256, u.Size = plain.Hash.String(), plain.Size
 	// A concurrent purge may remove an object this upload found already
 	// stored; record then sees it missing and asks for one more store.
 	for attempt := 0; ; attempt++ {
@@ -212,6 +204,75 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 	}
 }
 
+// uploadClear streams content stored as sent straight into the store,
+// which hashes it once and lets checkContent see it before it takes its
+// name: no spool, one write, one fsync.
+func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, req Request, u Upload) (Upload, error) {
+	info, err := s.opts.Store.Put(ctx, clientReader{r}, PutOptions{Limit: s.opts.MaxSize, Check: func(ra io.ReaderAt, size int64) (string, error) {
+		var err error
+		u.MediaType, u.Name, err = checkContent(ra, size, req.Name)
+		return u.MediaType, err
+	}})
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Invalid {
+			return Upload{}, err
+		}
+		return Upload{}, s.readError(ctx, err)
+	}
+	u.SHA256, u.Size = info.Hash.String(), info.Size
+	u.stored, u.storedSize = info.Hash, info.Size
+	err = s.record(ctx, a, u)
+	if errors.Is(err, errObjectGone) {
+		// The bytes were streamed and are gone with the object a purge
+		// removed this very moment: the client sends them again.
+		return Upload{}, apperr.New(apperr.Unavailable, "Kho tệp đang dọn dẹp đúng tệp này, vui lòng gửi lại")
+	}
+	if err != nil {
+		return Upload{}, err
+	}
+	return u, nil
+}
+
+// checkContent sniffs the type and checks the cleaned name against it.
+func checkContent(ra io.ReaderAt, size int64, name string) (mediaType, cleaned string, err error) {
+	if mediaType, err = Sniff(ra, size); err != nil {
+		return "", "", err
+	}
+	cleaned, err = NameForType(CleanName(name), mediaType)
+	return mediaType, cleaned, err
+}
+
+// readError turns a failure reading the client's stream into what the
+// client is told.
+func (s *Service) readError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, ErrTooLarge) || isMaxBytes(err):
+		return s.tooLarge()
+	case ctx.Err() != nil:
+		return apperr.Wrap(err, apperr.Invalid, "Tải tệp lên bị ngắt giữa chừng")
+	case errors.As(err, new(clientError)):
+		return apperr.Wrap(err, apperr.Invalid, "Không đọc được tệp tải lên")
+	}
+	return apperr.Wrap(err, apperr.Unavailable, "Không lưu được tệp vào kho tệp, vui lòng thử lại")
+}
+
+// clientReader marks the errors of the client's stream, to tell them from
+// the store's.
+type clientReader struct{ r io.Reader }
+
+type clientError struct{ err error }
+
+func (e clientError) Error() string { return e.err.Error() }
+func (e clientError) Unwrap() error { return e.err }
+
+func (c clientReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = clientError{err}
+	}
+	return n, err
+}
+
 func isMaxBytes(err error) bool {
 	var mb *http.MaxBytesError
 	return errors.As(err, &mb)
@@ -227,36 +288,30 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// store writes the spooled content to the store, encrypting it to a new
-// per-file identity when u.Encrypted, and checks that what it read back
-// from the spool is what was received.
+// store encrypts the spooled content to a new per-file identity, writes
+// it to the store and seals the identity, and checks that what it read
+// back from the spool is what was received.
 func (s *Service) store(ctx context.Context, u *Upload, sp *spool, plain Info) error {
 	sum := sha256.New()
 	content := io.TeeReader(io.NewSectionReader(sp, 0, plain.Size), sum)
-	var info Info
-	var err error
-	if !u.Encrypted {
-		info, err = s.opts.Store.Put(ctx, content, PutOptions{MediaType: u.MediaType})
-	} else {
-		pr, pw := io.Pipe()
-		var identity string
-		go func() {
-			w, id, err := encrypter(pw)
-			identity = id
-			if err == nil {
-				_, err = io.Copy(w, content)
-			}
-			if err == nil {
-				err = w.Close()
-			}
-			pw.CloseWithError(err)
-		}()
-		info, err = s.opts.Store.Put(ctx, pr, PutOptions{MediaType: "application/octet-stream"})
-		pr.CloseWithError(io.ErrClosedPipe)
+	pr, pw := io.Pipe()
+	var identity string
+	go func() {
+		w, id, err := encrypter(pw)
+		identity = id
 		if err == nil {
-			u.sealed, err = s.opts.Keys.seal(identity, sealAAD(u.ID, info.Hash))
-			u.keyID = s.opts.Keys.ID()
+			_, err = io.Copy(w, content)
 		}
+		if err == nil {
+			err = w.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	info, err := s.opts.Store.Put(ctx, pr, PutOptions{MediaType: "application/octet-stream"})
+	pr.CloseWithError(io.ErrClosedPipe)
+	if err == nil {
+		u.sealed, err = s.opts.Keys.seal(identity, sealAAD(u.ID, info.Hash))
+		u.keyID = s.opts.Keys.ID()
 	}
 	if err != nil {
 		return apperr.Wrap(err, apperr.Unavailable, "Không lưu được tệp vào kho tệp, vui lòng thử lại")

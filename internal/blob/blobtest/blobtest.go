@@ -90,6 +90,35 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 			t.Fatalf("Walk saw %d objects after a failed Put", n)
 		}
 	})
+	t.Run("CheckSeesTheBytesBeforeTheyAreNamed", func(t *testing.T) {
+		s := newStore(t)
+		data := random(t, 3000)
+		refused := errors.New("refused")
+		var seen []byte
+		check := func(r io.ReaderAt, size int64) (string, error) {
+			seen = make([]byte, size)
+			if _, err := r.ReadAt(seen, 0); err != nil && err != io.EOF {
+				return "", err
+			}
+			return "", refused
+		}
+		if _, err := s.Put(ctx, bytes.NewReader(data), blob.PutOptions{Check: check}); !errors.Is(err, refused) {
+			t.Fatalf("Put with a refusing Check = %v", err)
+		}
+		if !bytes.Equal(seen, data) {
+			t.Fatal("Check did not see the bytes being stored")
+		}
+		if n := len(walk(t, s)); n != 0 {
+			t.Fatalf("Walk saw %d objects after a refused Put", n)
+		}
+		pass := func(io.ReaderAt, int64) (string, error) { return "application/pdf", nil }
+		if _, err := s.Put(ctx, bytes.NewReader(data), blob.PutOptions{Check: pass}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(walk(t, s)); n != 1 {
+			t.Fatalf("Walk saw %d objects after an accepted Put", n)
+		}
+	})
 	t.Run("MissingAndDelete", func(t *testing.T) {
 		s := newStore(t)
 		var absent blob.Hash
