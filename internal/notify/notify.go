@@ -315,6 +315,11 @@ func (s *Service) Handle(ctx context.Context, j jobs.Job) error {
 		return jobs.Permanent(fmt.Errorf("notify: malformed delivery %d: %v", j.ID, err))
 	}
 	recipient, providerID, sendErr := s.deliver(ctx, p)
+	if sendErr != nil && errors.Is(ctx.Err(), context.Canceled) && !jobs.IsPermanent(sendErr) {
+		// The runner is stopping: it gives the attempt back uncounted, so
+		// this is no attempt to record, and never the last one.
+		return sendErr
+	}
 	last := j.MaxAttempts > 0 && j.Attempt >= j.MaxAttempts
 	status := StatusSent
 	switch {
@@ -328,15 +333,16 @@ func (s *Service) Handle(ctx context.Context, j jobs.Job) error {
 	if sendErr != nil {
 		errText = printable([]byte(sendErr.Error()))
 	}
-	err := s.db.Tx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notify_deliveries
+	store := context.WithoutCancel(ctx)
+	err := s.db.Tx(store, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(store, `INSERT INTO notify_deliveries
 			(message_id, job_id, account_id, channel, recipient, template, attempt, status, error, provider_id, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			p.ID, j.ID, p.AccountID, p.Channel, recipient, p.Template, j.Attempt, status, errText, providerID, db.Micros(s.now())); err != nil {
 			return fmt.Errorf("record delivery: %w", err)
 		}
 		if status == StatusFailed && s.opts.OnFailure != nil {
-			return s.opts.OnFailure(ctx, tx, Failure{MessageID: p.ID, AccountID: p.AccountID, Channel: p.Channel,
+			return s.opts.OnFailure(store, tx, Failure{MessageID: p.ID, AccountID: p.AccountID, Channel: p.Channel,
 				Template: p.Template, Recipient: recipient, Error: errText})
 		}
 		return nil

@@ -704,3 +704,33 @@ func TestOldDeliveryAttemptsArePurged(t *testing.T) {
 		t.Errorf("%d attempts left, want the recent one", len(got))
 	}
 }
+
+// A runner that stops mid-delivery gives the attempt back: the handler
+// records no attempt and, even on the last one, neither dead-letters the
+// job nor reports a failure.
+func TestStoppingRunnerIsNoFailedAttempt(t *testing.T) {
+	d := dbtest.SQLite(t, modules...)
+	cfg := notify.SMTPConfig{Host: "127.0.0.1", Port: 1, From: "noreply@chinhquyen.test", Timeout: time.Second}
+	e := newEnv(t, d, notify.Options{SMTP: &cfg, MaxAttempts: 1})
+	e.stop()
+	send(t, e, passwordChanged("hang.nt@example.vn"))
+	var j jobs.Job
+	var payload string
+	if err := d.Reader().QueryRowContext(context.Background(), "SELECT id, kind, payload FROM jobs WHERE kind = $1", notify.KindEmail).
+		Scan(&j.ID, &j.Kind, &payload); err != nil {
+		t.Fatal(err)
+	}
+	j.Payload, j.Attempt, j.MaxAttempts = []byte(payload), 1, 1
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := e.svc.Handle(ctx, j)
+	if err == nil || jobs.IsPermanent(err) {
+		t.Errorf("Handle while stopping: %v, want a plain error", err)
+	}
+	if got := attempts(t, d); len(got) != 0 {
+		t.Errorf("recorded %+v", got)
+	}
+	if f := e.failed.list(); len(f) != 0 {
+		t.Errorf("reported %+v", f)
+	}
+}
