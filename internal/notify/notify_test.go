@@ -734,3 +734,37 @@ func TestStoppingRunnerIsNoFailedAttempt(t *testing.T) {
 		t.Errorf("reported %+v", f)
 	}
 }
+
+// A receiver that does not answer within the timeout is retried, then
+// dead-lettered with the reason.
+func TestWebhookTimeoutIsRetried(t *testing.T) {
+	d := dbtest.SQLite(t, modules...)
+	release := make(chan struct{})
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	e := newEnv(t, d, notify.Options{MaxAttempts: 2, WebhookTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	if err := d.Tx(ctx, func(tx *sql.Tx) error {
+		id, err := e.svc.CreateWebhook(ctx, tx, srv.URL, []byte("bí mật chung của hai bên, đủ dài"))
+		if err != nil {
+			return err
+		}
+		return e.svc.SendWebhook(ctx, tx, id, "document.received", map[string]string{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the dead-lettered job", func() bool { return jobStates(t, d)["failed"] == 1 })
+	got := attempts(t, d)
+	if calls.Load() != 2 || len(got) != 2 || got[0].status != notify.StatusRetry || !strings.Contains(got[0].errText, "Timeout") {
+		t.Fatalf("%d calls, attempts %+v", calls.Load(), got)
+	}
+	e.stop()
+}
