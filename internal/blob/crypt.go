@@ -135,9 +135,11 @@ func newSpool(f interface {
 	if _, err := rand.Read(s.iv[:]); err != nil {
 		return nil, err
 	}
-	s.w = cipher.NewCTR(block, s.iv[:])
+	s.w = newCTR(s)
 	return s, nil
 }
+
+func newCTR(s *spool) cipher.Stream { return cipher.NewCTR(s.block, s.iv[:]) }
 
 // Write appends (sequential writes only).
 func (s *spool) Write(p []byte) (int, error) {

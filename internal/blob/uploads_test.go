@@ -134,6 +134,19 @@ func TestRestrictedUploadsAreEncryptedAtRest(t *testing.T) {
 					t.Fatal("a service with another platform secret key opened the file")
 				}
 			}
+			// Office files are checked through the encrypted spool's random access.
+			for name, data := range map[string][]byte{"to-trinh.docx": blobtest.DOCX(t), "cong-van.odt": blobtest.ODT(t), "bom.docx": blobtest.ZipBomb(t)} {
+				u, err := f.svc.Upload(ctx, citizen, bytes.NewReader(data), blob.Request{Name: name, Level: access.Restricted})
+				if name == "bom.docx" {
+					if apperr.CodeOf(err) != apperr.Invalid {
+						t.Fatalf("restricted ZIP bomb: %v", err)
+					}
+					continue
+				}
+				if err != nil || !u.Encrypted || u.Name != name {
+					t.Fatalf("%s: %+v, %v", name, u, err)
+				}
+			}
 			plain, err := f.svc.Upload(ctx, citizen, bytes.NewReader(secret), blob.Request{Name: "cong-khai.pdf"})
 			if err != nil {
 				t.Fatal(err)
