@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -22,6 +25,10 @@ type BlobConfig struct {
 	AccessKey, SecretKey string
 	Region               string
 	Insecure             bool
+	// CAFile holds PEM certificates of the authorities the endpoint's TLS
+	// certificate chains to, trusted beside the system's: a private
+	// S3-compatible service inside the agency's network.
+	CAFile string
 	// UploadMaxMB bounds one upload, in MB; 0 = blob.DefaultMaxSize.
 	UploadMaxMB int
 }
@@ -33,6 +40,7 @@ func (c *BlobConfig) bind(b *config.Binder) {
 	b.Secret(&c.SecretKey, "blob-secret-key", "S3 secret key of --blob-url")
 	b.String(&c.Region, "blob-region", "", "S3 region of --blob-url (empty: the service's default)")
 	b.Bool(&c.Insecure, "blob-insecure", false, "speak plain HTTP to --blob-endpoint (only for a service on loopback or a private network)")
+	b.String(&c.CAFile, "blob-ca-file", "", "PEM file of the certificate authorities --blob-endpoint's TLS certificate chains to, trusted beside the system's (a private CA)")
 	b.Int(&c.UploadMaxMB, "upload-max", blob.DefaultMaxSize>>20, "largest accepted upload, in MB")
 }
 
@@ -48,7 +56,32 @@ func (c *BlobConfig) validate() error {
 			return apperr.FieldError("blob-endpoint", "Kho tệp %s cần địa chỉ dịch vụ S3 (--blob-endpoint)", c.URL)
 		}
 	}
+	if c.CAFile != "" && (c.URL == "" || c.Insecure) {
+		return apperr.FieldError("blob-ca-file", "--blob-ca-file chỉ dùng với kho tệp S3 qua TLS (--blob-url s3://…, không kèm --blob-insecure)")
+	}
 	return nil
+}
+
+// transport trusts CAFile beside the system's authorities; nil (the
+// driver's own transport) when no file is given.
+func (c *BlobConfig) transport() (http.RoundTripper, error) {
+	if c.CAFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Invalid, "Không đọc được tệp chứng thư --blob-ca-file %s", c.CAFile)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, apperr.FieldError("blob-ca-file", "Tệp %s không chứa chứng thư PEM nào", c.CAFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return t, nil
 }
 
 // maxUpload is the upload limit in bytes.
@@ -82,8 +115,12 @@ func OpenBlobStore(ctx context.Context, cfg Config) (blob.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	tr, err := cfg.Blob.transport()
+	if err != nil {
+		return nil, err
+	}
 	return blob.NewS3(ctx, blob.S3Config{URL: cfg.Blob.URL, Endpoint: cfg.Blob.Endpoint, AccessKey: cfg.Blob.AccessKey,
-		SecretKey: cfg.Blob.SecretKey, Region: cfg.Blob.Region, Insecure: cfg.Blob.Insecure, SpoolDir: spool})
+		SecretKey: cfg.Blob.SecretKey, Region: cfg.Blob.Region, Insecure: cfg.Blob.Insecure, Transport: tr, SpoolDir: spool})
 }
 
 // blobPurgeAfter is how long an upload waits for a module to reference it.

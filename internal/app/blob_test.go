@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/blob/blobtest"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 )
@@ -125,5 +128,48 @@ func TestUploadsThroughTheServer(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// An S3 service behind a private CA is reached with --blob-ca-file; without
+// it the certificate is refused, and the flag makes no sense without TLS.
+func TestBlobCAFile(t *testing.T) {
+	backend := s3mem.New()
+	if err := backend.CreateBucket("files"); err != nil {
+		t.Fatal(err)
+	}
+	s3 := httptest.NewTLSServer(gofakes3.New(backend).Server())
+	t.Cleanup(s3.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "s3-ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s3.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{DataDir: dir, Blob: BlobConfig{URL: "s3://files/ca", Endpoint: s3.Listener.Addr().String(), AccessKey: "k", SecretKey: "s"}}
+	if _, err := OpenBlobStore(context.Background(), cfg); err == nil {
+		t.Fatal("an endpoint whose certificate chains to no trusted CA was accepted")
+	}
+	cfg.Blob.CAFile = ca
+	if err := cfg.Blob.validate(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := OpenBlobStore(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("with --blob-ca-file: %v", err)
+	}
+	if _, err := st.Put(context.Background(), strings.NewReader("tệp"), blob.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []BlobConfig{
+		{URL: "s3://files/ca", Endpoint: "127.0.0.1:9000", Insecure: true, CAFile: ca},
+		{CAFile: ca},
+	} {
+		if err := bad.validate(); apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "--blob-ca-file") {
+			t.Errorf("validate(%+v) = %v", bad, err)
+		}
+	}
+	cfg.Blob.CAFile = filepath.Join(dir, "missing.pem")
+	if _, err := OpenBlobStore(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "missing.pem") {
+		t.Fatalf("missing CA file: %v", err)
 	}
 }
