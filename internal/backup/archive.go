@@ -25,29 +25,44 @@ const (
 )
 
 // archiveWriter writes the body entries and, at finish, the digest entry.
+// The digest and the writes to the file run on a goroutine of their own,
+// beside the reading and hashing of each part: a backup then runs on two
+// cores instead of hashing every byte twice on one.
 type archiveWriter struct {
 	raw      io.Writer // the file
 	hash     hash.Hash // every raw byte of the body
+	pipe     *io.PipeWriter
+	done     chan error
 	gz       *gzip.Writer
 	tw       *tar.Writer
+	buf      []byte
 	compress string
 	modTime  time.Time
 }
 
 func newArchiveWriter(w io.Writer, compress string, modTime time.Time) (*archiveWriter, error) {
-	a := &archiveWriter{raw: w, hash: sha256.New(), compress: compress, modTime: modTime.UTC().Truncate(time.Second)}
-	body := io.MultiWriter(w, a.hash)
+	a := &archiveWriter{raw: w, hash: sha256.New(), compress: compress, modTime: modTime.UTC().Truncate(time.Second),
+		buf: make([]byte, 1<<20), done: make(chan error, 1)}
+	var body io.Writer
 	switch compress {
-	case CompressNone:
-		a.tw = tar.NewWriter(body)
-	case CompressGzip:
-		// Stored files are mostly compressed already (PDF, DOCX, images):
-		// the fastest level keeps the backup near disk speed.
-		a.gz, _ = gzip.NewWriterLevel(body, gzip.BestSpeed)
-		a.tw = tar.NewWriter(a.gz)
+	case CompressNone, CompressGzip:
 	default:
 		return nil, apperr.New(apperr.Invalid, "Kiểu nén %q không được hỗ trợ: dùng none hoặc gzip", compress)
 	}
+	pr, pw := io.Pipe()
+	a.pipe, body = pw, pw
+	go func() {
+		_, err := io.CopyBuffer(io.MultiWriter(w, a.hash), pr, make([]byte, 1<<20))
+		pr.CloseWithError(err)
+		a.done <- err
+	}()
+	if compress == CompressGzip {
+		// Stored files are mostly compressed already (PDF, DOCX, images):
+		// the fastest level keeps the backup near disk speed.
+		a.gz, _ = gzip.NewWriterLevel(body, gzip.BestSpeed)
+		body = a.gz
+	}
+	a.tw = tar.NewWriter(body)
 	return a, nil
 }
 
@@ -57,7 +72,7 @@ func (a *archiveWriter) entry(name string, size int64, r io.Reader) error {
 	if err := a.tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	n, err := io.Copy(a.tw, io.LimitReader(r, size))
+	n, err := io.CopyBuffer(a.tw, io.LimitReader(r, size), a.buf)
 	if err != nil {
 		return err
 	}
@@ -66,6 +81,17 @@ func (a *archiveWriter) entry(name string, size int64, r io.Reader) error {
 	}
 	return nil
 }
+
+// abort stops the writing goroutine after a failure.
+func (a *archiveWriter) abort() {
+	if a.pipe != nil {
+		a.pipe.CloseWithError(errAborted)
+		<-a.done
+		a.pipe = nil
+	}
+}
+
+var errAborted = errors.New("backup aborted")
 
 // finish ends the body and writes the digest entry with the tar end.
 func (a *archiveWriter) finish() error {
@@ -76,6 +102,11 @@ func (a *archiveWriter) finish() error {
 		if err := a.gz.Close(); err != nil {
 			return err
 		}
+	}
+	a.pipe.Close()
+	a.pipe = nil
+	if err := <-a.done; err != nil {
+		return err
 	}
 	_, err := a.raw.Write(tailBytes(hex.EncodeToString(a.hash.Sum(nil)), a.compress))
 	return err

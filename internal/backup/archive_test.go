@@ -73,6 +73,7 @@ func buildArchive(t testing.TB, compress string, m *Manifest, parts ...testPart)
 	if err := aw.finish(); err != nil {
 		t.Fatal(err)
 	}
+	aw.abort()
 	return out.Bytes()
 }
 

@@ -353,6 +353,7 @@ func writeArchive(ctx context.Context, out string, o Options, m *Manifest, sourc
 	if err != nil {
 		return err
 	}
+	defer aw.abort()
 	mb, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		return err
