@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -57,6 +58,31 @@ func TestAdminFormsAnswer403ToWhoMayNotUseThem(t *testing.T) {
 				}
 				if tt.want == 403 && (!strings.Contains(body, `lang="vi"`) || !strings.Contains(body, "không") || strings.Contains(body, `method="post"`)) {
 					t.Errorf("%s GET %s: not the Vietnamese error page without a form:\n%s", tt.who, tt.path, body)
+				}
+			}
+			// A form sent with a mistake is shown again with its error,
+			// but only to who may use it: to anyone else it is the 403 of
+			// the page, whatever the mistake.
+			posts := []struct {
+				who, path string
+				form      url.Values
+				want      int
+			}{
+				{"clerk", "/admin/pki/issue", url.Values{"kind": {"bogus"}}, 403},
+				{"leader", "/admin/pki/issue", url.Values{"kind": {"official"}, "agency": {"1"}, "days": {"0"}}, 403},
+				{"leader", "/admin/pki/trust", url.Values{"label": {""}}, 403},
+				{"agency_admin", "/admin/pki/trust", url.Values{"label": {"x"}}, 403},
+				{"security_officer", "/admin/pki/issue", url.Values{"kind": {"bogus"}}, 400},
+				{"security_officer", "/admin/pki/trust", url.Values{"label": {"x"}}, 400},
+			}
+			for _, tt := range posts {
+				code, _, body := browsers[tt.who].post(tt.path, tt.form)
+				if code != tt.want {
+					t.Errorf("%s POST %s: %d, want %d", tt.who, tt.path, code, tt.want)
+					continue
+				}
+				if tt.want == 403 && strings.Contains(body, `method="post"`) {
+					t.Errorf("%s POST %s: the 403 shows a form:\n%s", tt.who, tt.path, body)
 				}
 			}
 		})

@@ -40,6 +40,12 @@ func (p *Signatures) issueForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	agency, _ := strconv.ParseInt(r.URL.Query().Get("agency"), 10, 64)
+	p.issuePage(w, r, a, agency, http.StatusOK, issueData{Form: issueForm{Kind: "official"}})
+}
+
+// issuePage renders the form, or 403 to whoever may not issue there: the
+// form is shown again after a refused POST too, whatever made it fail.
+func (p *Signatures) issuePage(w http.ResponseWriter, r *http.Request, a *actor.Actor, agency int64, status int, d issueData) {
 	var err error
 	if agency > 0 {
 		err = access.Authorize(r.Context(), a, access.PKICertIssue, access.Resource{Type: "agency", ID: strconv.FormatInt(agency, 10), AgencyID: agency})
@@ -50,10 +56,6 @@ func (p *Signatures) issueForm(w http.ResponseWriter, r *http.Request) {
 		p.rd.errorPage(w, r, err)
 		return
 	}
-	p.issuePage(w, r, a, agency, http.StatusOK, issueData{Form: issueForm{Kind: "official"}})
-}
-
-func (p *Signatures) issuePage(w http.ResponseWriter, r *http.Request, a *actor.Actor, agency int64, status int, d issueData) {
 	d.Agencies, _ = p.agencyOptions(r, agency)
 	if agency > 0 {
 		g, err := p.org.Agency(r.Context(), agency, org.Date{})

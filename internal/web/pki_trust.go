@@ -28,12 +28,6 @@ func (p *Signatures) trust(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	// The page is the form that changes the trusted roots (anyone reads
-	// them on the verification page).
-	if err := access.Authorize(r.Context(), a, access.PKITrustStoreEdit, access.Resource{Type: "truststore"}); err != nil {
-		p.rd.errorPage(w, r, err)
-		return
-	}
 	d := trustData{}
 	switch r.URL.Query().Get("ok") {
 	case "imported":
@@ -45,6 +39,13 @@ func (p *Signatures) trust(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Signatures) trustPage(w http.ResponseWriter, r *http.Request, a *actor.Actor, status int, d trustData) {
+	// The page is the form that changes the trusted roots (anyone reads
+	// them on the verification page), also when shown again after a
+	// refused import.
+	if err := access.Authorize(r.Context(), a, access.PKITrustStoreEdit, access.Resource{Type: "truststore"}); err != nil {
+		p.rd.errorPage(w, r, err)
+		return
+	}
 	list, err := p.pki.ListTrusted(r.Context(), a)
 	if err != nil {
 		p.rd.errorPage(w, r, err)
