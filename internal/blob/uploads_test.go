@@ -296,3 +296,51 @@ func TestCheckFindsCorruptAndMissing(t *testing.T) {
 		}
 	})
 }
+
+// An upload of bytes whose only other upload the purge is deleting at the
+// same moment either succeeds with its object stored or fails asking to
+// send again: never a recorded upload without its object.
+func TestPurgeRacingUploadsOfTheSameBytes(t *testing.T) {
+	ctx := context.Background()
+	dbtest.Each(t, []db.Migrations{audit.Migrations, blob.Migrations}, func(t *testing.T, d *db.DB) {
+		store, _ := blob.NewLocal(t.TempDir())
+		f := setup(t, d, store, 1)
+		base := f.now
+		for round := range 15 {
+			data := append(blobtest.PDF(), byte(round))
+			f.now = base
+			if _, err := f.svc.Upload(ctx, citizen, bytes.NewReader(data), blob.Request{Name: "a.pdf"}); err != nil {
+				t.Fatal(err)
+			}
+			f.now = base.Add(25 * time.Hour)
+			errs := make(chan error, 5)
+			go func() {
+				_, err := f.svc.PurgeUnreferenced(ctx, 24*time.Hour)
+				errs <- err
+			}()
+			for range 4 {
+				go func() {
+					_, err := f.svc.Upload(ctx, citizen, bytes.NewReader(data), blob.Request{Name: "a.pdf"})
+					if apperr.CodeOf(err) == apperr.Unavailable {
+						err = nil
+					}
+					errs <- err
+				}()
+			}
+			for range 5 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep, err := blob.Check(ctx, d.Reader(), store, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var orphans int
+			d.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM blob_uploads u WHERE NOT EXISTS (SELECT 1 FROM blob_objects o WHERE o.stored_sha256 = u.stored_sha256)`).Scan(&orphans)
+			if len(rep.Problems) != 0 || orphans != 0 {
+				t.Fatalf("round %d: %+v, %d uploads without an object row", round, rep.Problems, orphans)
+			}
+		}
+	})
+}
