@@ -54,10 +54,8 @@ type Options struct {
 	DataDir     string
 	Modules     []db.Migrations // every module, for the schema versions
 	// DataFiles are paths in DataDir copied as they are; folders are walked
-	// (the published audit verifier key; the files folder when Objects is
-	// nil). Skip names paths under them left out (work in progress).
+	// (the published audit verifier key).
 	DataFiles []string
-	Skip      []string
 	// Objects is the file store, read through its own listing.
 	Objects ObjectStore
 	// Keys go in only when set, encrypted to Passphrase.
@@ -213,12 +211,6 @@ func listFiles(ctx context.Context, o Options, keyFiles []string) ([]source, err
 				return err
 			}
 			rel = filepath.ToSlash(rel)
-			if slices.Contains(o.Skip, rel) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
 			if d.IsDir() {
 				return nil
 			}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
@@ -414,5 +418,80 @@ func TestBackupWithoutKeys(t *testing.T) {
 		if _, err := a.Identity.Login(ctx, identity.LoginRequest{Login: login, Password: pw, IP: "192.0.2.9"}); err != nil {
 			t.Fatalf("%s: %v", login, err)
 		}
+	}
+}
+
+// TestBackupOfAnS3Store: files kept in an S3 bucket are read through the
+// store's listing and restored into the data folder's local store.
+func TestBackupOfAnS3Store(t *testing.T) {
+	ctx := context.Background()
+	backend := s3mem.New()
+	if err := backend.CreateBucket("files"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	s := &site{cfg: testConfig(filepath.Join(t.TempDir(), "data"))}
+	s.cfg.Blob = app.BlobConfig{URL: "s3://files/drill", Endpoint: strings.TrimPrefix(srv.URL, "http://"), AccessKey: "k", SecretKey: "s", Insecure: true}
+	a, err := app.Open(ctx, s.cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	store, err := app.OpenBlobStore(ctx, s.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[blob.Hash][]byte{}
+	for i := range 3 {
+		content := []byte(fmt.Sprintf("tệp trong kho S3 số %d", i))
+		info, err := store.Put(ctx, bytes.NewReader(content), blob.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[info.Hash] = content
+	}
+	out := filepath.Join(t.TempDir(), "b.tar")
+	m := makeBackup(t, s, out, false)
+	if len(m.Parts) != 1+1+len(want) {
+		t.Fatalf("parts: %+v", m.Parts)
+	}
+	dir := filepath.Join(t.TempDir(), "restored")
+	if _, err := backup.Restore(ctx, out, backup.RestoreOptions{DataDir: dir, Modules: app.Modules()}); err != nil {
+		t.Fatal(err)
+	}
+	local, err := blob.NewLocal(filepath.Join(dir, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h, content := range want {
+		r, err := local.Open(ctx, h)
+		if err != nil {
+			t.Fatalf("%s not restored: %v", h, err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if !bytes.Equal(got, content) {
+			t.Fatalf("%s: %q", h, got)
+		}
+	}
+}
+
+// Without pg_dump a PostgreSQL backup says what to install.
+func TestBackupWithoutPGDump(t *testing.T) {
+	s := newSite(t, db.Postgres)
+	d, err := db.Open(context.Background(), db.Config{URL: s.cfg.DatabaseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	out := filepath.Join(t.TempDir(), "b.tar")
+	_, err = backup.Create(context.Background(), out, backup.Options{DB: d, DatabaseURL: s.cfg.DatabaseURL, DataDir: s.cfg.DataDir, Modules: app.Modules(),
+		PGDump: filepath.Join(t.TempDir(), "pg_dump")})
+	if apperr.CodeOf(err) != apperr.Unavailable || !strings.Contains(apperr.MessageOf(err), "apt-get install postgresql-client") {
+		t.Fatalf("got %v", err)
+	}
+	if left, _ := os.ReadDir(filepath.Dir(out)); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
 	}
 }
