@@ -140,8 +140,8 @@ func sizeLabel(n int64) string {
 // Upload reads r (at most MaxSize bytes), checks its type from its
 // content against its name, stores it (encrypted when req asks), and
 // records it with its audit entry in one transaction. Nothing is recorded
-// when any step fails; stored bytes no row refers to are removed by the
-// purge.
+// when any step fails; bytes stored for an upload whose transaction
+// failed are recorded apart and removed by the purge.
 func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req Request) (Upload, error) {
 	if a == nil {
 		return Upload{}, apperr.New(apperr.Unauthorized, "Bạn cần đăng nhập để tải tệp lên")
@@ -198,6 +198,7 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 			continue
 		}
 		if err != nil {
+			s.keepOrphan(ctx, u)
 			return Upload{}, err
 		}
 		return u, nil
@@ -222,6 +223,9 @@ func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, 
 	u.SHA256, u.Size = info.Hash.String(), info.Size
 	u.stored, u.storedSize = info.Hash, info.Size
 	err = s.record(ctx, a, u)
+	if err != nil && !errors.Is(err, errObjectGone) {
+		s.keepOrphan(ctx, u)
+	}
 	if errors.Is(err, errObjectGone) {
 		// The bytes were streamed and are gone with the object a purge
 		// removed this very moment: the client sends them again.
@@ -231,6 +235,24 @@ func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, 
 		return Upload{}, err
 	}
 	return u, nil
+}
+
+// keepOrphan records an object stored for an upload whose transaction
+// failed, so the purge removes it a day later like any unused object.
+// If the database is unreachable the object stays unrecorded, where only
+// an operator's look at the store finds it.
+func (s *Service) keepOrphan(ctx context.Context, u Upload) {
+	now := db.Micros(s.opts.Now())
+	// The client may be gone; the record is the server's own business.
+	ctx = context.WithoutCancel(ctx)
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO blob_objects (stored_sha256, stored_size, created_at, touched_at) VALUES ($1, $2, $3, $3)
+			ON CONFLICT (stored_sha256) DO NOTHING`, u.stored.String(), u.storedSize, now)
+		return err
+	})
+	if err != nil {
+		s.opts.Logger.Warn("stored file left unrecorded after a failed upload", "sha256", u.stored.String(), "err", err)
+	}
 }
 
 // checkContent sniffs the type and checks the cleaned name against it.
@@ -520,6 +542,26 @@ func (s *Service) purgeBatch(ctx context.Context, olderThan time.Duration) (int,
 			}
 			objects[v.stored] = true
 			n++
+		}
+		// Objects no upload uses whose upload's transaction failed after
+		// they were stored (see keepOrphan), or whose purge failed after
+		// deleting them.
+		orphans, err := tx.QueryContext(ctx, `SELECT stored_sha256 FROM blob_objects o WHERE touched_at < $1
+			AND NOT EXISTS (SELECT 1 FROM blob_uploads u WHERE u.stored_sha256 = o.stored_sha256) LIMIT $2`, cutoff, purgeBatch)
+		if err != nil {
+			return err
+		}
+		for orphans.Next() {
+			var stored string
+			if err := orphans.Scan(&stored); err != nil {
+				orphans.Close()
+				return err
+			}
+			objects[stored] = true
+		}
+		orphans.Close()
+		if err := orphans.Err(); err != nil {
+			return err
 		}
 		// touched_at guards against an upload that found this object
 		// stored and is recording it now: on PostgreSQL its touch holds

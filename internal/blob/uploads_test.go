@@ -3,7 +3,9 @@ package blob_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -341,6 +343,49 @@ func TestPurgeRacingUploadsOfTheSameBytes(t *testing.T) {
 			if len(rep.Problems) != 0 || orphans != 0 {
 				t.Fatalf("round %d: %+v, %d uploads without an object row", round, rep.Problems, orphans)
 			}
+		}
+	})
+}
+
+// Bytes stored for an upload whose transaction failed are recorded apart
+// and removed by the purge a day later.
+func TestFailedUploadLeavesNoObjectForever(t *testing.T) {
+	ctx := context.Background()
+	dbtest.Each(t, []db.Migrations{audit.Migrations, blob.Migrations}, func(t *testing.T, d *db.DB) {
+		store, _ := blob.NewLocal(t.TempDir())
+		f := setup(t, d, store, 1)
+		exec := func(q string) {
+			if _, err := d.Writer().ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The upload's row cannot be written.
+		exec(`ALTER TABLE blob_uploads RENAME TO blob_uploads_away`)
+		data := append(blobtest.PDF(), "orphan"...)
+		if _, err := f.svc.Upload(ctx, citizen, bytes.NewReader(data), blob.Request{Name: "a.pdf"}); err == nil {
+			t.Fatal("upload succeeded without its table")
+		}
+		exec(`ALTER TABLE blob_uploads_away RENAME TO blob_uploads`)
+		h := blob.Hash(sha256.Sum256(data))
+		if _, err := store.Stat(ctx, h); err != nil {
+			t.Fatalf("the stored bytes: %v", err)
+		}
+		if n, err := f.svc.PurgeUnreferenced(ctx, 24*time.Hour); err != nil || n != 0 {
+			t.Fatalf("early purge: %d, %v", n, err)
+		}
+		if _, err := store.Stat(ctx, h); err != nil {
+			t.Fatalf("purged before a day: %v", err)
+		}
+		f.now = f.now.Add(25 * time.Hour)
+		if _, err := f.svc.PurgeUnreferenced(ctx, 24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Stat(ctx, h); !errors.Is(err, blob.ErrNotFound) {
+			t.Fatalf("orphan object still stored: %v", err)
+		}
+		rep, err := blob.Check(ctx, d.Reader(), store, nil)
+		if err != nil || rep.Objects != 0 {
+			t.Fatalf("check: %+v, %v", rep, err)
 		}
 	})
 }
