@@ -157,11 +157,15 @@ type tokenJSON struct {
 	ExpiresAt time.Time  `json:"expires_at"`
 	LastUsed  *time.Time `json:"last_used_at,omitempty"`
 	Revoked   bool       `json:"revoked"`
-	Secret    string     `json:"token,omitempty"`
+	// SecondFactor: created in a session that passed a second factor,
+	// so it may act with the roles that require one.
+	SecondFactor bool   `json:"second_factor"`
+	Secret       string `json:"token,omitempty"`
 }
 
 func tokenOf(t identity.TokenInfo) tokenJSON {
-	j := tokenJSON{ID: t.ID, Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Revoked: t.Revoked}
+	j := tokenJSON{ID: t.ID, Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Revoked: t.Revoked,
+		SecondFactor: t.SecondFactor}
 	if !t.LastUsed.IsZero() {
 		lu := t.LastUsed
 		j.LastUsed = &lu

@@ -116,18 +116,23 @@ func (f *fixture) signInTOTP2(t *testing.T, login string) *actor.Actor {
 	return a
 }
 
-// An API token acts with the roles of its account, but never with one that
-// requires a second factor while the account has none enrolled: a token
-// made by a specialist keeps working after the account is made an
-// administrator, without the administrator's role.
+// An API token acts with the roles of its account, but with one that
+// requires a second factor only if the session that created it passed one
+// and the account still has TOTP: a token made by a password-only session
+// (as with a stolen password) stays without the administrator's role after
+// the account is promoted and enrols TOTP; one made after a second factor
+// carries it until the account's TOTP is turned off.
 func TestAPITokenDropsRolesThatNeedASecondFactor(t *testing.T) {
 	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		acc := f.official(t, "tichhop", 4, actor.RoleGrant{Role: "specialist", AgencyID: 4})
 		a, _ := f.signIn(t, "tichhop")
-		secret, _, err := f.svc.CreateToken(f.ctx, a, "Kết nối", []string{"identity:write"}, 24*time.Hour)
+		passwordOnly, info, err := f.svc.CreateToken(f.ctx, a, "Kết nối", []string{"identity:write"}, 24*time.Hour)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if info.SecondFactor {
+			t.Fatal("a token made by a password-only session is marked as made after a second factor")
 		}
 		if err := f.svc.GrantRole(f.ctx, f.sys, acc.ID, actor.RoleGrant{Role: "agency_admin", AgencyID: 4}); err != nil {
 			t.Fatal(err)
@@ -135,27 +140,73 @@ func TestAPITokenDropsRolesThatNeedASecondFactor(t *testing.T) {
 		if err := f.svc.SetClearance(f.ctx, f.sys, acc.ID, access.TopSecret); err != nil {
 			t.Fatal(err)
 		}
+		withoutRole := func(when, secret string) {
+			t.Helper()
+			ta, _, err := f.svc.Authenticate(f.ctx, secret, "192.0.2.3")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ta.HasRole("agency_admin") || !ta.HasRole("specialist") || ta.Clearance != "noi_bo" {
+				t.Fatalf("%s: token actor has roles %+v, clearance %s", when, ta.Roles, ta.Clearance)
+			}
+			if _, err := f.svc.Officials(f.ctx, ta, 4); apperr.CodeOf(err) != apperr.Forbidden {
+				t.Fatalf("%s: the token lists the agency's accounts: %v", when, err)
+			}
+		}
+		withoutRole("before TOTP", passwordOnly)
+		mfa := f.signInTOTP(t, "tichhop")
+		withoutRole("password-only token after TOTP", passwordOnly)
+
+		secret, info, err := f.svc.CreateToken(f.ctx, mfa, "Kết nối quản trị", []string{"identity:write"}, 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !info.SecondFactor {
+			t.Fatal("a token made after a second factor is not marked so")
+		}
 		ta, _, err := f.svc.Authenticate(f.ctx, secret, "192.0.2.3")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ta.HasRole("agency_admin") || !ta.HasRole("specialist") || ta.Clearance != "noi_bo" {
-			t.Fatalf("token actor without a second factor: roles %+v, clearance %s", ta.Roles, ta.Clearance)
+		if !ta.HasRole("agency_admin") || ta.Clearance != "toi_mat" {
+			t.Fatalf("token made after a second factor: roles %+v, clearance %s", ta.Roles, ta.Clearance)
 		}
-		if _, err := f.svc.Officials(f.ctx, ta, 4); apperr.CodeOf(err) != apperr.Forbidden {
-			t.Fatalf("the token lists the agency's accounts: %v", err)
+		if _, err := f.svc.Officials(f.ctx, ta, 4); err != nil {
+			t.Fatalf("the token made after a second factor may list the agency's accounts: %v", err)
 		}
-		// Once the account has a second factor, its tokens carry the role.
-		f.signInTOTP(t, "tichhop")
-		ta, _, err = f.svc.Authenticate(f.ctx, secret, "192.0.2.3")
+		list, err := f.svc.Tokens(f.ctx, mfa)
+		if err != nil || len(list) != 2 || !list[0].SecondFactor || list[1].SecondFactor {
+			t.Fatalf("tokens listed: %+v %v", list, err)
+		}
+		// Without TOTP any more (as after an administrator's reset), the
+		// token made after a second factor loses the role too.
+		if _, err := d.Writer().ExecContext(f.ctx, "UPDATE identity_accounts SET totp_enabled = FALSE WHERE id = $1", acc.ID); err != nil {
+			t.Fatal(err)
+		}
+		withoutRole("token made after a second factor, TOTP off", secret)
+	})
+}
+
+// A token created before the column recording the second factor existed
+// counts as made without one.
+func TestAPITokenFromBeforeTheMigrationCountsAsPasswordOnly(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		acc := f.official(t, "quantri.cu", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4})
+		a := f.signInTOTP(t, "quantri.cu")
+		secret := APITokenPrefix + newSecret()
+		now := micros(f.clock.Now())
+		// The row as the earlier schema wrote it: no mfa column named.
+		if _, err := d.Writer().ExecContext(f.ctx, `INSERT INTO identity_api_tokens (account_id, name, token_hash, scopes, created_at, expires_at)
+			VALUES ($1, 'cũ', $2, 'identity:read', $3, $4)`, acc.ID, hashToken(secret), now, now+int64(time.Hour/time.Microsecond)); err != nil {
+			t.Fatal(err)
+		}
+		ta, _, err := f.svc.Authenticate(f.ctx, secret, "192.0.2.3")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ta.HasRole("agency_admin") || ta.Clearance != "toi_mat" {
-			t.Fatalf("token actor with a second factor: roles %+v, clearance %s", ta.Roles, ta.Clearance)
-		}
-		if _, err := f.svc.Officials(f.ctx, ta, 4); err != nil {
-			t.Fatalf("the token may list the agency's accounts: %v", err)
+		if ta.HasRole("agency_admin") || !a.HasRole("agency_admin") {
+			t.Fatalf("old token roles %+v (session roles %+v)", ta.Roles, a.Roles)
 		}
 	})
 }

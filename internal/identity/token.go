@@ -24,6 +24,10 @@ type TokenInfo struct {
 	ExpiresAt time.Time
 	LastUsed  time.Time // zero if never used
 	Revoked   bool
+	// SecondFactor: the session that created the token had passed a second
+	// factor. Only such a token acts with the roles that require one, and
+	// only while its account keeps TOTP enrolled.
+	SecondFactor bool
 }
 
 // ParseScopes checks a list of API-token scopes: "module:read" or
@@ -63,8 +67,9 @@ func TokenModules() []string {
 
 // CreateToken creates an API token for the actor's own account and returns
 // its secret, shown once. ttl is clipped to Options.MaxTokenTTL. A token
-// acts with the roles of its account, limited to its scopes. Tokens cannot
-// create tokens.
+// acts with the roles of its account, limited to its scopes, without those
+// that require a second factor unless the creating session passed one
+// (recorded with the token). Tokens cannot create tokens.
 func (s *Service) CreateToken(ctx context.Context, a *actor.Actor, name string, scopes []string, ttl time.Duration) (string, TokenInfo, error) {
 	if err := s.self(ctx, a); err != nil {
 		return "", TokenInfo{}, err
@@ -88,13 +93,20 @@ func (s *Service) CreateToken(ctx context.Context, a *actor.Actor, name string, 
 	secret := APITokenPrefix + newSecret()
 	info := TokenInfo{Name: name, Scopes: sc, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO identity_api_tokens (account_id, name, token_hash, scopes, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, a.AccountID, name, hashToken(secret), strings.Join(sc, " "),
-			micros(now), micros(info.ExpiresAt)).Scan(&info.ID); err != nil {
+		// The session's own record says whether it passed a second factor,
+		// not the actor the caller hands in.
+		_, _, mfa, err := s.currentSession(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		info.SecondFactor = mfa
+		if err := tx.QueryRowContext(ctx, `INSERT INTO identity_api_tokens (account_id, name, token_hash, scopes, created_at, expires_at, mfa)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, a.AccountID, name, hashToken(secret), strings.Join(sc, " "),
+			micros(now), micros(info.ExpiresAt), mfa).Scan(&info.ID); err != nil {
 			return fmt.Errorf("insert API token: %w", err)
 		}
 		return s.record(ctx, tx, a, "identity.token.create", idText(a.AccountID), audit.OutcomeOK, "",
-			map[string]any{"token": info.ID, "scopes": sc, "expires": info.ExpiresAt.Unix()})
+			map[string]any{"token": info.ID, "scopes": sc, "expires": info.ExpiresAt.Unix(), "mfa": mfa})
 	})
 	if err != nil {
 		return "", TokenInfo{}, err
@@ -107,7 +119,7 @@ func (s *Service) Tokens(ctx context.Context, a *actor.Actor) ([]TokenInfo, erro
 	if err := s.self(ctx, a); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, name, scopes, created_at, expires_at, last_used_at, revoked_at IS NOT NULL
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, name, scopes, created_at, expires_at, last_used_at, revoked_at IS NOT NULL, mfa
 		FROM identity_api_tokens WHERE account_id = $1 ORDER BY created_at DESC, id DESC`, a.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("list API tokens: %w", err)
@@ -118,7 +130,7 @@ func (s *Service) Tokens(ctx context.Context, a *actor.Actor) ([]TokenInfo, erro
 		var t TokenInfo
 		var scopes string
 		var created, expires, used int64
-		if err := rows.Scan(&t.ID, &t.Name, &scopes, &created, &expires, &used, &t.Revoked); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &scopes, &created, &expires, &used, &t.Revoked, &t.SecondFactor); err != nil {
 			return nil, err
 		}
 		t.Scopes = strings.Fields(scopes)
@@ -152,9 +164,9 @@ func (s *Service) RevokeToken(ctx context.Context, a *actor.Actor, id int64) err
 func (s *Service) authenticateAPIToken(ctx context.Context, token, ip string) (*actor.Actor, error) {
 	var id, accountID, expires int64
 	var scopes string
-	var revoked bool
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, account_id, scopes, expires_at, revoked_at IS NOT NULL
-		FROM identity_api_tokens WHERE token_hash = $1`, hashToken(token)).Scan(&id, &accountID, &scopes, &expires, &revoked)
+	var revoked, mfa bool
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, account_id, scopes, expires_at, revoked_at IS NOT NULL, mfa
+		FROM identity_api_tokens WHERE token_hash = $1`, hashToken(token)).Scan(&id, &accountID, &scopes, &expires, &revoked, &mfa)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.rejectToken(ctx, ip, "", "unknown API token")
 		return nil, apperr.New(apperr.Unauthorized, "Mã truy cập API không hợp lệ")
@@ -179,9 +191,12 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token, ip string) (*
 		micros(now), id, micros(now.Add(-time.Minute))); err != nil {
 		s.log.WarnContext(ctx, "touch API token", "err", err)
 	}
-	// A token never passed a second factor itself: it carries the roles
-	// that require one only while its account has one enrolled.
-	a := s.actorOf(acc, fmt.Sprintf("token:%d", id), ip, false, acc.TOTPEnabled)
+	// A token never passes a second factor itself: it carries the roles
+	// that require one only if the session that made it had passed one and
+	// the account still has one enrolled. A token made with a stolen
+	// password thus stays without them after the account is promoted and
+	// enrols TOTP.
+	a := s.actorOf(acc, fmt.Sprintf("token:%d", id), ip, false, mfa && acc.TOTPEnabled)
 	a.Scopes = strings.Fields(scopes)
 	if a.Scopes == nil {
 		a.Scopes = []string{}
