@@ -452,15 +452,15 @@ func (p progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// syncDir makes a new name in dir durable.
+// syncDir makes a new name in dir (or the content of a file) durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return apperr.Wrap(err, apperr.Unavailable, "Không đồng bộ được thư mục %s", dir)
+		return apperr.Wrap(err, apperr.Unavailable, "Không đồng bộ được %s xuống đĩa", dir)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return apperr.Wrap(err, apperr.Unavailable, "Không đồng bộ được thư mục %s", dir)
+		return apperr.Wrap(err, apperr.Unavailable, "Không đồng bộ được %s xuống đĩa", dir)
 	}
 	return nil
 }

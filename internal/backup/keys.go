@@ -121,9 +121,11 @@ func openKeys(r io.Reader, passphrase string, m *Manifest, lim Limits, dir strin
 	return nil
 }
 
-// writeFile creates path (and its folders) exclusively with r's bytes and
-// syncs it: a restore never writes over anything. An error reading r is
-// returned as it is, for the caller to name; an error writing is EUNAVAILABLE.
+// writeFile creates path (and its folders) exclusively with r's bytes: a
+// restore never writes over anything. The restore syncs the whole tree
+// once it is written (syncTree), by which time the kernel has written most
+// of it back. An error reading r is returned as it is, for the caller to
+// name; an error writing is EUNAVAILABLE.
 func writeFile(path string, r io.Reader, mode os.FileMode) error {
 	dirMode := os.FileMode(0o750)
 	if mode&0o077 == 0 {
@@ -153,9 +155,6 @@ func writeFile(path string, r io.Reader, mode os.FileMode) error {
 		if rerr != nil {
 			return rerr
 		}
-	}
-	if err := f.Sync(); err != nil {
-		return apperr.Wrap(err, apperr.Unavailable, "Không ghi được tệp %s", path)
 	}
 	if err := f.Close(); err != nil {
 		return apperr.Wrap(err, apperr.Unavailable, "Không ghi được tệp %s", path)

@@ -243,16 +243,12 @@ func checkEmptyPostgres(ctx context.Context, url string) error {
 	return nil
 }
 
-// syncTree makes every folder under root durable (files were synced as
-// they were written).
+// syncTree makes every file and folder under root durable.
 func syncTree(root string) error {
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return apperr.Wrap(err, apperr.Unavailable, "Không đọc được %s", path)
 		}
-		if d.IsDir() {
-			return syncDir(path)
-		}
-		return nil
+		return syncDir(path)
 	})
 }
