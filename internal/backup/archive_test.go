@@ -9,11 +9,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
 // testPart is a part of a hand-built archive; hdr, when set, replaces the
@@ -283,4 +287,45 @@ func FuzzParseManifest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An archive this program cannot restore is refused before anything is
+// written: a newer schema, a module it does not know, the other engine.
+func TestRestoreRefusesWhatItCannotRestore(t *testing.T) {
+	arch := func(engine string, schema ...ModuleVersion) string {
+		db := dbPart("db")
+		if engine == "postgres" {
+			db.Name = PostgresName
+		}
+		m := &Manifest{Format: Format, Version: FormatVersion, Engine: engine, Schema: schema, Parts: []Part{db.Part}}
+		p := filepath.Join(t.TempDir(), "a.tar")
+		if err := os.WriteFile(p, buildArchive(t, CompressNone, m, db), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	known := knownVersion(audit.Migrations)
+	cases := []struct {
+		name, archive, url string
+		code               apperr.Code
+		msg                string
+	}{
+		{"newer schema", arch("sqlite", ModuleVersion{"audit", known + 1}), "", apperr.Conflict, "phiên bản chinhquyen mới hơn"},
+		{"unknown module", arch("sqlite", ModuleVersion{"hồ_sơ", 1}), "", apperr.Conflict, "không biết"},
+		{"PostgreSQL archive without a database", arch("postgres"), "", apperr.Invalid, "--database"},
+		{"SQLite archive with a database", arch("sqlite"), "postgres://nobody@127.0.0.1:1/none", apperr.Invalid, "bỏ --database"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			_, err := Restore(context.Background(), tc.archive, RestoreOptions{DataDir: filepath.Join(parent, "data"), DatabaseURL: tc.url,
+				Modules: []db.Migrations{audit.Migrations}})
+			if apperr.CodeOf(err) != tc.code || !strings.Contains(apperr.MessageOf(err), tc.msg) {
+				t.Fatalf("got %v, want %s %q", err, tc.code, tc.msg)
+			}
+			if left, _ := os.ReadDir(parent); len(left) != 0 {
+				t.Fatalf("left behind: %v", left)
+			}
+		})
+	}
 }

@@ -73,11 +73,6 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*RestoreReport
 		o.Progress.Start("Khôi phục / restoring", st.Size())
 		defer o.Progress.Done()
 	}
-	if o.DatabaseURL != "" {
-		if err := checkEmptyPostgres(ctx, o.DatabaseURL); err != nil {
-			return nil, err
-		}
-	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
 		return nil, apperr.Wrap(err, apperr.Unavailable, "Không tạo được thư mục %s", filepath.Dir(dir))
 	}
@@ -95,7 +90,13 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*RestoreReport
 	dump := filepath.Join(tmp, ".postgres.dump")
 	onManifest := func(m *Manifest) error {
 		rep.Manifest = m
-		return checkRestorable(m, o)
+		if err := checkRestorable(m, o); err != nil {
+			return err
+		}
+		if o.DatabaseURL != "" {
+			return checkEmptyPostgres(ctx, o.DatabaseURL)
+		}
+		return nil
 	}
 	onPart := func(p Part, r io.Reader) error {
 		switch p.Kind {
