@@ -54,7 +54,7 @@ type Directory interface {
 // replica enforces the same budget.
 type Limits struct {
 	Window          time.Duration // the counting window
-	LoginPerIP      int           // password attempts per client address per window
+	LoginPerIP      int           // failed sign-ins per client address per window (a success is not counted)
 	LoginPerAccount int           // password attempts per login name (account or not) per window
 	OTPPerAccount   int           // second-factor attempts per account per window
 	RegisterPerIP   int           // self-registrations per client address per window

@@ -67,7 +67,22 @@ const failureMemory = 24 * time.Hour
 // sign-in with a second factor (Device), or the right password together
 // with a right TOTP or recovery code (OTP), still signs in; an
 // administrator can also lift it (Unlock). Every failure is audited.
+//
+// The per-address budget counts failures only: a sign-in that succeeds
+// gives its count back, so the officials of an office behind one shared
+// address do not lock each other out by signing in.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, error) {
+	var ipWindow time.Time
+	res, err := s.login(ctx, req, &ipWindow)
+	if err == nil && !ipWindow.IsZero() {
+		s.refund(ctx, ipBucket(req.IP), ipWindow)
+	}
+	return res, err
+}
+
+// login is Login; it sets *ipWindow to the end of the address budget's
+// window its attempt was counted in.
+func (s *Service) login(ctx context.Context, req LoginRequest, ipWindow *time.Time) (LoginResult, error) {
 	login := NormalizeLogin(req.Login)
 	anon := &actor.Actor{IP: req.IP}
 	if login == "" || req.Password == "" {
@@ -76,10 +91,16 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, err
 	if len(login) > 100 || len(req.Password) > MaxPasswordLen {
 		return LoginResult{}, errBadLogin()
 	}
-	if err := s.throttle(ctx, "login:ip:"+req.IP, s.opts.Limits.LoginPerIP); err != nil {
-		s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts from this address")
+	// The attempt is counted before the password is checked, so parallel
+	// guesses cannot all slip under the limit; success refunds it.
+	until, err := s.spend(ctx, ipBucket(req.IP), s.opts.Limits.LoginPerIP)
+	if err != nil {
+		if apperr.Is(err, apperr.TooMany) {
+			s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts from this address")
+		}
 		return LoginResult{}, err
 	}
+	*ipWindow = until
 	acc, hash, err := s.accountByLogin(ctx, login)
 	known := err == nil
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
@@ -245,6 +266,9 @@ func (s *Service) endPrevious(ctx context.Context, tx *sql.Tx, previous, ip stri
 
 // nameBucket is the rate-limit bucket of a login name's password attempts.
 func nameBucket(login string) string { return "login:name:" + login }
+
+// ipBucket is the rate-limit bucket of an address's failed sign-ins.
+func ipBucket(ip string) string { return "login:ip:" + ip }
 
 // errLocked marks the lockout answer (IsLocked).
 var errLocked = errors.New("login locked")

@@ -30,14 +30,31 @@ func (s *Service) hit(ctx context.Context, bucket string, limit int) (bool, time
 
 // throttle returns ETOOMANY when bucket is over its limit.
 func (s *Service) throttle(ctx context.Context, bucket string, limit int) error {
+	_, err := s.spend(ctx, bucket, limit)
+	return err
+}
+
+// spend is throttle that also returns the end of the window the event was
+// counted in, for refund.
+func (s *Service) spend(ctx context.Context, bucket string, limit int) (time.Time, error) {
 	ok, until, err := s.hit(ctx, bucket, limit)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if !ok {
-		return apperr.New(apperr.TooMany, "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau %s", locale.FormatDateTime(until))
+		return time.Time{}, apperr.New(apperr.TooMany, "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau %s", locale.FormatDateTime(until))
 	}
-	return nil
+	return until, nil
+}
+
+// refund gives back one count of bucket in the window ending at until, for
+// an event the limit turned out not to be about; a window since restarted
+// is left alone. A failure only leaves the count spent, so it is logged.
+func (s *Service) refund(ctx context.Context, bucket string, until time.Time) {
+	if _, err := s.db.Writer().ExecContext(ctx, "UPDATE identity_throttle SET hits = hits - 1 WHERE bucket = $1 AND window_start = $2 AND hits > 0",
+		bucket, micros(until.Add(-s.opts.Limits.Window))); err != nil {
+		s.log.WarnContext(ctx, "refund rate limit", "bucket", bucket, "err", err)
+	}
 }
 
 // Cleanup deletes sessions past their absolute timeout, web sessions
