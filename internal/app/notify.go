@@ -84,7 +84,7 @@ func (an accountNotifier) AccountNotice(ctx context.Context, tx *sql.Tx, n ident
 	data := map[string]string{"Name": n.Name, "Login": n.Login, "At": locale.FormatDateTime(n.At), "IP": n.IP,
 		"UserAgent": n.UserAgent, "Until": "", "AccountURL": an.baseURL + "/account"}
 	if !n.Until.IsZero() {
-		data["Until"] = locale.FormatDateTime(n.Until)
+		data["Until"] = identity.FormatUntil(n.Until)
 	}
 	if data["UserAgent"] == "" {
 		data["UserAgent"] = "?"

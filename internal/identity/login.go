@@ -274,7 +274,15 @@ func ipBucket(ip string) string { return "login:ip:" + ip }
 var errLocked = errors.New("login locked")
 
 func lockedError(until time.Time) error {
-	return apperr.Wrap(errLocked, apperr.TooMany, "Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau %s. Nếu đây là tài khoản của bạn và đã bật xác thực hai lớp, bạn vẫn đăng nhập được bằng mật khẩu đúng kèm mã xác thực", locale.FormatDateTime(until.Add(time.Minute-1).Truncate(time.Minute)))
+	return apperr.Wrap(errLocked, apperr.TooMany, "Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau %s. Nếu đây là tài khoản của bạn và đã bật xác thực hai lớp, bạn vẫn đăng nhập được bằng mật khẩu đúng kèm mã xác thực", FormatUntil(until))
+}
+
+// FormatUntil shows the end of a lock or of a wait to the minute, rounded
+// up, so the time shown is never before the real end: the sign-in answers
+// and the administrators' pages all show it through this one function, so
+// they never disagree by a minute.
+func FormatUntil(until time.Time) string {
+	return locale.FormatDateTime(until.Add(time.Minute - time.Nanosecond).Truncate(time.Minute))
 }
 
 // IsLocked reports whether err is the lockout answer of Login (the sign-in

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
-	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
 // hit counts one event in bucket's fixed window and reports whether the
@@ -42,7 +41,7 @@ func (s *Service) spend(ctx context.Context, bucket string, limit int) (time.Tim
 		return time.Time{}, err
 	}
 	if !ok {
-		return time.Time{}, apperr.New(apperr.TooMany, "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau %s", locale.FormatDateTime(until))
+		return time.Time{}, apperr.New(apperr.TooMany, "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau %s", FormatUntil(until))
 	}
 	return until, nil
 }

@@ -3,11 +3,13 @@ package identity
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
 // The per-address budget counts failed sign-ins only: the officials of an
@@ -56,4 +58,26 @@ func TestAddressBudgetCountsOnlyFailedSignIns(t *testing.T) {
 			t.Fatalf("another address: %v", err)
 		}
 	})
+}
+
+// The end of a lock or wait is shown to the minute, rounded up: never a
+// minute before the real end, and exact when it falls on the minute.
+func TestFormatUntilRoundsUpToTheMinute(t *testing.T) {
+	vn := func(h, m, s, ns int) time.Time { return time.Date(2026, 11, 25, h, m, s, ns, locale.VN) }
+	tests := []struct {
+		until time.Time
+		want  string
+	}{
+		{vn(17, 0, 0, 0), "17:00 25/11/2026"},
+		{vn(17, 0, 0, 1000), "17:01 25/11/2026"},
+		{vn(16, 59, 59, 0), "17:00 25/11/2026"},
+		{vn(17, 0, 30, 0), "17:01 25/11/2026"},
+		{vn(23, 59, 1, 0), "00:00 26/11/2026"},
+		{vn(17, 0, 30, 0).UTC(), "17:01 25/11/2026"},
+	}
+	for _, tt := range tests {
+		if got := FormatUntil(tt.until); got != tt.want {
+			t.Errorf("FormatUntil(%s) = %q, want %q", tt.until, got, tt.want)
+		}
+	}
 }

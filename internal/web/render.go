@@ -15,6 +15,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
+	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
@@ -55,6 +56,8 @@ func newRenderer(cat *locale.Catalog, a *assets) (*renderer, error) {
 var funcs = template.FuncMap{
 	"date":     locale.FormatDate,
 	"datetime": locale.FormatDateTime,
+	// until: the end of a sign-in lock, as the sign-in answer shows it.
+	"until": identity.FormatUntil,
 }
 
 // View is what every template receives: the page data plus the request's
