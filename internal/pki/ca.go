@@ -582,6 +582,23 @@ func auditCA(c CA) map[string]any {
 		"not_after": c.NotAfter.UTC().Format(time.RFC3339)}
 }
 
+// issueResource is a certificate to be issued in agency to holder (0 for
+// the agency's seal), as access weighs it.
+func issueResource(agency, holder int64) access.Resource {
+	return access.Resource{Type: "pki_certificate", ID: "new", AgencyID: agency, OwnerID: holder}
+}
+
+// MayIssue reports, recording nothing, whether Issue would let a issue a
+// certificate in agency to holder (0 for the agency's seal): the same
+// access.Can decision and the same refusal of one's own certificate. It
+// shapes what the issuance page offers; Issue still decides.
+func (s *Service) MayIssue(ctx context.Context, a *actor.Actor, agency, holder int64) bool {
+	if a == nil || agency < 0 || holder < 0 || (a.AccountID != 0 && a.AccountID == holder) {
+		return false
+	}
+	return access.Permits(ctx, a, access.PKICertIssue, issueResource(agency, holder))
+}
+
 // Issue issues a certificate to an official or an agency, from a key the
 // platform generates (kept in its key store) or from a CSR. The subject is
 // the Directory's: the holder's official record or the seal's agency, as
@@ -593,7 +610,7 @@ func (s *Service) Issue(ctx context.Context, a *actor.Actor, req IssueRequest) (
 	if req.Holder < 0 || req.AgencyID < 0 {
 		return nil, apperr.FieldError("holder", "Người nhận hoặc cơ quan không hợp lệ")
 	}
-	res := access.Resource{Type: "pki_certificate", ID: "new", AgencyID: req.AgencyID, OwnerID: req.Holder}
+	res := issueResource(req.AgencyID, req.Holder)
 	if a == nil {
 		return nil, s.authorize(ctx, a, access.PKICertIssue, res)
 	}

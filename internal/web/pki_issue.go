@@ -56,7 +56,15 @@ func (p *Signatures) issuePage(w http.ResponseWriter, r *http.Request, a *actor.
 		p.rd.errorPage(w, r, err)
 		return
 	}
-	d.Agencies, _ = p.agencyOptions(r, agency)
+	// Only what the issuer may issue is offered: the agencies within
+	// their reach and the officials other than themselves, decided by pki
+	// as Issue decides it.
+	all, _ := p.agencyOptions(r, agency)
+	for _, o := range all {
+		if p.pki.MayIssue(r.Context(), a, o.ID, 0) {
+			d.Agencies = append(d.Agencies, o)
+		}
+	}
 	if agency > 0 {
 		g, err := p.org.Agency(r.Context(), agency, org.Date{})
 		if err != nil {
@@ -67,9 +75,15 @@ func (p *Signatures) issuePage(w http.ResponseWriter, r *http.Request, a *actor.
 		d.Province = p.provinceOf(r, g)
 		// The officials with an account in the agency: a certificate's key
 		// is used by its holder's account (identity asks access.Can).
-		if d.Officials, err = p.id.Officials(r.Context(), a, agency); err != nil {
+		officials, err := p.id.Officials(r.Context(), a, agency)
+		if err != nil {
 			p.rd.errorPage(w, r, err)
 			return
+		}
+		for _, o := range officials {
+			if p.pki.MayIssue(r.Context(), a, agency, o.ID) {
+				d.Officials = append(d.Officials, o)
+			}
 		}
 	}
 	p.rd.render(w, r, status, "pki_issue", "pki.issue.title", d)
