@@ -69,14 +69,13 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.Identity.CreateOfficial(ctx, sys, identityNewOfficial(username, name, email, phone, password, official, agencyID, unit, pos))
+	// The role is granted in the transaction that creates the account, so
+	// a refused or failed grant leaves no account behind.
+	in := identityNewOfficial(username, name, email, phone, password, official, agencyID, unit, pos)
+	in.Role, in.RoleSubtree = role, subtree
+	acc, err := a.Identity.CreateOfficial(ctx, sys, in)
 	if err != nil {
 		return err
-	}
-	if role != "" {
-		if err := a.Identity.GrantRole(ctx, sys, acc.ID, actor.RoleGrant{Role: role, AgencyID: agencyID, Subtree: subtree}); err != nil {
-			return fmt.Errorf("tài khoản %s đã tạo (id %d) nhưng chưa cấp được vai trò: %w", acc.Login, acc.ID, err)
-		}
 	}
 	fmt.Fprintf(e.stdout, "Đã tạo tài khoản / created: %s (id %d)\n", acc.Login, acc.ID)
 	if !passwordStdin {

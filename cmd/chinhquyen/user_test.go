@@ -52,6 +52,15 @@ func TestUserCommandsCheckOrg(t *testing.T) {
 				{name: "agency by electronic code, positions by code", code: 0, has: []string{"Đã tạo tài khoản / created: vanthu.cli", "Mật khẩu ban đầu"},
 					args: args("user", "add", "--username", "vanthu.cli", "--name", "Văn Thư Dòng Lệnh", "--agency", "DEMO.H15.01", "--unit", id(demo.Units["H15.01/HCTC"]),
 						"--positions", "van_thu,chuyen_vien", "--role", "clerk")},
+				// A refused grant creates no account: the same username is
+				// still free afterwards.
+				{name: "unknown role", code: 1, errHas: "khongco",
+					args: args("user", "add", "--username", "ketoan.cli", "--name", "Kế Toán Dòng Lệnh", "--agency", "DEMO.H15.01", "--positions", "chuyen_vien", "--role", "khongco")},
+				{name: "a citizen's role", code: 1, errHas: "Vai trò Người dân không cấp cho tài khoản cán bộ",
+					args: args("user", "add", "--username", "ketoan.cli", "--name", "Kế Toán Dòng Lệnh", "--agency", "DEMO.H15.01", "--positions", "chuyen_vien", "--role", "citizen")},
+				{name: "the username is still free", code: 0, has: []string{"Đã tạo tài khoản / created: ketoan.cli"},
+					args: args("user", "add", "--username", "ketoan.cli", "--name", "Kế Toán Dòng Lệnh", "--agency", "DEMO.H15.01", "--positions", "chuyen_vien",
+						"--role", "agency_admin", "--subtree")},
 				{name: "grant in an agency that does not exist", code: 1, errHas: "Không có cơ quan mã số 987654",
 					args: args("user", "grant", "--account", "1", "--role", "clerk", "--agency", "987654")},
 			})

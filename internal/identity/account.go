@@ -163,6 +163,9 @@ type NewOfficial struct {
 	// Role, if set, is granted in AgencyID with the account, in the same
 	// transaction: a refused grant creates no account.
 	Role string
+	// RoleSubtree: Role also covers the agencies below AgencyID (the
+	// grantor must be allowed to hand out that scope).
+	RoleSubtree bool
 }
 
 // CreateOfficial creates an official's account in an agency. The actor needs
@@ -208,7 +211,10 @@ func (s *Service) CreateOfficial(ctx context.Context, by *actor.Actor, in NewOff
 		if role, err = access.ParseRole(in.Role); err != nil {
 			return Account{}, err
 		}
-		res := access.Resource{Type: "account", AgencyID: in.AgencyID, Clearance: access.Internal, Role: role}
+		if !role.OfficialRole() {
+			return Account{}, errNotOfficialRole(role)
+		}
+		res := access.Resource{Type: "account", AgencyID: in.AgencyID, Clearance: access.Internal, Role: role, Subtree: in.RoleSubtree}
 		if err := access.Authorize(ctx, by, access.IdentityRoleGrant, res); err != nil {
 			return Account{}, err
 		}
@@ -240,16 +246,20 @@ func (s *Service) CreateOfficial(ctx context.Context, by *actor.Actor, in NewOff
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_role_grants (account_id, role, agency_id, subtree, granted_at, granted_by)
-			VALUES ($1, $2, $3, FALSE, $4, $5)`, id, string(role), in.AgencyID, micros(s.now()), by.AccountID); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, string(role), in.AgencyID, in.RoleSubtree, micros(s.now()), by.AccountID); err != nil {
 			return fmt.Errorf("grant role: %w", err)
 		}
 		return s.record(ctx, tx, by, string(access.IdentityRoleGrant), idText(id), audit.OutcomeOK, "",
-			map[string]any{"role": string(role), "agency": in.AgencyID, "subtree": false, "sessions_ended": 0})
+			map[string]any{"role": string(role), "agency": in.AgencyID, "subtree": in.RoleSubtree, "sessions_ended": 0})
 	})
 	if err != nil {
 		return Account{}, err
 	}
 	return s.findAccount(ctx, s.db.Reader(), id)
+}
+
+func errNotOfficialRole(r access.Role) error {
+	return apperr.FieldError("role", "Vai trò %s không cấp cho tài khoản cán bộ", r.Label())
 }
 
 type accountRow struct {
@@ -491,6 +501,12 @@ func (s *Service) changeRole(ctx context.Context, by *actor.Actor, accountID int
 	}
 	if target.Kind != actor.Official {
 		return apperr.New(apperr.Invalid, "Chỉ cấp vai trò cho tài khoản cán bộ")
+	}
+	// access.Can refuses such a grant to every actor but the system one
+	// (the command line): an official's account holds officials' roles
+	// whoever grants them. Revoking one stays possible.
+	if grant && !role.OfficialRole() {
+		return errNotOfficialRole(role)
 	}
 	if g.AgencyID == 0 && !role.PlatformRole() {
 		return apperr.FieldError("agency", "Vai trò %s phải gắn với một cơ quan", role.Label())

@@ -374,6 +374,47 @@ func TestCreateOfficialWithARoleIsOneChange(t *testing.T) {
 	})
 }
 
+// The role given with a new account may cover the agencies below, within
+// what the creator may hand out; an official's account never gets a
+// citizen's or business's role, not even from the system actor (the
+// command line), which access.Can lets do anything.
+func TestCreateOfficialWithASubtreeRole(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.official(t, "quantri", 4, actor.RoleGrant{Role: "agency_admin", AgencyID: 4})
+		admin := f.signInTOTP(t, "quantri")
+		in := NewOfficial{Username: "quantri.moi", Name: "Cán bộ mới", Password: strongPassword, AgencyID: 4, Positions: []int64{1},
+			Role: "agency_admin", RoleSubtree: true}
+		refused := []struct {
+			name string
+			by   *actor.Actor
+			role string
+		}{
+			{"an administrator without the subtree gives it", admin, "agency_admin"},
+			{"the system actor gives a citizen's role", f.sys, "citizen"},
+			{"the system actor gives a business's role", f.sys, "business"},
+		}
+		for _, r := range refused {
+			in.Role = r.role
+			if _, err := f.svc.CreateOfficial(f.ctx, r.by, in); apperr.CodeOf(err) == "" {
+				t.Fatalf("%s: accepted", r.name)
+			}
+		}
+		acc := f.official(t, "chuyenvien", 4)
+		if err := f.svc.GrantRole(f.ctx, f.sys, acc.ID, actor.RoleGrant{Role: "citizen", AgencyID: 4}); apperr.CodeOf(err) != apperr.Invalid {
+			t.Fatalf("the system actor grants a citizen's role to an official: %v", err)
+		}
+		in.Role = "agency_admin"
+		created, err := f.svc.CreateOfficial(f.ctx, f.sys, in)
+		if err != nil {
+			t.Fatalf("no account was left by the refusals, so the login is free: %v", err)
+		}
+		if len(created.Roles) != 1 || created.Roles[0] != (actor.RoleGrant{Role: "agency_admin", AgencyID: 4, Subtree: true}) {
+			t.Fatalf("roles %+v, want agency_admin over agency 4's subtree", created.Roles)
+		}
+	})
+}
+
 func deputySession(t *testing.T, f *fixture) *actor.Actor {
 	t.Helper()
 	return f.signInTOTP(t, "quantri.phu")
