@@ -44,6 +44,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
 	"github.com/chinhquyen/chinhquyen/internal/notify"
+	"github.com/chinhquyen/chinhquyen/internal/testenv"
 )
 
 // replica is one running `serve` process.
@@ -81,6 +82,9 @@ const boundaryAfter = 12 * time.Second
 const shiftEnv = "CHINHQUYEN_TEST_CLOCK_SHIFT"
 
 func TestTwoReplicas(t *testing.T) {
+	if testenv.CI() && os.Getenv(dbtest.EnvPostgres) == "" {
+		t.Fatalf("CI runs this test on PostgreSQL: set %s", dbtest.EnvPostgres)
+	}
 	dbURL := dbtest.NewPostgresDatabase(t)
 	ctx := context.Background()
 	work := t.TempDir()
@@ -231,6 +235,23 @@ func TestTwoReplicas(t *testing.T) {
 	err = pg.QueryRowContext(ctx, "SELECT id FROM replica_job_log WHERE op = 'INSERT' AND kind = $1 ORDER BY seq LIMIT 1", notify.KindEmail).Scan(&mailJob)
 	if err != nil {
 		t.Fatalf("no e-mail job enqueued by the sign-in on A: %v", err)
+	}
+
+	// The relay refuses the first attempt for now: wait until the runner
+	// has put the job back in the queue with its back-off (at least
+	// RetryBase, 10 s), so that its retry falls due after A is killed below.
+	deadline := clock.Now().Add(20 * time.Second)
+	for {
+		var state string
+		var attempts int
+		err := pg.QueryRowContext(ctx, "SELECT state, attempts FROM jobs WHERE id = $1", mailJob).Scan(&state, &attempts)
+		if err == nil && state == "queued" && attempts == 1 && mail.attempts() == 1 {
+			break
+		}
+		if clock.Now().After(deadline) {
+			t.Fatalf("the e-mail job's first attempt was not refused and requeued: %s %d %v; relay saw %d", state, attempts, err, mail.attempts())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 
 	t.Run("uploads survive the death of a replica", func(t *testing.T) {
@@ -393,9 +414,9 @@ func parentShift(now time.Time) time.Duration {
 func start(t *testing.T, bin, name, dir string, env []string) *replica {
 	t.Helper()
 	must(t, os.MkdirAll(dir, 0o700))
-	addr := freeAddr(t)
-	r := &replica{name: name, url: "http://" + addr, dir: dir, out: &syncBuffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dir)
+	r := &replica{name: name, dir: dir, out: &syncBuffer{}, done: make(chan struct{})}
+	// Port 0: the kernel picks a free port, which serve prints.
+	r.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir)
 	r.cmd.Env = append(cleanEnv(), env...)
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	must(t, r.cmd.Start())
@@ -425,10 +446,17 @@ func (r *replica) waitReady(t *testing.T, within time.Duration) {
 			t.Fatalf("replica %s exited: %v\n%s", r.name, r.cmd.ProcessState, r.out)
 		default:
 		}
-		if resp, err := http.Get(r.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
+		if r.url == "" {
+			if _, after, ok := strings.Cut(r.out.String(), "is running at "); ok {
+				r.url, _, _ = strings.Cut(after, "\n")
+			}
+		}
+		if r.url != "" {
+			if resp, err := http.Get(r.url + "/readyz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return
+				}
 			}
 		}
 		if clock.Now().After(deadline) {
@@ -720,14 +748,6 @@ func cleanEnv() []string {
 		}
 	}
 	return out
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func randomHex(t *testing.T, n int) string {
