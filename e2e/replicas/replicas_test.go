@@ -187,13 +187,17 @@ func TestTwoReplicas(t *testing.T) {
 				t.Errorf("%s: newest period %q, want the one beginning at 20:00:00 UTC", k, newest)
 			}
 		}
-		// Each run finishes once (deleted on success) within a few seconds.
+		// Each run is claimed once, by one replica, and finishes (deleted
+		// on success) within a few seconds.
 		deadline := clock.Now().Add(10 * time.Second)
 		for {
 			runs = periodRuns(t, pg, kinds)
 			pending := 0
 			for _, k := range kinds {
 				for _, n := range runs[k] {
+					if n.claimed > 1 {
+						t.Fatalf("%s run %d times for one period", k, n.claimed)
+					}
 					if n.deleted != 1 {
 						pending++
 					}
@@ -615,13 +619,13 @@ func deliveries(t *testing.T, pg *sql.DB) string {
 	return b.String()
 }
 
-type periodCount struct{ inserted, deleted int }
+type periodCount struct{ inserted, claimed, deleted int }
 
 // periodRuns counts, per periodic kind and period, the enqueues and the
 // successful ends the log saw.
 func periodRuns(t *testing.T, pg *sql.DB, kinds []string) map[string]map[string]*periodCount {
 	t.Helper()
-	rows, err := pg.Query("SELECT op, kind, payload FROM replica_job_log WHERE op IN ('INSERT', 'DELETE') ORDER BY seq")
+	rows, err := pg.Query("SELECT op, kind, payload, state FROM replica_job_log ORDER BY seq")
 	must(t, err)
 	defer rows.Close()
 	out := map[string]map[string]*periodCount{}
@@ -629,8 +633,8 @@ func periodRuns(t *testing.T, pg *sql.DB, kinds []string) map[string]map[string]
 		out[k] = map[string]*periodCount{}
 	}
 	for rows.Next() {
-		var op, kind, payload string
-		must(t, rows.Scan(&op, &kind, &payload))
+		var op, kind, payload, state string
+		must(t, rows.Scan(&op, &kind, &payload, &state))
 		if out[kind] == nil {
 			continue
 		}
@@ -641,9 +645,12 @@ func periodRuns(t *testing.T, pg *sql.DB, kinds []string) map[string]map[string]
 			c = &periodCount{}
 			out[kind][p.Period] = c
 		}
-		if op == "INSERT" {
+		switch {
+		case op == "INSERT":
 			c.inserted++
-		} else {
+		case op == "UPDATE" && state == "running":
+			c.claimed++
+		case op == "DELETE":
 			c.deleted++
 		}
 	}
