@@ -41,7 +41,7 @@ type IdentityConfig struct {
 	LockMax   time.Duration // … up to this
 
 	RateWindow      time.Duration // the rate limits' counting window
-	LoginPerIP      int           // password attempts per client address per window
+	LoginPerIP      int           // failed sign-ins per client address per window
 	LoginPerAccount int           // password attempts per account per window
 	OTPPerAccount   int           // second-factor codes per account per window
 	RegisterPerIP   int           // self-registrations per client address per window
@@ -66,7 +66,7 @@ func (c *IdentityConfig) bind(b *config.Binder) {
 	b.Duration(&c.LockBase, "login-lock-base", time.Minute, "first lock period, doubled with each further wrong password")
 	b.Duration(&c.LockMax, "login-lock-max", time.Hour, "longest lock period")
 	b.Duration(&c.RateWindow, "rate-window", 10*time.Minute, "counting window of the sign-in rate limits")
-	b.Int(&c.LoginPerIP, "rate-login-ip", 30, "password attempts per client address per window")
+	b.Int(&c.LoginPerIP, "rate-login-ip", 30, "failed sign-ins per client address per window (a successful one is not counted)")
 	b.Int(&c.LoginPerAccount, "rate-login-account", 10, "password attempts per login name per window (whether or not an account has it)")
 	b.Int(&c.OTPPerAccount, "rate-otp-account", 10, "second-factor codes per account per window")
 	b.Int(&c.RegisterPerIP, "rate-register-ip", 10, "citizen and business registrations per client address per window")
