@@ -88,7 +88,7 @@ func NewSigner(key crypto.Signer, chain []*x509.Certificate, h crypto.Hash, pss 
 	if k, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(cert.PublicKey) {
 		return nil, errors.New("cms: the key does not match the signer certificate")
 	}
-	hoid, err := hashOID(h)
+	hoid, err := HashOID(h)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,9 @@ func AddTime(b *cryptobyte.Builder, t time.Time) {
 	b.AddASN1GeneralizedTime(t)
 }
 
-func hashOID(h crypto.Hash) (asn1.ObjectIdentifier, error) {
+// HashOID names a digest algorithm in ASN.1 (RFC 5754): SHA-256, SHA-384
+// or SHA-512, the ones PAdES and RFC 3161 tokens here use.
+func HashOID(h crypto.Hash) (asn1.ObjectIdentifier, error) {
 	switch h {
 	case crypto.SHA256:
 		return oidSHA256, nil
@@ -323,7 +325,7 @@ func signatureAlgorithm(pub crypto.PublicKey, h crypto.Hash, pss bool) ([]byte, 
 			algID(&b, oidRSAWith[h], true)
 			break
 		}
-		hoid, _ := hashOID(h)
+		hoid, _ := HashOID(h)
 		opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h}
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1ObjectIdentifier(oidRSAPSS)

@@ -55,7 +55,7 @@ type Directory interface {
 type Limits struct {
 	Window          time.Duration // the counting window
 	LoginPerIP      int           // failed sign-ins per client address per window (a success is not counted)
-	LoginPerAccount int           // password attempts per login name (account or not) per window
+	LoginPerAccount int           // failed password attempts per login name (account or not) per window
 	OTPPerAccount   int           // second-factor attempts per account per window
 	RegisterPerIP   int           // self-registrations per client address per window
 	BadTokenPerIP   int           // forged or expired tokens audited per address per window

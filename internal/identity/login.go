@@ -68,21 +68,30 @@ const failureMemory = 24 * time.Hour
 // with a right TOTP or recovery code (OTP), still signs in; an
 // administrator can also lift it (Unlock). Every failure is audited.
 //
-// The per-address budget counts failures only: a sign-in that succeeds
-// gives its count back, so the officials of an office behind one shared
-// address do not lock each other out by signing in.
+// The per-address and per-name budgets count failures only: a sign-in
+// that succeeds gives its counts back, so the officials of an office behind
+// one shared address do not lock each other out by signing in, and an owner
+// who signs in often does not use up their own name's budget.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (LoginResult, error) {
-	var ipWindow time.Time
-	res, err := s.login(ctx, req, &ipWindow)
-	if err == nil && !ipWindow.IsZero() {
-		s.refund(ctx, ipBucket(req.IP), ipWindow)
+	var spent loginBudgets
+	res, err := s.login(ctx, req, &spent)
+	if err == nil {
+		if !spent.ip.IsZero() {
+			s.refund(ctx, ipBucket(req.IP), spent.ip)
+		}
+		if !spent.name.IsZero() {
+			s.refund(ctx, nameBucket(NormalizeLogin(req.Login)), spent.name)
+		}
 	}
 	return res, err
 }
 
-// login is Login; it sets *ipWindow to the end of the address budget's
-// window its attempt was counted in.
-func (s *Service) login(ctx context.Context, req LoginRequest, ipWindow *time.Time) (LoginResult, error) {
+// loginBudgets are the ends of the budget windows a sign-in attempt was
+// counted in (zero where it was not), for the refund of a success.
+type loginBudgets struct{ ip, name time.Time }
+
+// login is Login; it records in *spent the windows its attempt was counted in.
+func (s *Service) login(ctx context.Context, req LoginRequest, spent *loginBudgets) (LoginResult, error) {
 	login := NormalizeLogin(req.Login)
 	anon := &actor.Actor{IP: req.IP}
 	if login == "" || req.Password == "" {
@@ -100,7 +109,7 @@ func (s *Service) login(ctx context.Context, req LoginRequest, ipWindow *time.Ti
 		}
 		return LoginResult{}, err
 	}
-	*ipWindow = until
+	spent.ip = until
 	acc, hash, err := s.accountByLogin(ctx, login)
 	known := err == nil
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
@@ -110,10 +119,12 @@ func (s *Service) login(ctx context.Context, req LoginRequest, ipWindow *time.Ti
 	// could spend it all day: a browser in which the owner passed a second
 	// factor is not held back by it, as it is not by the lock.
 	if !known || !s.knownDevice(req.Device, acc.ID) {
-		if err := s.throttle(ctx, nameBucket(login), s.opts.Limits.LoginPerAccount); err != nil {
+		until, err := s.spend(ctx, nameBucket(login), s.opts.Limits.LoginPerAccount)
+		if err != nil {
 			s.recordAlone(ctx, anon, "identity.login.throttled", "", audit.OutcomeDenied, "too many attempts on this login")
 			return LoginResult{}, err
 		}
+		spent.name = until
 	}
 	who, object := anon, ""
 	if known {

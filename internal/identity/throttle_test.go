@@ -60,6 +60,40 @@ func TestAddressBudgetCountsOnlyFailedSignIns(t *testing.T) {
 	})
 }
 
+// TestNameBudgetCountsOnlyFailedSignIns: an owner who signs in many times a
+// day keeps their name's budget; failures still spend it, for known and
+// unknown names alike.
+func TestNameBudgetCountsOnlyFailedSignIns(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		const perName = 3
+		svc, err := New(d, Options{Audit: f.svc.audit, Now: f.clock.Now, Argon2: testParams, SecretKey: testKey,
+			Limits: Limits{LoginPerIP: 1 << 20, LoginPerAccount: perName}, LockAfter: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc = svc
+		f.official(t, "canbo.thuongxuyen", 4, actor.RoleGrant{Role: "specialist", AgencyID: 4})
+		login := func(password string) error {
+			_, err := f.svc.Login(f.ctx, LoginRequest{Login: "canbo.thuongxuyen", Password: password, IP: "203.0.113.9"})
+			return err
+		}
+		for i := range 3 * perName {
+			if err := login(strongPassword); err != nil {
+				t.Fatalf("sign-in %d of the owner: %v", i+1, err)
+			}
+		}
+		for i := range perName {
+			if err := login("sai mật khẩu"); apperr.CodeOf(err) != apperr.Unauthorized {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		if err := login(strongPassword); apperr.CodeOf(err) != apperr.TooMany {
+			t.Fatalf("after %d failures the name is over its budget, got %v", perName, err)
+		}
+	})
+}
+
 // The end of a lock or wait is shown to the minute, rounded up: never a
 // minute before the real end, and exact when it falls on the minute.
 func TestFormatUntilRoundsUpToTheMinute(t *testing.T) {

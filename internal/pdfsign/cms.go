@@ -38,7 +38,6 @@ var (
 	oidSHA384WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
 	oidSHA512WithRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
 	oidRSAPSS          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidECPublicKey     = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 	oidECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 	oidECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
 	oidECDSAWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
@@ -46,18 +45,6 @@ var (
 
 	oidRevInfoOCSP = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 16, 2}
 )
-
-func hashOID(h crypto.Hash) (asn1.ObjectIdentifier, error) {
-	switch h {
-	case crypto.SHA256:
-		return oidSHA256, nil
-	case crypto.SHA384:
-		return oidSHA384, nil
-	case crypto.SHA512:
-		return oidSHA512, nil
-	}
-	return nil, fmt.Errorf("unsupported digest %v", h)
-}
 
 func hashFromOID(oid asn1.ObjectIdentifier) (crypto.Hash, bool) {
 	switch {

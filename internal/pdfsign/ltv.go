@@ -11,10 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/ocsp"
+
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/cms"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
-	"golang.org/x/crypto/ocsp"
 )
 
 // ValidationDataOptions configure AddValidationData.
@@ -344,7 +346,7 @@ func AddDocumentTimestamp(ctx context.Context, in []byte, opts DocTimestampOptio
 	if opts.Hash == 0 {
 		opts.Hash = crypto.SHA256
 	}
-	if _, err := hashOID(opts.Hash); err != nil {
+	if _, err := cms.HashOID(opts.Hash); err != nil {
 		return nil, nil, apperr.FieldError("hash", "Thuật toán băm không được hỗ trợ.")
 	}
 	r, err := openForUpdate(ctx, in)

@@ -14,6 +14,8 @@ import (
 	"math/big"
 	"net/http"
 	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/cms"
 )
 
 // TimeStamper obtains RFC 3161 time-stamp tokens. Implementations must honour
@@ -62,7 +64,7 @@ const maxTSAResponse = 1 << 20
 
 // Timestamp implements TimeStamper.
 func (t *HTTPTimeStamper) Timestamp(ctx context.Context, digest []byte, h crypto.Hash) ([]byte, error) {
-	hoid, err := hashOID(h)
+	hoid, err := cms.HashOID(h)
 	if err != nil {
 		return nil, err
 	}
