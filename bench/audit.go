@@ -107,20 +107,11 @@ func benchAudit(o *opts) ([]row, error) {
 // auditAppends returns durable appends/s and the plain limit on a fresh
 // database of cfg's engine.
 func auditAppends(ctx context.Context, o *opts, cfg db.Config) (appends, plain float64, err error) {
-	dir, err := os.MkdirTemp("", "cqbench-audit-")
+	d, dir, done, err := freshDB(ctx, o, cfg, "audit", audit.Migrations)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer os.RemoveAll(dir)
-	cfg.DataDir = dir
-	d, err := db.Open(ctx, cfg)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer d.Close()
-	if err := d.Migrate(ctx, o.log, audit.Migrations); err != nil {
-		return 0, 0, err
-	}
+	defer done()
 	if err := auditbench.Setup(ctx, d); err != nil {
 		return 0, 0, err
 	}
@@ -249,19 +240,11 @@ func tesseraAppends(ctx context.Context, o *opts) (float64, error) {
 // auditVerify fills a SQLite log with n entries and returns Verify's time
 // and the time of one sequential scan of the hashed columns.
 func auditVerify(ctx context.Context, o *opts, n int) (verify, scan time.Duration, err error) {
-	dir, err := os.MkdirTemp("", "cqbench-verify-")
+	d, dir, done, err := freshDB(ctx, o, db.Config{SQLiteSync: "NORMAL"}, "verify", audit.Migrations)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer os.RemoveAll(dir)
-	d, err := db.Open(ctx, db.Config{DataDir: dir, SQLiteSync: "NORMAL"})
-	if err != nil {
-		return 0, 0, err
-	}
-	defer d.Close()
-	if err := d.Migrate(ctx, o.log, audit.Migrations); err != nil {
-		return 0, 0, err
-	}
+	defer done()
 	if err := auditbench.Setup(ctx, d); err != nil {
 		return 0, 0, err
 	}

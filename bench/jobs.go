@@ -61,20 +61,11 @@ func benchJobs(o *opts) ([]row, error) {
 }
 
 func jobsEndToEnd(ctx context.Context, o *opts, cfg db.Config) (perSec, plainPerSec float64, err error) {
-	dir, err := os.MkdirTemp("", "cqbench-jobs-")
+	d, _, closeDB, err := freshDB(ctx, o, cfg, "jobs", jobs.Migrations)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer os.RemoveAll(dir)
-	cfg.DataDir = dir
-	d, err := db.Open(ctx, cfg)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer d.Close()
-	if err := d.Migrate(ctx, o.log, jobs.Migrations); err != nil {
-		return 0, 0, err
-	}
+	defer closeDB()
 	if _, err := d.Writer().ExecContext(ctx, `CREATE TABLE bench_things (id BIGINT PRIMARY KEY, worker BIGINT NOT NULL, note TEXT NOT NULL)`); err != nil {
 		return 0, 0, err
 	}
