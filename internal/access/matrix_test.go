@@ -53,11 +53,14 @@ var expected = map[Action]map[Role]string{
 	PKICertRenew:            {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency"},
 	PKICertRead: {SystemAdmin: "agency", AgencyAdmin: "agency", SecurityOfficer: "agency", Auditor: "agency",
 		Leader: "own", Clerk: "own", Specialist: "own", OneStopOfficer: "own"},
-	PKITrustStoreRead: {"*": "public"},
-	PDFVerify:         {"*": "public"},
-	BlobUpload:        {"*": "self"},
-	JobsView:          {SystemAdmin: "platform"},
-	JobsRetry:         {SystemAdmin: "platform"},
+	PKITrustStoreRead:         {"*": "public"},
+	PDFVerify:                 {"*": "public"},
+	BlobUpload:                {"*": "self"},
+	JobsView:                  {SystemAdmin: "platform"},
+	JobsRetry:                 {SystemAdmin: "platform"},
+	DocumentsIncomingRegister: {Clerk: "agency"},
+	DocumentsRead:             {Leader: "agency", Clerk: "agency", Specialist: "agency"},
+	DocumentsNumberWithdraw:   {Clerk: "agency"},
 }
 
 const (
