@@ -1,0 +1,458 @@
+// Package search is the platform's full-text index: documents (and later
+// one-stop dossiers) are indexed in the transaction that changes them and
+// found by any reader the access policy lets see them, whatever the accents
+// typed ("da nang" finds "Đà Nẵng", "DUONG" finds "đường"). Text is folded
+// in Go (locale.Fold, đ → d) and the folded words go to FTS5 on SQLite or a
+// 'simple' tsvector on PostgreSQL (dialect.go is the one place where they
+// differ); highlights are computed in Go on the original text, so results
+// read the same on both engines. See docs/search.md.
+package search
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/calendar"
+	"github.com/chinhquyen/chinhquyen/internal/db"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFiles embed.FS
+
+// Migrations is the search index's schema.
+var Migrations = db.Embedded("search", migrationFiles)
+
+// Limits of one page of results.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// Doc is one object as the index keeps it. The access fields are those of
+// access.Resource and mean the same.
+type Doc struct {
+	Kind string // registered with Service.Register: "document", …
+	ID   int64
+
+	AgencyID     int64
+	OwnerID      int64
+	Level        access.Level
+	Units        []int64 // readers of a Restricted object
+	People       []int64
+	PersonalData bool
+	Handlers     []int64
+
+	Title string // number, symbol and summary: what a match ranks highest
+	Body  string // metadata and extracted text (up to MaxBody bytes indexed)
+
+	Type, Status, Urgency string
+	Date                  calendar.Date // filtered by Query.From/To and sorted on
+}
+
+// Options configure a Service.
+type Options struct {
+	// Subtree lists an agency's subtree so a subtree grant covers it (the
+	// access.Guard's tree answers the same question one agency at a time).
+	// Nil: a grant covers its own agency only.
+	Subtree Subtree
+	Logger  *slog.Logger
+}
+
+// Service indexes and searches.
+type Service struct {
+	db     *db.DB
+	eng    engine
+	opts   Options
+	mu     sync.RWMutex
+	kinds  map[string]access.Action
+	logger *slog.Logger
+}
+
+// New returns a Service on d, migrated with Migrations.
+func New(d *db.DB, opts Options) *Service {
+	l := opts.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	return &Service{db: d, eng: engineFor(d.Dialect), opts: opts, kinds: map[string]access.Action{}, logger: l}
+}
+
+// Register declares a kind of object and the access action that reads one;
+// only registered kinds are indexed and found.
+func (s *Service) Register(kind string, read access.Action) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kinds[kind] = read
+}
+
+func (s *Service) action(kind string) (access.Action, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a, ok := s.kinds[kind]
+	return a, ok
+}
+
+// Index puts d in the index, replacing what it held for (d.Kind, d.ID),
+// inside the caller's transaction: the index changes with the object.
+func (s *Service) Index(ctx context.Context, tx *sql.Tx, d Doc) error {
+	if _, ok := s.action(d.Kind); !ok {
+		return fmt.Errorf("search: kind %q not registered", d.Kind)
+	}
+	if d.Level < access.Public || d.Level > access.UltraSecret {
+		return apperr.New(apperr.Invalid, "Độ mật không hợp lệ")
+	}
+	for _, list := range [][]int64{d.Units, d.People, d.Handlers} {
+		if slices.ContainsFunc(list, func(id int64) bool { return id <= 0 }) {
+			return fmt.Errorf("search: reader id must be positive")
+		}
+	}
+	if err := s.Remove(ctx, tx, d.Kind, d.ID); err != nil {
+		return err
+	}
+	title, body := clip(d.Title, MaxTitle), clip(d.Body, MaxBody)
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO search_entries (kind, object_id, agency_id, owner_id, level, personal, title, body, doc_type, status, urgency, on_date)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		d.Kind, d.ID, d.AgencyID, d.OwnerID, int(d.Level), d.PersonalData, title, body, d.Type, d.Status, d.Urgency, d.Date.String()).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("search: index %s %d: %w", d.Kind, d.ID, err)
+	}
+	for role, list := range map[string][]int64{"unit": d.Units, "person": d.People, "handler": d.Handlers} {
+		list = slices.Clone(list)
+		slices.Sort(list)
+		for _, r := range slices.Compact(list) {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO search_readers (entry_id, role, reader_id) VALUES ($1, $2, $3)", id, role, r); err != nil {
+				return fmt.Errorf("search: index readers: %w", err)
+			}
+		}
+	}
+	if err := s.eng.put(ctx, tx, id, foldedText(title, MaxTitle), foldedText(body, MaxBody)); err != nil {
+		return fmt.Errorf("search: index text: %w", err)
+	}
+	return nil
+}
+
+// Remove takes (kind, id) out of the index, inside the caller's
+// transaction; removing what is not there is not an error.
+func (s *Service) Remove(ctx context.Context, tx *sql.Tx, kind string, id int64) error {
+	var entry int64
+	err := tx.QueryRowContext(ctx, "SELECT id FROM search_entries WHERE kind = $1 AND object_id = $2", kind, id).Scan(&entry)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("search: remove: %w", err)
+	}
+	if err := s.eng.drop(ctx, tx, entry); err != nil {
+		return fmt.Errorf("search: remove text: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM search_readers WHERE entry_id = $1", entry); err != nil {
+		return fmt.Errorf("search: remove readers: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM search_entries WHERE id = $1", entry); err != nil {
+		return fmt.Errorf("search: remove: %w", err)
+	}
+	return nil
+}
+
+// Filters narrow a search; empty fields do not.
+type Filters struct {
+	Type, Status, Urgency string
+	AgencyID              int64
+}
+
+// Query is a search. Text empty lists by date, newest first; otherwise
+// results are ranked, best first.
+type Query struct {
+	Text     string
+	Kind     string // "" = every registered kind
+	Filters  Filters
+	From, To calendar.Date // the period of Doc.Date, inclusive; zero = open
+	Limit    int           // 0 = DefaultLimit; at most MaxLimit
+	Cursor   string        // Results.Next of the previous page
+}
+
+// Hit is one result.
+type Hit struct {
+	Kind     string        `json:"kind"`
+	ID       int64         `json:"id"`
+	AgencyID int64         `json:"agency_id"`
+	Level    access.Level  `json:"-"`
+	Type     string        `json:"type,omitempty"`
+	Status   string        `json:"status,omitempty"`
+	Urgency  string        `json:"urgency,omitempty"`
+	Date     calendar.Date `json:"date"`
+	Score    float64       `json:"score"`
+	// Title is the whole title with its matches marked; Snippet a piece of
+	// the body around the first match.
+	Title   Fragment `json:"title"`
+	Snippet Fragment `json:"snippet"`
+}
+
+// Results is one page.
+type Results struct {
+	Items []Hit `json:"items"`
+	// Total counts every result the reader may see, over all pages.
+	Total int64 `json:"total"`
+	// Next is the cursor of the following page, "" on the last one.
+	Next string `json:"next,omitempty"`
+}
+
+// Search finds what reader may see. Restricted objects the reader may not
+// read are neither listed nor counted.
+func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Results, error) {
+	terms, err := parseQuery(q.Text)
+	if err != nil {
+		return Results{}, err
+	}
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 0 || limit > MaxLimit:
+		return Results{}, apperr.FieldError("limit", "Số kết quả mỗi trang phải từ 1 đến %d", MaxLimit)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		return Results{}, apperr.FieldError("to", "Ngày kết thúc phải sau ngày bắt đầu")
+	}
+	ranked := len(terms) > 0
+	cur, err := parseCursor(q.Cursor, ranked)
+	if err != nil {
+		return Results{}, err
+	}
+	for _, f := range []string{q.Kind, q.Filters.Type, q.Filters.Status, q.Filters.Urgency} {
+		if len(f) > 64 {
+			return Results{}, apperr.FieldError("filter", "Giá trị lọc quá dài")
+		}
+	}
+
+	// Which kinds, and the visible part of each.
+	s.mu.RLock()
+	kinds := make([]string, 0, len(s.kinds))
+	for k := range s.kinds {
+		if q.Kind == "" || q.Kind == k {
+			kinds = append(kinds, k)
+		}
+	}
+	s.mu.RUnlock()
+	slices.Sort(kinds)
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	from := "search_entries e"
+	score := "0.0"
+	if ranked {
+		body, a := s.eng.matches(terms)
+		args = append(args, a...)
+		from = "(" + body + ") m JOIN search_entries e ON e.id = m.id"
+		score = "m.score"
+	}
+	var visible []string
+	for _, k := range kinds {
+		act, _ := s.action(k)
+		sc, err := visibility(ctx, reader, act, s.opts.Subtree)
+		if err != nil {
+			return Results{}, apperr.Wrap(err, apperr.Unavailable, "Không kiểm tra được phạm vi cơ quan, vui lòng thử lại sau")
+		}
+		visible = append(visible, "(e.kind = "+arg(k)+" AND "+sc.where()+")")
+	}
+	if len(visible) == 0 {
+		return Results{Items: []Hit{}}, nil
+	}
+	where := []string{"(" + strings.Join(visible, " OR ") + ")"}
+	if f := q.Filters.Type; f != "" {
+		where = append(where, "e.doc_type = "+arg(f))
+	}
+	if f := q.Filters.Status; f != "" {
+		where = append(where, "e.status = "+arg(f))
+	}
+	if f := q.Filters.Urgency; f != "" {
+		where = append(where, "e.urgency = "+arg(f))
+	}
+	if f := q.Filters.AgencyID; f != 0 {
+		where = append(where, "e.agency_id = "+arg(f))
+	}
+	if !q.From.IsZero() {
+		where = append(where, "e.on_date >= "+arg(q.From.String()))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "e.on_date <> '' AND e.on_date <= "+arg(q.To.String()))
+	}
+	countSQL := "SELECT count(*) FROM " + from + " WHERE " + strings.Join(where, " AND ")
+	countArgs := slices.Clone(args)
+
+	order := "e.on_date DESC, e.id DESC"
+	if ranked {
+		order = "m.score DESC, e.id ASC"
+		if cur != nil {
+			sc := arg(cur.score)
+			where = append(where, "(m.score < "+sc+" OR (m.score = "+sc+" AND e.id > "+arg(cur.id)+"))")
+		}
+	} else if cur != nil {
+		d := arg(cur.date)
+		where = append(where, "(e.on_date < "+d+" OR (e.on_date = "+d+" AND e.id < "+arg(cur.id)+"))")
+	}
+	pageSQL := "SELECT e.id, e.kind, e.object_id, e.agency_id, e.owner_id, e.level, e.personal, e.title, e.body, e.doc_type, e.status, e.urgency, e.on_date, " + score +
+		" FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT " + arg(limit+1)
+
+	var res Results
+	type row struct {
+		entry, ownerID int64
+		personal       bool
+		body           string
+		hit            Hit
+	}
+	var rows []row
+	err = s.db.ReadTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, countSQL, countArgs...).Scan(&res.Total); err != nil {
+			return err
+		}
+		rs, err := tx.QueryContext(ctx, pageSQL, args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var r row
+			var level int
+			var title string
+			if err := rs.Scan(&r.entry, &r.hit.Kind, &r.hit.ID, &r.hit.AgencyID, &r.ownerID, &level, &r.personal, &title, &r.body,
+				&r.hit.Type, &r.hit.Status, &r.hit.Urgency, &r.hit.Date, &r.hit.Score); err != nil {
+				return err
+			}
+			r.hit.Level = access.Level(level)
+			r.hit.Title.Text = title
+			rows = append(rows, r)
+		}
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		rs.Close()
+		if len(rows) > limit {
+			last := rows[limit-1]
+			res.Next = cursor{score: last.hit.Score, date: last.hit.Date.String(), id: last.entry}.encode(ranked)
+			rows = rows[:limit]
+		}
+		// Belt and braces: each row is checked against the policy itself.
+		m := matcher{terms: terms}
+		res.Items = make([]Hit, 0, len(rows))
+		for _, r := range rows {
+			res2 := access.Resource{Type: r.hit.Kind, ID: strconv.FormatInt(r.hit.ID, 10), AgencyID: r.hit.AgencyID, OwnerID: r.ownerID,
+				Level: r.hit.Level, PersonalData: r.personal}
+			if r.hit.Level == access.Restricted || r.hit.Level.StateSecret() || r.personal {
+				if err := readers(ctx, tx, r.entry, &res2); err != nil {
+					return err
+				}
+			}
+			act, _ := s.action(r.hit.Kind)
+			if !access.Permits(ctx, reader, act, res2) {
+				s.logger.ErrorContext(ctx, "search: the index's visibility and access disagree; row dropped", "kind", r.hit.Kind, "id", r.hit.ID)
+				res.Total--
+				continue
+			}
+			h := r.hit
+			h.Title = m.highlight(h.Title.Text)
+			h.Snippet = m.snippet(r.body)
+			res.Items = append(res.Items, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return Results{}, fmt.Errorf("search: %w", err)
+	}
+	return res, nil
+}
+
+func readers(ctx context.Context, tx *sql.Tx, entry int64, res *access.Resource) error {
+	rs, err := tx.QueryContext(ctx, "SELECT role, reader_id FROM search_readers WHERE entry_id = $1", entry)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var role string
+		var id int64
+		if err := rs.Scan(&role, &id); err != nil {
+			return err
+		}
+		switch role {
+		case "unit":
+			res.Units = append(res.Units, id)
+		case "person":
+			res.People = append(res.People, id)
+		case "handler":
+			res.Handlers = append(res.Handlers, id)
+		}
+	}
+	return rs.Err()
+}
+
+// cursor is where the next page starts: after (score, id) when ranked,
+// after (date, id) when listed by date.
+type cursor struct {
+	score float64
+	date  string
+	id    int64
+}
+
+func (c cursor) encode(ranked bool) string {
+	var s string
+	if ranked {
+		s = "s" + strconv.FormatFloat(c.score, 'g', -1, 64)
+	} else {
+		s = "d" + c.date
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s + "|" + strconv.FormatInt(c.id, 10)))
+}
+
+// parseCursor reads a cursor sent back by a client: outside input.
+func parseCursor(s string, ranked bool) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := apperr.FieldError("cursor", "Con trỏ trang kết quả không hợp lệ: hãy tìm lại từ trang đầu")
+	if len(s) > 128 {
+		return nil, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) < 3 {
+		return nil, bad
+	}
+	pos, idText, ok := strings.Cut(string(raw[1:]), "|")
+	if !ok {
+		return nil, bad
+	}
+	var c cursor
+	if c.id, err = strconv.ParseInt(idText, 10, 64); err != nil {
+		return nil, bad
+	}
+	switch {
+	case raw[0] == 's' && ranked:
+		if c.score, err = strconv.ParseFloat(pos, 64); err != nil || c.score != c.score {
+			return nil, bad
+		}
+	case raw[0] == 'd' && !ranked:
+		if pos != "" {
+			if _, err := calendar.ParseISO(pos); err != nil {
+				return nil, bad
+			}
+		}
+		c.date = pos
+	default:
+		return nil, bad
+	}
+	return &c, nil
+}

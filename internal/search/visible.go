@@ -1,0 +1,187 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+)
+
+// scope is what a reader may read through one action, in terms a query
+// tests on stored rows. It restates access's decision for reading
+// (role and scope, classification against clearance and named readers,
+// personal data) so the database counts only visible rows; each returned
+// row is still checked with access.Permits. TestVisibilityMatchesAccess
+// compares the two over every combination of reader and row it builds.
+type scope struct {
+	none, all, anonymous bool
+	// The role step: which objects a role held covers.
+	anyAgency bool
+	agencies  []int64 // agencies covered (never 0)
+	own       bool    // objects owned by the reader
+	// Who the reader is.
+	account    int64
+	official   bool
+	clearance  access.Level
+	unit       int64
+	unitAgency int64
+	// Agencies the reader belongs to or holds a role in (access's
+	// "in the agency" for internal and state-secret information).
+	memberAll bool
+	members   []int64
+}
+
+// Subtree lists an agency and the agencies below it (org.Service.Subtree).
+type Subtree func(ctx context.Context, root int64) ([]int64, error)
+
+func visibility(ctx context.Context, a *actor.Actor, action access.Action, subtree Subtree) (scope, error) {
+	def, ok := access.Lookup(action)
+	switch {
+	case !ok:
+		return scope{none: true}, nil
+	case a == nil:
+		if def.Anyone == access.AnyonePublic {
+			return scope{anonymous: true}, nil
+		}
+		return scope{none: true}, nil
+	case a.Kind == actor.System:
+		return scope{all: true}, nil
+	case a.Scopes != nil && !tokenAllows(a.Scopes, def):
+		return scope{none: true}, nil
+	}
+	s := scope{account: a.AccountID, official: a.Kind == actor.Official, unit: a.UnitID, unitAgency: a.AgencyID}
+	if c, err := access.ParseClearance(a.Clearance); err == nil {
+		s.clearance = c
+	}
+	switch def.Anyone {
+	case access.AnyonePublic:
+		s.anyAgency = true
+	case access.AnyoneSelf:
+		s.own = true
+	}
+	covered := func(g actor.RoleGrant) (all bool, ids []int64, err error) {
+		switch {
+		case g.AgencyID == 0:
+			return access.Role(g.Role).OfficialRole(), nil, nil
+		case g.Subtree && subtree != nil:
+			ids, err := subtree(ctx, g.AgencyID)
+			return false, ids, err
+		}
+		return false, []int64{g.AgencyID}, nil
+	}
+	if s.official {
+		s.members = []int64{0}
+		if a.AgencyID != 0 {
+			s.members = append(s.members, a.AgencyID)
+		}
+	}
+	for _, g := range a.Roles {
+		all, ids, err := covered(g)
+		if err != nil {
+			return scope{}, err
+		}
+		if s.official {
+			s.memberAll = s.memberAll || all
+			s.members = append(s.members, ids...)
+		}
+		switch def.Roles[access.Role(g.Role)] {
+		case access.ScopeOwn:
+			s.own = true
+		case access.ScopeAgency:
+			s.anyAgency = s.anyAgency || all
+			s.agencies = append(s.agencies, ids...)
+		case access.ScopePlatform:
+			s.anyAgency = s.anyAgency || g.AgencyID == 0
+		}
+	}
+	s.agencies = slices.DeleteFunc(s.agencies, func(id int64) bool { return id == 0 })
+	slices.Sort(s.agencies)
+	s.agencies = slices.Compact(s.agencies)
+	slices.Sort(s.members)
+	s.members = slices.Compact(s.members)
+	return s, nil
+}
+
+func tokenAllows(scopes []string, def access.ActionDef) bool {
+	m := def.Name.Module()
+	for _, s := range scopes {
+		if s == m+":write" || (!def.Write && s == m+":read") {
+			return true
+		}
+	}
+	return false
+}
+
+// where renders the scope as a SQL condition on search_entries e. Ids and
+// levels are numbers written by strconv, never text from a request.
+func (s scope) where() string {
+	switch {
+	case s.all:
+		return "TRUE"
+	case s.none:
+		return "FALSE"
+	case s.anonymous:
+		return "(e.level = 0 AND NOT e.personal)"
+	}
+	acc := strconv.FormatInt(s.account, 10)
+	owner := "FALSE"
+	if s.account != 0 {
+		owner = "e.owner_id = " + acc
+	}
+	reader := func(role string) string {
+		if s.account == 0 {
+			return "FALSE"
+		}
+		return "EXISTS (SELECT 1 FROM search_readers r WHERE r.entry_id = e.id AND r.role = '" + role + "' AND r.reader_id = " + acc + ")"
+	}
+	role := []string{}
+	switch {
+	case s.anyAgency:
+		role = append(role, "TRUE")
+	default:
+		if s.own {
+			role = append(role, owner)
+		}
+		if len(s.agencies) > 0 {
+			role = append(role, "e.agency_id IN ("+ids(s.agencies)+")")
+		}
+	}
+	if len(role) == 0 {
+		return "FALSE"
+	}
+	member := "FALSE"
+	switch {
+	case !s.official:
+	case s.memberAll:
+		member = "TRUE"
+	default:
+		member = "e.agency_id IN (" + ids(s.members) + ")"
+	}
+	c := strconv.Itoa(int(s.clearance))
+	unit := "FALSE"
+	if s.unit != 0 {
+		unit = "(e.agency_id = " + strconv.FormatInt(s.unitAgency, 10) + " AND EXISTS (SELECT 1 FROM search_readers r WHERE r.entry_id = e.id AND r.role = 'unit' AND r.reader_id = " +
+			strconv.FormatInt(s.unit, 10) + "))"
+	}
+	level := []string{"e.level = 0",
+		"(" + owner + " AND (e.level IN (1, 2) OR e.level <= " + c + "))"}
+	if s.clearance >= access.Internal {
+		level = append(level,
+			"(e.level = 1 AND "+member+")",
+			"(e.level = 2 AND ("+reader("person")+" OR "+unit+"))")
+	}
+	level = append(level, "(e.level BETWEEN 3 AND 5 AND e.level <= "+c+" AND ("+member+" OR "+reader("person")+"))")
+	personal := "(NOT e.personal OR " + owner + " OR " + reader("handler") + ")"
+	return "((" + strings.Join(role, " OR ") + ") AND (" + strings.Join(level, " OR ") + ") AND " + personal + ")"
+}
+
+func ids(v []int64) string {
+	s := make([]string, len(v))
+	for i, id := range v {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
+}
