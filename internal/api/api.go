@@ -14,6 +14,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
+	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
@@ -31,6 +32,8 @@ type Deps struct {
 	Signing  *signing.Service   // PDF signature validation; nil answers EUNAVAILABLE
 	Audit    *auditview.Service // audit proofs and checkpoints; nil answers EUNAVAILABLE
 	Uploads  *blob.Service      // file uploads; nil answers EUNAVAILABLE
+	// Documents registers and reads official documents; nil answers EUNAVAILABLE.
+	Documents *documents.Service
 }
 
 // API holds the services and the route table.
@@ -69,6 +72,7 @@ func New(deps Deps) *API {
 	}
 	a.routes = append(a.routes, a.calendarRoutes()...)
 	a.routes = append(a.routes, a.auditRoutes()...)
+	a.routes = append(a.routes, a.documentRoutes()...)
 	return a
 }
 

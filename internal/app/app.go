@@ -19,6 +19,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
@@ -31,7 +32,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -61,6 +62,8 @@ type App struct {
 	Blob *blob.Service
 	// Notify sends e-mail and webhooks, delivered by Jobs.
 	Notify *notify.Service
+	// Documents keeps official documents and their registers.
+	Documents *documents.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -132,6 +135,10 @@ func (a *App) buildServices(ctx context.Context) error {
 	}
 	if err := a.buildPKI(context.Background()); err != nil {
 		return err
+	}
+	a.Documents, err = documents.New(a.DB, documents.Options{Audit: a.Audit, Uploads: a.Blob, Verifier: a.Signing, Now: a.Now, Logger: a.Log})
+	if err != nil {
+		return fmt.Errorf("documents service: %w", err)
 	}
 	a.schedulePlatformJobs()
 	return nil
