@@ -27,12 +27,13 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/notify"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
+	"github.com/chinhquyen/chinhquyen/internal/search"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
 )
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, search.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -64,6 +65,9 @@ type App struct {
 	Notify *notify.Service
 	// Documents keeps official documents and their registers.
 	Documents *documents.Service
+	// Search is the full-text index documents (and later dossiers) are
+	// indexed into in their own transactions.
+	Search *search.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -129,6 +133,7 @@ func (a *App) buildServices(ctx context.Context) error {
 	} else if n > 0 {
 		a.Log.Info("encrypted TOTP secrets stored in plain text by an earlier version", "accounts", n)
 	}
+	a.buildSearch()
 	a.Calendar, err = calstore.New(a.DB, calstore.Options{Audit: a.Audit, Now: a.Now, Logger: a.Log})
 	if err != nil {
 		return fmt.Errorf("calendar service: %w", err)

@@ -22,8 +22,21 @@ import (
 // constraints and defaults are not compared: neither catalog gives them in
 // a comparable form.
 func TestMigrationsGiveTheSameSchemaOnBothEngines(t *testing.T) {
-	lite := readSchema(t, dbtest.Open(t, db.SQLite, Modules()...))
+	liteDB := dbtest.Open(t, db.SQLite, Modules()...)
+	lite := readSchema(t, liteDB)
 	pg := readSchema(t, dbtest.Open(t, db.Postgres, Modules()...))
+	// A full-text index is each engine's own: on SQLite an FTS5 virtual
+	// table, whose index lives in shadow tables FTS5 creates (readSQLiteSchema
+	// lists neither), on PostgreSQL a table of the same name holding a
+	// tsvector under a GIN index. They are not compared; the search
+	// module's tests run the same queries on both engines.
+	virtual, err := queryStrings(context.Background(), liteDB.Writer(), `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range virtual {
+		delete(pg, name)
+	}
 	if len(lite) == 0 {
 		t.Fatal("no table read from SQLite")
 	}
@@ -197,7 +210,9 @@ func readSchema(t *testing.T, d *db.DB) map[string]*tableSchema {
 }
 
 func readSQLiteSchema(ctx context.Context, q *sql.DB) (map[string]*tableSchema, error) {
-	names, err := queryStrings(ctx, q, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`)
+	// Ordinary tables only: virtual tables and their shadow tables have no
+	// PostgreSQL twin (see TestMigrationsGiveTheSameSchemaOnBothEngines).
+	names, err := queryStrings(ctx, q, `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`)
 	if err != nil {
 		return nil, err
 	}
