@@ -133,7 +133,6 @@ func (a *App) buildServices(ctx context.Context) error {
 	} else if n > 0 {
 		a.Log.Info("encrypted TOTP secrets stored in plain text by an earlier version", "accounts", n)
 	}
-	a.buildSearch()
 	a.Calendar, err = calstore.New(a.DB, calstore.Options{Audit: a.Audit, Now: a.Now, Logger: a.Log})
 	if err != nil {
 		return fmt.Errorf("calendar service: %w", err)
@@ -145,6 +144,7 @@ func (a *App) buildServices(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("documents service: %w", err)
 	}
+	a.buildSearch()
 	a.schedulePlatformJobs()
 	return nil
 }

@@ -2,21 +2,43 @@ package app
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/calendar"
+	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/search"
 )
 
-// buildSearch builds the full-text index. A subtree grant covers today's
-// subtree of its agency, as access.Can resolves it through the Guard's
-// tree; documents are read through access.DocumentsRead.
+// SearchKindDocument is the search index's kind of official documents.
+const SearchKindDocument = "document"
+
+// buildSearch builds the full-text index and feeds it every document in
+// the document's own transaction. A subtree grant covers today's subtree
+// of its agency, as access.Can resolves it through the Guard's tree;
+// documents are read through access.DocumentsRead.
 func (a *App) buildSearch() {
 	a.Search = search.New(a.DB, search.Options{Logger: a.Log, Subtree: func(ctx context.Context, root int64) ([]int64, error) {
 		return a.Org.Subtree(ctx, root, org.Date{})
 	}})
 	a.Search.Register(SearchKindDocument, access.DocumentsRead)
+	if a.Documents != nil {
+		a.Documents.SetIndex(func(ctx context.Context, tx *sql.Tx, d documents.IndexDoc) error {
+			return a.Search.Index(ctx, tx, searchDocOf(d))
+		})
+	}
 }
 
-// SearchKindDocument is the search index's kind of official documents.
-const SearchKindDocument = "document"
+// searchDocOf is what the index keeps of a document: the symbol and
+// summary rank as its title; the sender (and, once extracted, the text of
+// its attachments) as its body.
+func searchDocOf(d documents.IndexDoc) search.Doc {
+	date, _ := calendar.ParseISO(d.IssuedOn)
+	r := d.Resource
+	return search.Doc{Kind: SearchKindDocument, ID: d.ID,
+		AgencyID: r.AgencyID, OwnerID: r.OwnerID, Level: r.Level, Units: r.Units, People: r.People, PersonalData: r.PersonalData, Handlers: r.Handlers,
+		Title: strings.TrimSpace(d.Symbol + " " + d.Summary), Body: d.Sender,
+		Type: d.Type, Status: d.Status, Urgency: string(d.Urgency), Date: date}
+}
