@@ -410,10 +410,18 @@ func (s *Service) RegisterIncoming(ctx context.Context, a *actor.Actor, req Inco
 		Symbol: in.symbol, Type: in.typ.Code, TypeName: in.typ.Name, IssuedOn: in.issued, Sender: in.sender,
 		Summary: in.summary, Urgency: in.urgency, Classification: in.level, Status: StatusRegistered,
 		ReceivedAt: now.UTC().Truncate(time.Microsecond), CreatedBy: a.AccountID}
+	reg := Register{AgencyID: agency, Direction: Incoming, Series: series, Year: d.Year}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The number first: its counter row stays locked until commit, so
+		// two registrations of the same document into one register check
+		// for each other one after the other, on PostgreSQL too.
+		var err error
+		if d.Number, err = nextNumber(ctx, tx, reg); err != nil {
+			return err
+		}
 		var first int64
 		var firstNumber int
-		err := tx.QueryRowContext(ctx, `SELECT id, reg_number FROM documents
+		err = tx.QueryRowContext(ctx, `SELECT id, reg_number FROM documents
 			WHERE agency_id = $1 AND symbol_key = $2 AND issued_on = $3 AND sender_key = $4 AND direction = $5 AND status <> $6
 			ORDER BY id LIMIT 1`, agency, in.sym.Key(), in.issued.String(), in.sKey, string(Incoming), StatusWithdrawn).Scan(&first, &firstNumber)
 		switch {
@@ -427,19 +435,15 @@ func (s *Service) RegisterIncoming(ctx context.Context, a *actor.Actor, req Inco
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO documents (direction, agency_id, series, reg_year, symbol, symbol_key, type_code,
-			issued_on, sender, sender_key, summary, urgency, classification, received_at, status, duplicate_of, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+			issued_on, sender, sender_key, summary, urgency, classification, received_at, status, duplicate_of, created_by, created_at, reg_number)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
 			string(d.Direction), d.AgencyID, string(d.Series), d.Year, d.Symbol, in.sym.Key(), d.Type,
 			d.IssuedOn.String(), d.Sender, in.sKey, d.Summary, string(d.Urgency), d.Classification.String(), d.ReceivedAt.UnixMicro(),
-			d.Status, d.DuplicateOf, d.CreatedBy, now.UnixMicro()).Scan(&d.ID)
+			d.Status, d.DuplicateOf, d.CreatedBy, now.UnixMicro(), d.Number).Scan(&d.ID)
 		if err != nil {
 			return err
 		}
-		reg := Register{AgencyID: agency, Direction: Incoming, Series: series, Year: d.Year}
-		if d.Number, err = nextNumber(ctx, tx, reg, d.ID, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE documents SET reg_number = $1 WHERE id = $2`, d.Number, d.ID); err != nil {
+		if err := recordNumber(ctx, tx, reg, d.Number, d.ID, now); err != nil {
 			return err
 		}
 		d.Attachments = make([]Attachment, 0, len(atts))

@@ -391,3 +391,40 @@ func TestWhoReadsADocument(t *testing.T) {
 		}
 	})
 }
+
+// The same document sent twenty times at once is registered once: the
+// others are refused as duplicates of it, on PostgreSQL too, where the
+// register's counter row orders the checks.
+func TestConcurrentDuplicatesRegisterOnce(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d, nil, nil)
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = f.svc.RegisterIncoming(f.ctx, clerk, f.req("77/KH-UBND"))
+			}()
+		}
+		wg.Wait()
+		ok, dup := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case apperr.Is(err, apperr.Conflict):
+				dup++
+			default:
+				t.Errorf("registration: %v", err)
+			}
+		}
+		if ok != 1 || dup != n-1 {
+			t.Fatalf("%d registered, %d duplicates", ok, dup)
+		}
+		if c := f.count(t, `SELECT last_number FROM documents_counters`); c != 1 {
+			t.Errorf("counter at %d after one registration", c)
+		}
+	})
+}

@@ -64,24 +64,26 @@ const (
 	entryWithdrawn = "withdrawn"
 )
 
-// nextNumber takes the next number of r inside tx and records it in the
-// register for documentID. The counter row is created or bumped with one
+// nextNumber takes the next number of r inside tx. The counter row is created or bumped with one
 // statement: on PostgreSQL the upsert locks the row until tx ends, so
 // concurrent registrations of one register queue behind each other; on
 // SQLite the single writer serialises them. A rolled-back tx gives its
 // number back with the rest of the change, so numbers have no gaps.
-func nextNumber(ctx context.Context, tx *sql.Tx, r Register, documentID int64, at time.Time) (int, error) {
+func nextNumber(ctx context.Context, tx *sql.Tx, r Register) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `INSERT INTO documents_counters (agency_id, direction, series, reg_year, last_number)
 		VALUES ($1, $2, $3, $4, 1)
 		ON CONFLICT (agency_id, direction, series, reg_year) DO UPDATE SET last_number = documents_counters.last_number + 1
 		RETURNING last_number`, r.AgencyID, string(r.Direction), string(r.Series), r.Year).Scan(&n)
-	if err != nil {
-		return 0, err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO documents_register_entries (agency_id, direction, series, reg_year, reg_number, document_id, state, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.AgencyID, string(r.Direction), string(r.Series), r.Year, n, documentID, entryUsed, at.UnixMicro())
 	return n, err
+}
+
+// recordNumber writes number n of r, given to documentID, into the
+// register; its primary key makes a duplicate number impossible to store.
+func recordNumber(ctx context.Context, tx *sql.Tx, r Register, n int, documentID int64, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO documents_register_entries (agency_id, direction, series, reg_year, reg_number, document_id, state, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, r.AgencyID, string(r.Direction), string(r.Series), r.Year, n, documentID, entryUsed, at.UnixMicro())
+	return err
 }
 
 // withdrawNumber marks a number of r withdrawn with a note (the register's
