@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -14,7 +15,7 @@ import (
 // built from such words, so neither engine's query syntax can be reached
 // from what a person types.
 type engine interface {
-	put(ctx context.Context, tx *sql.Tx, id int64, title, body string) error
+	putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts [][2]string) error
 	drop(ctx context.Context, tx *sql.Tx, id int64) error
 	// matches returns a query of the entries (id, score) matching every
 	// term, with score higher for better matches, and its argument ($1).
@@ -32,8 +33,20 @@ func engineFor(d db.Dialect) engine {
 // worth ten times the body.
 type sqliteEngine struct{}
 
-func (sqliteEngine) put(ctx context.Context, tx *sql.Tx, id int64, title, body string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO search_fts (rowid, title, body) VALUES ($1, $2, $3)", id, title, body)
+func (sqliteEngine) putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts [][2]string) error {
+	return insertMany(ctx, tx, "INSERT INTO search_fts (rowid, title, body) VALUES ", "($%d, $%d, $%d)", ids, texts)
+}
+
+// insertMany inserts (id, title, body) rows in one statement; row is the
+// values of one row with three placeholders.
+func insertMany(ctx context.Context, tx *sql.Tx, head, row string, ids []int64, texts [][2]string) error {
+	vals := make([]string, len(ids))
+	args := make([]any, 0, 3*len(ids))
+	for i, id := range ids {
+		vals[i] = fmt.Sprintf(row, 3*i+1, 3*i+2, 3*i+3)
+		args = append(args, id, texts[i][0], texts[i][1])
+	}
+	_, err := tx.ExecContext(ctx, head+strings.Join(vals, ", "), args...)
 	return err
 }
 
@@ -57,10 +70,9 @@ func (sqliteEngine) matches(terms []term) (string, []any) {
 // title (weight A) and body (weight B), ranked by ts_rank.
 type postgresEngine struct{}
 
-func (postgresEngine) put(ctx context.Context, tx *sql.Tx, id int64, title, body string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO search_fts (entry_id, tsv) VALUES ($1,
-		setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'))`, id, title, body)
-	return err
+func (postgresEngine) putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts [][2]string) error {
+	return insertMany(ctx, tx, "INSERT INTO search_fts (entry_id, tsv) VALUES ",
+		"($%d, setweight(to_tsvector('simple', $%d), 'A') || setweight(to_tsvector('simple', $%d), 'B'))", ids, texts)
 }
 
 func (postgresEngine) drop(ctx context.Context, tx *sql.Tx, id int64) error {

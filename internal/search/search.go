@@ -106,6 +106,118 @@ func (s *Service) action(kind string) (access.Action, bool) {
 // Index puts d in the index, replacing what it held for (d.Kind, d.ID),
 // inside the caller's transaction: the index changes with the object.
 func (s *Service) Index(ctx context.Context, tx *sql.Tx, d Doc) error {
+	return s.IndexMany(ctx, tx, []Doc{d})
+}
+
+// IndexMany is Index for many documents at once, in multi-row statements:
+// for (re)building an index or loading one in bulk. Documents already in
+// the index are replaced.
+func (s *Service) IndexMany(ctx context.Context, tx *sql.Tx, docs []Doc) error {
+	const batch = 400 // rows per statement: 13 arguments each, under both engines' limits
+	for len(docs) > batch {
+		if err := s.IndexMany(ctx, tx, docs[:batch]); err != nil {
+			return err
+		}
+		docs = docs[batch:]
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	var vals []string
+	var args []any
+	type key struct {
+		kind string
+		id   int64
+	}
+	at := map[key]int{}
+	for i, d := range docs {
+		if err := s.check(d); err != nil {
+			return err
+		}
+		if _, dup := at[key{d.Kind, d.ID}]; dup {
+			return fmt.Errorf("search: %s %d twice in one batch", d.Kind, d.ID)
+		}
+		at[key{d.Kind, d.ID}] = i
+		n := len(args)
+		ph := make([]string, 12)
+		for j := range ph {
+			ph[j] = "$" + strconv.Itoa(n+j+1)
+		}
+		vals = append(vals, "("+strings.Join(ph, ", ")+")")
+		args = append(args, d.Kind, d.ID, d.AgencyID, d.OwnerID, int(d.Level), d.PersonalData, clip(d.Title, MaxTitle), clip(d.Body, MaxBody),
+			d.Type, d.Status, d.Urgency, d.Date.String())
+	}
+	if err := s.removeMany(ctx, tx, docs); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `INSERT INTO search_entries (kind, object_id, agency_id, owner_id, level, personal, title, body, doc_type, status, urgency, on_date)
+		VALUES `+strings.Join(vals, ", ")+" RETURNING id, kind, object_id", args...)
+	if err != nil {
+		return fmt.Errorf("search: index: %w", err)
+	}
+	entries := make([]int64, len(docs))
+	for rows.Next() {
+		var k key
+		var id int64
+		if err := rows.Scan(&id, &k.kind, &k.id); err != nil {
+			rows.Close()
+			return err
+		}
+		entries[at[k]] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("search: index: %w", err)
+	}
+	for i, d := range docs {
+		if err := s.putReaders(ctx, tx, entries[i], d); err != nil {
+			return err
+		}
+	}
+	texts := make([][2]string, len(docs))
+	for i, d := range docs {
+		texts[i] = [2]string{foldedText(d.Title, MaxTitle), foldedText(d.Body, MaxBody)}
+	}
+	if err := s.eng.putMany(ctx, tx, entries, texts); err != nil {
+		return fmt.Errorf("search: index text: %w", err)
+	}
+	return nil
+}
+
+// removeMany takes docs out of the index before they are put back.
+func (s *Service) removeMany(ctx context.Context, tx *sql.Tx, docs []Doc) error {
+	byKind := map[string][]int64{}
+	for _, d := range docs {
+		byKind[d.Kind] = append(byKind[d.Kind], d.ID)
+	}
+	for kind, objects := range byKind {
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM search_entries WHERE kind = $1 AND object_id IN ("+ids(objects)+")", kind)
+		if err != nil {
+			return fmt.Errorf("search: remove: %w", err)
+		}
+		var found []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			found = append(found, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range found {
+			if err := s.removeEntry(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) check(d Doc) error {
 	if _, ok := s.action(d.Kind); !ok {
 		return fmt.Errorf("search: kind %q not registered", d.Kind)
 	}
@@ -117,28 +229,18 @@ func (s *Service) Index(ctx context.Context, tx *sql.Tx, d Doc) error {
 			return fmt.Errorf("search: reader id must be positive")
 		}
 	}
-	if err := s.Remove(ctx, tx, d.Kind, d.ID); err != nil {
-		return err
-	}
-	title, body := clip(d.Title, MaxTitle), clip(d.Body, MaxBody)
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO search_entries (kind, object_id, agency_id, owner_id, level, personal, title, body, doc_type, status, urgency, on_date)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		d.Kind, d.ID, d.AgencyID, d.OwnerID, int(d.Level), d.PersonalData, title, body, d.Type, d.Status, d.Urgency, d.Date.String()).Scan(&id)
-	if err != nil {
-		return fmt.Errorf("search: index %s %d: %w", d.Kind, d.ID, err)
-	}
-	for role, list := range map[string][]int64{"unit": d.Units, "person": d.People, "handler": d.Handlers} {
-		list = slices.Clone(list)
+	return nil
+}
+
+func (s *Service) putReaders(ctx context.Context, tx *sql.Tx, entry int64, d Doc) error {
+	for _, role := range []string{"unit", "person", "handler"} {
+		list := slices.Clone(map[string][]int64{"unit": d.Units, "person": d.People, "handler": d.Handlers}[role])
 		slices.Sort(list)
 		for _, r := range slices.Compact(list) {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO search_readers (entry_id, role, reader_id) VALUES ($1, $2, $3)", id, role, r); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO search_readers (entry_id, role, reader_id) VALUES ($1, $2, $3)", entry, role, r); err != nil {
 				return fmt.Errorf("search: index readers: %w", err)
 			}
 		}
-	}
-	if err := s.eng.put(ctx, tx, id, foldedText(title, MaxTitle), foldedText(body, MaxBody)); err != nil {
-		return fmt.Errorf("search: index text: %w", err)
 	}
 	return nil
 }
@@ -154,6 +256,10 @@ func (s *Service) Remove(ctx context.Context, tx *sql.Tx, kind string, id int64)
 	if err != nil {
 		return fmt.Errorf("search: remove: %w", err)
 	}
+	return s.removeEntry(ctx, tx, entry)
+}
+
+func (s *Service) removeEntry(ctx context.Context, tx *sql.Tx, entry int64) error {
 	if err := s.eng.drop(ctx, tx, entry); err != nil {
 		return fmt.Errorf("search: remove text: %w", err)
 	}
