@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Local keeps objects in a folder, fanned out by the first two bytes of the
@@ -17,6 +19,15 @@ import (
 // (and its parent fsynced) by the first write into it.
 type Local struct {
 	root string
+	// ready has a bit per second-level folder whose entry in its parent
+	// this process made durable. A folder that merely exists may not be:
+	// another upload may have made it and still be syncing its parent, or
+	// a process that crashed may have made it and never synced.
+	ready [1 << 16 / 64]atomic.Uint64
+	// syncFile and syncDir are (*os.File).Sync and syncDir; tests watch
+	// what runs together.
+	syncFile func(*os.File) error
+	syncDir  func(dir string) error
 }
 
 // localTmp holds objects being written; a crash leaves only files there,
@@ -28,7 +39,7 @@ func NewLocal(dir string) (*Local, error) {
 	if err := os.MkdirAll(filepath.Join(dir, localTmp), 0o750); err != nil {
 		return nil, fmt.Errorf("blob: create %s: %w", dir, err)
 	}
-	l := &Local{root: dir}
+	l := &Local{root: dir, syncFile: (*os.File).Sync, syncDir: syncDir}
 	if _, err := os.Stat(filepath.Join(dir, "ff")); err != nil {
 		for i := range 256 {
 			if err := os.Mkdir(filepath.Join(dir, fmt.Sprintf("%02x", i)), 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -52,6 +63,9 @@ func (l *Local) path(h Hash) string {
 
 // Put writes r to a temporary file, fsyncs it, renames it under its hash
 // and fsyncs the folder, so an acknowledged object survives power loss.
+// The folder's own entry, when not yet known durable, is fsynced while the
+// file is: the two are independent, and together they cost the disk one
+// wait instead of two.
 func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, error) {
 	f, err := os.CreateTemp(filepath.Join(l.root, localTmp), "put-*")
 	if err != nil {
@@ -66,7 +80,7 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 		}
 	}()
 	src := newLimitedHash(r, opts.Limit)
-	if _, err := io.Copy(f, ctxReader{ctx, src}); err != nil {
+	if _, err := copyGathered(f, ctxReader{ctx, src}); err != nil {
 		return Info{}, fmt.Errorf("blob: write: %w", err)
 	}
 	if opts.Check != nil {
@@ -74,44 +88,99 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 			return Info{}, err
 		}
 	}
-	if err := f.Sync(); err != nil {
+	info := src.info()
+	dst := l.path(info.Hash)
+	dir := filepath.Dir(dst)
+	var folder chan error
+	if !l.isReady(info.Hash) {
+		folder = make(chan error, 1)
+		go func() { folder <- l.makeReady(info.Hash, dir) }()
+	}
+	err = l.syncFile(f)
+	if folder != nil {
+		if ferr := <-folder; err == nil && ferr != nil {
+			return Info{}, ferr
+		}
+	}
+	if err != nil {
 		return Info{}, fmt.Errorf("blob: fsync: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return Info{}, fmt.Errorf("blob: %w", err)
 	}
-	info := src.info()
 	// An object already stored is replaced all the same: the rename is
 	// atomic, costs one folder fsync, and repairs a copy that rotted.
-	dst := l.path(info.Hash)
-	dir := filepath.Dir(dst)
-	if err := mkdirSynced(dir); err != nil {
-		return Info{}, err
-	}
 	if err := os.Rename(tmp, dst); err != nil {
 		return Info{}, fmt.Errorf("blob: %w", err)
 	}
 	done = true
-	if err := syncDir(dir); err != nil {
+	if err := l.syncDir(dir); err != nil {
 		return Info{}, err
 	}
 	return info, nil
 }
 
-// mkdirSynced creates dir and its missing parents, fsyncing each parent
-// that gained an entry so the new object's path survives power loss too.
-func mkdirSynced(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
+func readyBit(h Hash) (word int, bit uint64) {
+	i := int(h[0])<<8 | int(h[1])
+	return i / 64, 1 << (i % 64)
+}
+
+func (l *Local) isReady(h Hash) bool {
+	w, b := readyBit(h)
+	return l.ready[w].Load()&b != 0
+}
+
+// makeReady makes the second-level folder dir of h exist durably: made if
+// missing (with its first-level parent if an operator removed that), and
+// its entry fsynced in the parent even when it was there already, since
+// only this process's own fsync proves it durable.
+func (l *Local) makeReady(h Hash, dir string) error {
 	parent := filepath.Dir(dir)
-	if err := mkdirSynced(parent); err != nil {
-		return err
+	err := os.Mkdir(dir, 0o750)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(dir, 0o750); err == nil {
+			err = l.syncDir(filepath.Dir(parent))
+		}
 	}
-	if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("blob: %w", err)
 	}
-	return syncDir(parent)
+	if err := l.syncDir(parent); err != nil {
+		return err
+	}
+	w, b := readyBit(h)
+	l.ready[w].Or(b)
+	return nil
+}
+
+// gatherSize is the write size of Put: a client's multipart stream comes
+// in reads of a few KB, and writing each alone costs a 10 MB file
+// thousands of system calls.
+const gatherSize = 128 << 10
+
+var gatherBuffers = sync.Pool{New: func() any { b := make([]byte, gatherSize); return &b }}
+
+// copyGathered copies r to w in writes of gatherSize bytes (the last may
+// be shorter).
+func copyGathered(w io.Writer, r io.Reader) (int64, error) {
+	bp := gatherBuffers.Get().(*[]byte)
+	defer gatherBuffers.Put(bp)
+	var total int64
+	for {
+		n, err := io.ReadFull(r, *bp)
+		if n > 0 {
+			if _, werr := w.Write((*bp)[:n]); werr != nil {
+				return total, werr
+			}
+			total += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 func syncDir(dir string) error {

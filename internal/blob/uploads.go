@@ -39,8 +39,9 @@ type Options struct {
 	Keys *Keyring
 	// MaxSize bounds an upload (DefaultMaxSize when zero).
 	MaxSize int64
-	// SpoolDir holds uploads (AES-CTR under an in-memory key) while they
-	// are checked; os.TempDir() when empty.
+	// SpoolDir holds encrypted uploads over 1 MB (AES-CTR under an
+	// in-memory key) while they are checked; smaller ones stay in memory.
+	// os.TempDir() when empty.
 	SpoolDir string
 	Logger   *slog.Logger
 }
@@ -166,20 +167,17 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 	if s.opts.Keys == nil {
 		return Upload{}, apperr.New(apperr.Unavailable, "Chưa cấu hình khoá mã hoá tệp: không nhận tệp hạn chế hoặc có dữ liệu cá nhân")
 	}
-	f, err := os.CreateTemp(s.opts.SpoolDir, "chinhquyen-upload-*")
-	if err != nil {
-		return Upload{}, apperr.Wrap(err, apperr.Unavailable, "Không lưu tạm được tệp tải lên")
-	}
-	defer func() {
-		f.Close()
-		os.Remove(f.Name())
-	}()
+	f := &spillFile{dir: s.opts.SpoolDir}
+	defer f.Close()
 	sp, err := newSpool(f)
 	if err != nil {
 		return Upload{}, err
 	}
 	src := newLimitedHash(clientReader{r}, s.opts.MaxSize)
 	if _, err := io.Copy(sp, ctxReader{ctx, src}); err != nil {
+		if apperr.CodeOf(err) == apperr.Unavailable {
+			return Upload{}, err
+		}
 		return Upload{}, s.readError(ctx, err)
 	}
 	plain := src.info()
@@ -235,6 +233,72 @@ func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, 
 		return Upload{}, err
 	}
 	return u, nil
+}
+
+// spoolMemory is how much of an encrypted upload the spool keeps in
+// memory before it spills to a temporary file: most uploads (a scanned
+// page, a filled-in form) fit, and then cost no file on disk, while a
+// request's memory stays bounded whatever the upload limit.
+const spoolMemory = 1 << 20
+
+// spillFile is the spool's backing: memory up to spoolMemory, then a
+// temporary file in dir holding everything written.
+type spillFile struct {
+	dir string
+	mem []byte
+	f   *os.File
+}
+
+func (s *spillFile) Write(p []byte) (int, error) {
+	if s.f == nil && len(s.mem)+len(p) <= spoolMemory {
+		s.mem = append(s.mem, p...)
+		return len(p), nil
+	}
+	if s.f == nil {
+		f, err := os.CreateTemp(s.dir, "chinhquyen-upload-*")
+		if err != nil {
+			return 0, apperr.Wrap(err, apperr.Unavailable, "Không lưu tạm được tệp tải lên")
+		}
+		s.f = f
+		if _, err := f.Write(s.mem); err != nil {
+			return 0, err
+		}
+		s.mem = nil
+	}
+	return s.f.Write(p)
+}
+
+func (s *spillFile) ReadAt(p []byte, off int64) (int, error) {
+	if s.f != nil {
+		return s.f.ReadAt(p, off)
+	}
+	if off >= int64(len(s.mem)) {
+		return 0, io.EOF
+	}
+	n := copy(p, s.mem[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Name is the temporary file's name, empty while in memory.
+func (s *spillFile) Name() string {
+	if s.f == nil {
+		return ""
+	}
+	return s.f.Name()
+}
+
+// Close removes the temporary file, if any.
+func (s *spillFile) Close() error {
+	s.mem = nil
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	os.Remove(s.f.Name())
+	return err
 }
 
 // keepOrphan records an object stored for an upload whose transaction

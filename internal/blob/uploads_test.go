@@ -389,3 +389,57 @@ func TestFailedUploadLeavesNoObjectForever(t *testing.T) {
 		}
 	})
 }
+
+// An encrypted upload up to 1 MB is spooled in memory: it goes through
+// even where no temporary file can be made, while a larger one needs the
+// spool folder (and, without it, fails with nothing recorded).
+func TestSmallEncryptedUploadsSpoolInMemory(t *testing.T) {
+	ctx := context.Background()
+	dbtest.Each(t, []db.Migrations{audit.Migrations, blob.Migrations}, func(t *testing.T, d *db.DB) {
+		store, err := blob.NewLocal(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := audit.New(d, audit.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := blob.NewKeyring(bytes.Repeat([]byte{3}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := blob.New(d, blob.Options{Store: store, Audit: log, Keys: keys, MaxSize: 4 << 20, SpoolDir: filepath.Join(t.TempDir(), "missing")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			size int
+			code apperr.Code
+		}{{100 << 10, ""}, {1 << 20, ""}, {1<<20 + 1, apperr.Unavailable}, {3 << 20, apperr.Unavailable}} {
+			content := append(blobtest.PDF(), bytes.Repeat([]byte{'x'}, tc.size-len(blobtest.PDF()))...)
+			u, err := svc.Upload(ctx, citizen, bytes.NewReader(content), blob.Request{Name: "ho-so.pdf", PersonalData: true})
+			if tc.code != "" {
+				if apperr.CodeOf(err) != tc.code {
+					t.Fatalf("%d bytes: %v, want %s", tc.size, err, tc.code)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%d bytes: %v", tc.size, err)
+			}
+			rc, _, err := svc.Open(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, content) {
+				t.Fatalf("%d bytes: read back %d bytes, %v", tc.size, len(got), err)
+			}
+		}
+		var n int
+		if err := d.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM blob_uploads`).Scan(&n); err != nil || n != 2 {
+			t.Fatalf("%d uploads recorded, want 2 (%v)", n, err)
+		}
+	})
+}

@@ -1,0 +1,131 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLocalPutFolderDurable checks that Put makes the entry of the
+// object's second-level folder durable in its parent whenever this process
+// has not done so yet, even when the folder already exists, and that this
+// fsync runs while the file's own fsync is in progress, not after it.
+func TestLocalPutFolderDurable(t *testing.T) {
+	content := []byte("%PDF-1.7 nội dung")
+	h := Hash(sha256.Sum256(content))
+	s := h.String()
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, root string)
+		syncs []string // folders fsynced, relative to the root, in order of completion
+	}{
+		{"folder missing", func(*testing.T, string) {}, []string{s[:2], s[:2] + "/" + s[2:4]}},
+		{"folder made by another process, never synced by this one", func(t *testing.T, root string) {
+			if err := os.Mkdir(filepath.Join(root, s[:2], s[2:4]), 0o750); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{s[:2], s[:2] + "/" + s[2:4]}},
+		{"first-level folder removed by an operator", func(t *testing.T, root string) {
+			if err := os.RemoveAll(filepath.Join(root, s[:2])); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{".", s[:2], s[:2] + "/" + s[2:4]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			l, err := NewLocal(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(t, root)
+			var mu sync.Mutex
+			var synced []string
+			parentSynced := make(chan struct{}, 8)
+			l.syncDir = func(dir string) error {
+				err := syncDir(dir)
+				rel, _ := filepath.Rel(root, dir)
+				mu.Lock()
+				synced = append(synced, filepath.ToSlash(rel))
+				mu.Unlock()
+				if rel == s[:2] {
+					parentSynced <- struct{}{}
+				}
+				return err
+			}
+			l.syncFile = func(f *os.File) error {
+				select {
+				case <-parentSynced:
+				case <-time.After(5 * time.Second):
+					t.Error("the folder's entry was not fsynced while the file's fsync was running")
+				}
+				return f.Sync()
+			}
+			info, err := l.Put(context.Background(), bytes.NewReader(content), PutOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Hash != h {
+				t.Fatalf("hash %s, want %s", info.Hash, h)
+			}
+			if !slices.Equal(synced, tc.syncs) {
+				t.Errorf("folders fsynced %q, want %q", synced, tc.syncs)
+			}
+			// A second object in the same folder needs only the folder's fsync.
+			synced = nil
+			l.syncFile = (*os.File).Sync
+			if _, err := l.Put(context.Background(), bytes.NewReader(content), PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{s[:2] + "/" + s[2:4]}; !slices.Equal(synced, want) {
+				t.Errorf("second put fsynced %q, want %q", synced, want)
+			}
+			rc, err := l.Open(context.Background(), h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			if got, _ := io.ReadAll(rc); !bytes.Equal(got, content) {
+				t.Errorf("read back %q", got)
+			}
+		})
+	}
+}
+
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(p)
+}
+
+// trickle returns at most 4 KB a read, as a multipart part does.
+type trickle struct{ r io.Reader }
+
+func (t trickle) Read(p []byte) (int, error) { return t.r.Read(p[:min(len(p), 4<<10)]) }
+
+func TestCopyGatheredWritesLargeChunks(t *testing.T) {
+	for _, size := range []int{0, 1, 4 << 10, gatherSize, gatherSize + 1, 10 << 20} {
+		src := make([]byte, size)
+		for i := range src {
+			src[i] = byte(i * 7)
+		}
+		var w countingWriter
+		n, err := copyGathered(&w, trickle{bytes.NewReader(src)})
+		if err != nil || n != int64(size) || !bytes.Equal(w.Bytes(), src) {
+			t.Fatalf("size %d: copied %d, err %v, equal %v", size, n, err, bytes.Equal(w.Bytes(), src))
+		}
+		if want := (size + gatherSize - 1) / gatherSize; w.writes != want {
+			t.Errorf("size %d: %d writes, want %d", size, w.writes, want)
+		}
+	}
+}
