@@ -335,6 +335,11 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return Results{}, apperr.FieldError("to", "Ngày kết thúc phải sau ngày bắt đầu")
 	}
+	if len(terms) == 0 && strings.TrimSpace(q.Text) != "" {
+		// Only punctuation: nothing can match it, and listing everything
+		// would answer a question not asked.
+		return Results{Items: []Hit{}}, nil
+	}
 	ranked := len(terms) > 0
 	cur, err := parseCursor(q.Cursor, ranked)
 	if err != nil {

@@ -347,6 +347,9 @@ func TestQuerySyntaxIsNeverPassedToTheEngine(t *testing.T) {
 		if r := search(t, s, a, Query{Text: `"a" OR b*`}); r.Total != 1 {
 			t.Errorf(`"a" OR b*: %d results, want 1 (words a, or, b)`, r.Total)
 		}
+		if r := search(t, s, a, Query{Text: `*:"-`}); r.Total != 0 || len(r.Items) != 0 {
+			t.Errorf("a query of punctuation only found %d", r.Total)
+		}
 		if _, err := s.Search(context.Background(), a, Query{Text: strings.Repeat("a ", MaxQuery)}); err == nil {
 			t.Error("an over-long query was accepted")
 		}
