@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +68,30 @@ func (l *Local) path(h Hash) string {
 // file is: the two are independent, and together they cost the disk one
 // wait instead of two.
 func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, error) {
+	bp := gatherBuffers.Get().(*[]byte)
+	defer gatherBuffers.Put(bp)
+	src := newLimitedHash(r, opts.Limit)
+	in := ctxReader{ctx, src}
+	n, err := io.ReadFull(in, *bp)
+	whole := err == io.EOF || err == io.ErrUnexpectedEOF
+	if err != nil && !whole {
+		return Info{}, fmt.Errorf("blob: write: %w", err)
+	}
+	head := (*bp)[:n]
+	var info Info
+	var folder chan error
+	if whole {
+		// A small object is whole in memory before any file is made: it
+		// is checked there, and its folder is made ready while its file
+		// is created and written, not only while it is fsynced.
+		info = src.info()
+		if opts.Check != nil {
+			if _, err := opts.Check(bytes.NewReader(head), int64(n)); err != nil {
+				return Info{}, err
+			}
+		}
+		folder = l.prepare(info.Hash)
+	}
 	f, err := os.CreateTemp(filepath.Join(l.root, localTmp), "put-*")
 	if err != nil {
 		return Info{}, fmt.Errorf("blob: %w", err)
@@ -79,23 +104,23 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 			os.Remove(tmp)
 		}
 	}()
-	src := newLimitedHash(r, opts.Limit)
-	if _, err := copyGathered(f, ctxReader{ctx, src}); err != nil {
+	if _, err := f.Write(head); err != nil {
 		return Info{}, fmt.Errorf("blob: write: %w", err)
 	}
-	if opts.Check != nil {
-		if _, err := opts.Check(f, src.n); err != nil {
-			return Info{}, err
+	if !whole {
+		if _, err := copyGathered(f, in, *bp); err != nil {
+			return Info{}, fmt.Errorf("blob: write: %w", err)
 		}
+		if opts.Check != nil {
+			if _, err := opts.Check(f, src.n); err != nil {
+				return Info{}, err
+			}
+		}
+		info = src.info()
+		folder = l.prepare(info.Hash)
 	}
-	info := src.info()
 	dst := l.path(info.Hash)
 	dir := filepath.Dir(dst)
-	var folder chan error
-	if !l.isReady(info.Hash) {
-		folder = make(chan error, 1)
-		go func() { folder <- l.makeReady(info.Hash, dir) }()
-	}
 	err = l.syncFile(f)
 	if folder != nil {
 		if ferr := <-folder; err == nil && ferr != nil {
@@ -110,7 +135,15 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 	}
 	// An object already stored is replaced all the same: the rename is
 	// atomic, costs one folder fsync, and repairs a copy that rotted.
-	if err := os.Rename(tmp, dst); err != nil {
+	err = os.Rename(tmp, dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The folder was made durable once, then removed under the
+		// running server (by hand): make it again.
+		if err = l.makeReady(info.Hash, dir); err == nil {
+			err = os.Rename(tmp, dst)
+		}
+	}
+	if err != nil {
 		return Info{}, fmt.Errorf("blob: %w", err)
 	}
 	done = true
@@ -125,9 +158,15 @@ func readyBit(h Hash) (word int, bit uint64) {
 	return i / 64, 1 << (i % 64)
 }
 
-func (l *Local) isReady(h Hash) bool {
-	w, b := readyBit(h)
-	return l.ready[w].Load()&b != 0
+// prepare starts makeReady for h's folder unless this process already
+// made it durable; nil then, else the channel of its outcome.
+func (l *Local) prepare(h Hash) chan error {
+	if w, b := readyBit(h); l.ready[w].Load()&b != 0 {
+		return nil
+	}
+	folder := make(chan error, 1)
+	go func() { folder <- l.makeReady(h, filepath.Dir(l.path(h))) }()
+	return folder
 }
 
 // makeReady makes the second-level folder dir of h exist durably: made if
@@ -153,23 +192,22 @@ func (l *Local) makeReady(h Hash, dir string) error {
 	return nil
 }
 
-// gatherSize is the write size of Put: a client's multipart stream comes
-// in reads of a few KB, and writing each alone costs a 10 MB file
-// thousands of system calls.
-const gatherSize = 128 << 10
+// gatherSize is the write size of Put and the most it holds in memory: a
+// client's multipart stream comes in reads of a few KB, and writing each
+// alone costs a 10 MB file thousands of system calls; an object that fits
+// is whole in memory before its file is made.
+const gatherSize = 1 << 20
 
 var gatherBuffers = sync.Pool{New: func() any { b := make([]byte, gatherSize); return &b }}
 
-// copyGathered copies r to w in writes of gatherSize bytes (the last may
+// copyGathered copies r to w in writes of len(buf) bytes (the last may
 // be shorter).
-func copyGathered(w io.Writer, r io.Reader) (int64, error) {
-	bp := gatherBuffers.Get().(*[]byte)
-	defer gatherBuffers.Put(bp)
+func copyGathered(w io.Writer, r io.Reader, buf []byte) (int64, error) {
 	var total int64
 	for {
-		n, err := io.ReadFull(r, *bp)
+		n, err := io.ReadFull(r, buf)
 		if n > 0 {
-			if _, werr := w.Write((*bp)[:n]); werr != nil {
+			if _, werr := w.Write(buf[:n]); werr != nil {
 				return total, werr
 			}
 			total += int64(n)

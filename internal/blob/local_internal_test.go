@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,9 +17,16 @@ import (
 // TestLocalPutFolderDurable checks that Put makes the entry of the
 // object's second-level folder durable in its parent whenever this process
 // has not done so yet, even when the folder already exists, and that this
-// fsync runs while the file's own fsync is in progress, not after it.
+// fsync runs while the file's own fsync is in progress, not after it, for
+// an object whole in memory and for one streamed.
 func TestLocalPutFolderDurable(t *testing.T) {
-	content := []byte("%PDF-1.7 nội dung")
+	large := bytes.Repeat([]byte("%PDF-1.7 nội dung lớn "), gatherSize/10)
+	for _, content := range [][]byte{[]byte("%PDF-1.7 nội dung"), large} {
+		t.Run(fmt.Sprint(len(content)), func(t *testing.T) { testLocalPutFolderDurable(t, content) })
+	}
+}
+
+func testLocalPutFolderDurable(t *testing.T, content []byte) {
 	h := Hash(sha256.Sum256(content))
 	s := h.String()
 	for _, tc := range []struct {
@@ -92,7 +100,7 @@ func TestLocalPutFolderDurable(t *testing.T) {
 			}
 			defer rc.Close()
 			if got, _ := io.ReadAll(rc); !bytes.Equal(got, content) {
-				t.Errorf("read back %q", got)
+				t.Errorf("read back %d bytes, want %d", len(got), len(content))
 			}
 		})
 	}
@@ -120,12 +128,35 @@ func TestCopyGatheredWritesLargeChunks(t *testing.T) {
 			src[i] = byte(i * 7)
 		}
 		var w countingWriter
-		n, err := copyGathered(&w, trickle{bytes.NewReader(src)})
+		n, err := copyGathered(&w, trickle{bytes.NewReader(src)}, make([]byte, gatherSize))
 		if err != nil || n != int64(size) || !bytes.Equal(w.Bytes(), src) {
 			t.Fatalf("size %d: copied %d, err %v, equal %v", size, n, err, bytes.Equal(w.Bytes(), src))
 		}
 		if want := (size + gatherSize - 1) / gatherSize; w.writes != want {
 			t.Errorf("size %d: %d writes, want %d", size, w.writes, want)
+		}
+	}
+}
+
+// A folder removed by hand under a running store is made again by the
+// next object that belongs in it.
+func TestLocalPutRemakesRemovedFolder(t *testing.T) {
+	root := t.TempDir()
+	l, err := NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("%PDF-1.7 nội dung")
+	for i := range 2 {
+		info, err := l.Put(context.Background(), bytes.NewReader(content), PutOptions{})
+		if err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+		if _, err := l.Stat(context.Background(), info.Hash); err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+		if err := os.RemoveAll(filepath.Join(root, info.Hash.String()[:2])); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
