@@ -62,12 +62,23 @@ func (l *Local) path(h Hash) string {
 	return filepath.Join(l.root, s[0:2], s[2:4], s)
 }
 
-// Put writes r to a temporary file, fsyncs it, renames it under its hash
-// and fsyncs the folder, so an acknowledged object survives power loss.
-// The folder's own entry, when not yet known durable, is fsynced while the
-// file is: the two are independent, and together they cost the disk one
-// wait instead of two.
+// Put writes r to a temporary file (made while the first bytes arrive),
+// fsyncs it, renames it under its hash and fsyncs the folder, so an
+// acknowledged object survives power loss. The folder's own entry, when
+// not yet known durable, is fsynced while the file is: the two are
+// independent, and together they cost the disk one wait instead of two.
 func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, error) {
+	tf := l.startTemp()
+	done := false
+	defer func() {
+		if !done {
+			<-tf.made
+			if tf.f != nil {
+				tf.f.Close()
+				os.Remove(tf.f.Name())
+			}
+		}
+	}()
 	bp := gatherBuffers.Get().(*[]byte)
 	defer gatherBuffers.Put(bp)
 	src := newLimitedHash(r, opts.Limit)
@@ -92,18 +103,11 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 		}
 		folder = l.prepare(info.Hash)
 	}
-	f, err := os.CreateTemp(filepath.Join(l.root, localTmp), "put-*")
-	if err != nil {
-		return Info{}, fmt.Errorf("blob: %w", err)
+	<-tf.made
+	if tf.err != nil {
+		return Info{}, fmt.Errorf("blob: %w", tf.err)
 	}
-	tmp := f.Name()
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
+	f, tmp := tf.f, tf.f.Name()
 	if _, err := f.Write(head); err != nil {
 		return Info{}, fmt.Errorf("blob: write: %w", err)
 	}
@@ -151,6 +155,24 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 		return Info{}, err
 	}
 	return info, nil
+}
+
+// tempFile is a temporary file being made by startTemp.
+type tempFile struct {
+	made chan struct{} // closed when f or err is set
+	f    *os.File
+	err  error
+}
+
+// startTemp makes Put's temporary file while Put reads the client's
+// bytes, which over a real network take longer than making a file.
+func (l *Local) startTemp() *tempFile {
+	t := &tempFile{made: make(chan struct{})}
+	go func() {
+		t.f, t.err = os.CreateTemp(filepath.Join(l.root, localTmp), "put-*")
+		close(t.made)
+	}()
+	return t
 }
 
 func readyBit(h Hash) (word int, bit uint64) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +12,10 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
 // TestLocalPutFolderDurable checks that Put makes the entry of the
@@ -158,5 +162,51 @@ func TestLocalPutRemakesRemovedFolder(t *testing.T) {
 		if err := os.RemoveAll(filepath.Join(root, info.Hash.String()[:2])); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// waitForTemp blocks its first read until Put's temporary file exists.
+type waitForTemp struct {
+	t    *testing.T
+	dir  string
+	r    io.Reader
+	seen bool
+}
+
+func (w *waitForTemp) Read(p []byte) (int, error) {
+	for deadline := clock.Now().Add(5 * time.Second); !w.seen; time.Sleep(time.Millisecond) {
+		if es, _ := os.ReadDir(w.dir); len(es) > 0 {
+			w.seen = true
+		} else if clock.Now().After(deadline) {
+			w.t.Error("no temporary file was made while the bytes were awaited")
+			w.seen = true
+		}
+	}
+	return w.r.Read(p)
+}
+
+// The temporary file is made while Put waits for the client's bytes, not
+// after them; a failed Put leaves no temporary file, whenever it fails.
+func TestLocalPutMakesTempFileWhileReading(t *testing.T) {
+	root := t.TempDir()
+	l, err := NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(root, localTmp)
+	content := []byte("%PDF-1.7 nội dung")
+	if _, err := l.Put(context.Background(), &waitForTemp{t: t, dir: tmp, r: bytes.NewReader(content)}, PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []io.Reader{
+		io.MultiReader(bytes.NewReader(content), iotest.ErrReader(errors.New("ngắt kết nối"))),
+		bytes.NewReader(bytes.Repeat(content, 10)),
+	} {
+		if _, err := l.Put(context.Background(), r, PutOptions{Limit: int64(len(content))}); err == nil {
+			t.Fatal("put succeeded")
+		}
+	}
+	if es, _ := os.ReadDir(tmp); len(es) != 0 {
+		t.Fatalf("%d temporary files left", len(es))
 	}
 }
