@@ -17,7 +17,8 @@ import (
 // Local keeps objects in a folder, fanned out by the first two bytes of the
 // hash (ab/cd/abcd…) so no folder grows past a few thousand entries. The
 // 256 first-level folders are made at once; a second-level one is made
-// (and its parent fsynced) by the first write into it.
+// by the first write into it, and its parent fsynced by the first write
+// into it of each process.
 type Local struct {
 	root string
 	// ready has a bit per second-level folder whose entry in its parent
