@@ -405,22 +405,27 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 	if !q.To.IsZero() {
 		where = append(where, "e.on_date <> '' AND e.on_date <= "+arg(q.To.String()))
 	}
-	countSQL := "SELECT count(*) FROM " + from + " WHERE " + strings.Join(where, " AND ")
+	// One pass of the engine: the visible matches are gathered once,
+	// counted, and the page read from them.
+	cte := "WITH v AS MATERIALIZED (SELECT e.id AS id, " + score + " AS score, e.on_date AS on_date FROM " + from +
+		" WHERE " + strings.Join(where, " AND ") + ") "
+	countSQL := cte + "SELECT count(*) FROM v"
 	countArgs := slices.Clone(args)
 
-	order := "e.on_date DESC, e.id DESC"
+	order := "v.on_date DESC, v.id DESC"
+	page := []string{"TRUE"}
 	if ranked {
-		order = "m.score DESC, e.id ASC"
+		order = "v.score DESC, v.id ASC"
 		if cur != nil {
 			sc := arg(cur.score)
-			where = append(where, "(m.score < "+sc+" OR (m.score = "+sc+" AND e.id > "+arg(cur.id)+"))")
+			page = append(page, "(v.score < "+sc+" OR (v.score = "+sc+" AND v.id > "+arg(cur.id)+"))")
 		}
 	} else if cur != nil {
 		d := arg(cur.date)
-		where = append(where, "(e.on_date < "+d+" OR (e.on_date = "+d+" AND e.id < "+arg(cur.id)+"))")
+		page = append(page, "(v.on_date < "+d+" OR (v.on_date = "+d+" AND v.id < "+arg(cur.id)+"))")
 	}
-	pageSQL := "SELECT e.id, e.kind, e.object_id, e.agency_id, e.owner_id, e.level, e.personal, e.title, e.body, e.doc_type, e.status, e.urgency, e.on_date, " + score +
-		" FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT " + arg(limit+1)
+	pageSQL := cte + "SELECT e.id, e.kind, e.object_id, e.agency_id, e.owner_id, e.level, e.personal, e.title, e.body, e.doc_type, e.status, e.urgency, e.on_date, v.score, (SELECT count(*) FROM v)" +
+		" FROM v JOIN search_entries e ON e.id = v.id WHERE " + strings.Join(page, " AND ") + " ORDER BY " + order + " LIMIT " + arg(limit+1)
 
 	var res Results
 	type row struct {
@@ -431,9 +436,6 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 	}
 	var rows []row
 	err = s.db.ReadTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, countSQL, countArgs...).Scan(&res.Total); err != nil {
-			return err
-		}
 		rs, err := tx.QueryContext(ctx, pageSQL, args...)
 		if err != nil {
 			return err
@@ -444,7 +446,7 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 			var level int
 			var title string
 			if err := rs.Scan(&r.entry, &r.hit.Kind, &r.hit.ID, &r.hit.AgencyID, &r.ownerID, &level, &r.personal, &title, &r.body,
-				&r.hit.Type, &r.hit.Status, &r.hit.Urgency, &r.hit.Date, &r.hit.Score); err != nil {
+				&r.hit.Type, &r.hit.Status, &r.hit.Urgency, &r.hit.Date, &r.hit.Score, &res.Total); err != nil {
 				return err
 			}
 			r.hit.Level = access.Level(level)
@@ -455,6 +457,12 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 			return err
 		}
 		rs.Close()
+		if len(rows) == 0 {
+			// Past the last page (or nothing at all): counted on its own.
+			if err := tx.QueryRowContext(ctx, countSQL, countArgs...).Scan(&res.Total); err != nil {
+				return err
+			}
+		}
 		if len(rows) > limit {
 			last := rows[limit-1]
 			res.Next = cursor{score: last.hit.Score, date: last.hit.Date.String(), id: last.entry}.encode(ranked)
