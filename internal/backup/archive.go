@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 )
 
 // Compression of the archive stream.
@@ -177,19 +178,6 @@ func (l *lagHasher) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ctxReader stops a long read when its context ends (Ctrl-C).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // partReader reads one part and hashes what it reads.
 type partReader struct {
 	r io.Reader
@@ -210,7 +198,7 @@ func (p *partReader) Read(b []byte) (int, error) {
 // or byte after the end is an error; nothing is trusted before it is
 // checked, so callers write parts only to a place they discard on error.
 func readArchive(ctx context.Context, r io.Reader, lim Limits, onManifest func(*Manifest) error, onPart func(Part, io.Reader) error) (*Manifest, error) {
-	src := ctxReader{ctx, r}
+	src := blob.ContextReader(ctx, r)
 	var magic [2]byte
 	n, err := io.ReadFull(src, magic[:])
 	if err != nil {

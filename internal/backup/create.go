@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
@@ -280,7 +281,7 @@ func hashSources(ctx context.Context, p Progress, sources []source) error {
 			return vanished(s.path, err)
 		}
 		h := sha256.New()
-		n, err := io.Copy(h, progressReader{ctxReader{ctx, f}, p})
+		n, err := io.Copy(h, progressReader{blob.ContextReader(ctx, f), p})
 		f.Close()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -376,7 +377,7 @@ func writeArchive(ctx context.Context, out string, o Options, m *Manifest, sourc
 			return err
 		}
 		h := sha256.New()
-		err = aw.entry(s.Name, s.Size, io.TeeReader(progressReader{ctxReader{ctx, src}, o.Progress}, h))
+		err = aw.entry(s.Name, s.Size, io.TeeReader(progressReader{blob.ContextReader(ctx, src), o.Progress}, h))
 		src.Close()
 		if err != nil {
 			var we *errWriter

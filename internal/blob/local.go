@@ -320,7 +320,10 @@ func (l *Local) Walk(ctx context.Context, fn func(Info) error) error {
 	})
 }
 
-// ctxReader stops a copy when its context ends.
+// ContextReader stops a long read (a copy, a hash, an archive) when ctx
+// ends, between two reads of r.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
