@@ -116,11 +116,13 @@ func TestCitizenSignsInWithCCCD(t *testing.T) {
 }
 
 // The administration pages reached from /office: org's choices instead of
-// typed ids, the security officer's list, all accessible.
+// typed ids, the security officer's list, the background jobs, all
+// accessible.
 func TestAdministrationPagesAreAccessible(t *testing.T) {
 	for _, c := range []struct{ role, link, want string }{
 		{"agency_admin", "/admin/users", `select#unit`},
 		{"security_officer", "/admin/security", `select[name="level"]`},
+		{"system_admin", "/admin/jobs", `main table thead`},
 	} {
 		t.Run(c.role, func(t *testing.T) {
 			ctx := tab(t)
