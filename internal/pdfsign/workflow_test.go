@@ -110,8 +110,11 @@ func TestWorkflowLeaderStampSealCopy(t *testing.T) {
 		if err != nil || len(out) > 0 {
 			t.Errorf("pdftoppm: %v %s", err, out)
 		}
-		if os.Getenv("KEEP_RENDER") != "" {
-			os.WriteFile("/tmp/workflow.pdf", doc, 0o644)
+		// KEEP_RENDER=FILE keeps the signed document for a look in a viewer.
+		if keep := os.Getenv("KEEP_RENDER"); keep != "" {
+			if err := os.WriteFile(keep, doc, 0o644); err != nil {
+				t.Errorf("keep the rendered document: %v", err)
+			}
 		}
 	}
 	// The appearance font is an embedded subset with ToUnicode.
