@@ -54,25 +54,8 @@ type replica struct {
 	url  string
 	dir  string
 	cmd  *exec.Cmd
-	out  *syncBuffer // stdout and stderr
+	out  *testenv.SyncBuffer // stdout and stderr
 	done chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // boundaryAfter is how long after the first replica's launch both replicas'
@@ -419,7 +402,7 @@ func parentShift(now time.Time) time.Duration {
 func start(t *testing.T, bin, name, dir string, env []string) *replica {
 	t.Helper()
 	must(t, os.MkdirAll(dir, 0o700))
-	r := &replica{name: name, dir: dir, out: &syncBuffer{}, done: make(chan struct{})}
+	r := &replica{name: name, dir: dir, out: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	// Port 0: the kernel picks a free port, which serve prints.
 	r.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir)
 	r.cmd.Env = append(cleanEnv(), env...)

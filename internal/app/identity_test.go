@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/testenv"
 )
 
 // cheap keeps argon2id fast in tests; rehash tests change one parameter.
@@ -143,24 +143,6 @@ func TestArgon2AndLockoutFlagsReachSignIn(t *testing.T) {
 	}
 }
 
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func keyForms(key []byte) []string {
 	return []string{hex.EncodeToString(key), strings.ToUpper(hex.EncodeToString(key)), base64.StdEncoding.EncodeToString(key),
 		base64.RawURLEncoding.EncodeToString(key), string(key)}
@@ -202,7 +184,7 @@ func TestSecretKeyIsGeneratedOnceSharedAndNeverLogged(t *testing.T) {
 	for _, engine := range dbtest.Engines() {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()
-			var logs syncBuffer
+			var logs testenv.SyncBuffer
 			logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			cfg := cheap(install(t, engine))
 			a, err := Open(ctx, cfg, logger)

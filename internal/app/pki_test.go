@@ -29,6 +29,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/pdfsign/pdfsigntest"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
+	"github.com/chinhquyen/chinhquyen/internal/testenv"
 )
 
 // browser is a signed-in (or anonymous) client with its own cookies.
@@ -301,7 +302,7 @@ func TestDemoSignsSealsAndVerifiesThroughThePagesOnBothEngines(t *testing.T) {
 // clear refusal, not a crash.
 func TestKeyPassphraseIsGeneratedOnceAndNeverLogged(t *testing.T) {
 	ctx := context.Background()
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := cheap(install(t, db.SQLite))
 	a, err := Open(ctx, cfg, logger)

@@ -62,8 +62,8 @@ func (s *Service) refund(ctx context.Context, bucket string, until time.Time) {
 // windows, failed-password counts a day after the last failure and the end
 // of any lock, and API tokens expired or revoked more than 30 days ago. It
 // returns how many rows it deleted. Every statement is an idempotent
-// DELETE, so replicas running it together do no harm; CleanupIfDue makes
-// them take turns.
+// DELETE, so replicas running it together do no harm; the application
+// runs it as a periodic job (internal/jobs), once per period across replicas.
 func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 	now := s.now()
 	var total int64
@@ -91,7 +91,8 @@ func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 // interval (less a tenth, so a ticker firing a little early still runs):
 // it first claims the job's row in identity_jobs with one conditional
 // upsert, which exactly one replica wins. ran reports whether this call
-// ran it. The application calls it on a ticker of the same interval.
+// ran it. It is for a caller without the job queue (a command on a ticker);
+// serve uses the periodic job instead.
 func (s *Service) CleanupIfDue(ctx context.Context, interval time.Duration) (ran bool, deleted int64, err error) {
 	now := s.now()
 	res, err := s.db.Writer().ExecContext(ctx, `INSERT INTO identity_jobs (name, last_run) VALUES ('cleanup', $1)
