@@ -236,6 +236,9 @@ func CleanName(name string) string {
 	}, name)
 	name = strings.Join(strings.Fields(name), " ")
 	name = strings.TrimRight(name, ". ")
+	// The prefix comes before the cut, so that a second cleaning finds
+	// nothing to change (the cut must see the final length).
+	name = unhidden(name)
 	if len(name) > maxNameBytes {
 		ext := path.Ext(name)
 		if len(ext) > 16 || !utf8.ValidString(ext) {
@@ -245,11 +248,15 @@ func CleanName(name string) string {
 		for !utf8.ValidString(stem) {
 			stem = stem[:len(stem)-1]
 		}
-		name = strings.TrimRight(stem, ". ") + ext
+		name = unhidden(strings.TrimRight(stem, ". ") + ext)
 	}
+	return name
+}
+
+// unhidden names a nameless file, or one whose name would hide it on Unix.
+func unhidden(name string) string {
 	if name == "" || strings.HasPrefix(name, ".") {
-		// Nameless, or a hidden file's name on Unix.
-		name = "tệp" + name
+		return "tệp" + name
 	}
 	return name
 }
