@@ -177,9 +177,9 @@ func (s *Service) IndexMany(ctx context.Context, tx *sql.Tx, docs []Doc) error {
 			return err
 		}
 	}
-	texts := make([][2]string, len(docs))
+	texts := make([][3]string, len(docs))
 	for i, d := range docs {
-		texts[i] = [2]string{foldedText(d.Title, MaxTitle), foldedText(d.Body, MaxBody)}
+		texts[i] = [3]string{foldedText(d.Title, MaxTitle), foldedText(d.Body, MaxBody), scopeTokens(d)}
 	}
 	if err := s.eng.putMany(ctx, tx, entries, texts); err != nil {
 		return fmt.Errorf("search: index text: %w", err)
@@ -290,7 +290,14 @@ type Query struct {
 	From, To calendar.Date // the period of Doc.Date, inclusive; zero = open
 	Limit    int           // 0 = DefaultLimit; at most MaxLimit
 	Cursor   string        // Results.Next of the previous page
+	// Page is a page number (1, 2, …) for who pages by number, as a
+	// person does; 0 is the first page or Cursor's. Results beyond
+	// MaxOffset are not paged to: a narrower search finds them.
+	Page int
 }
+
+// MaxOffset bounds how far page numbers reach into the results.
+const MaxOffset = 10_000
 
 // Hit is one result.
 type Hit struct {
@@ -345,6 +352,16 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 	if err != nil {
 		return Results{}, err
 	}
+	offset := 0
+	if q.Page != 0 {
+		if q.Page < 0 || (q.Page-1)*limit >= MaxOffset {
+			return Results{}, apperr.FieldError("page", "Số trang phải từ 1 đến %d", (MaxOffset-1)/limit+1)
+		}
+		if cur != nil {
+			return Results{}, apperr.FieldError("page", "Chỉ dùng một trong hai: số trang hoặc con trỏ trang")
+		}
+		offset = (q.Page - 1) * limit
+	}
 	for _, f := range []string{q.Kind, q.Filters.Type, q.Filters.Status, q.Filters.Urgency} {
 		if len(f) > 64 {
 			return Results{}, apperr.FieldError("filter", "Giá trị lọc quá dài")
@@ -361,30 +378,42 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 	}
 	s.mu.RUnlock()
 	slices.Sort(kinds)
+	if len(kinds) == 0 {
+		return Results{Items: []Hit{}}, nil
+	}
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	from := "search_entries e"
-	score := "0.0"
-	if ranked {
-		body, a := s.eng.matches(terms)
-		args = append(args, a...)
-		from = "(" + body + ") m JOIN search_entries e ON e.id = m.id"
-		score = "m.score"
-	}
 	var visible []string
+	var scopes []scope
 	for _, k := range kinds {
 		act, _ := s.action(k)
 		sc, err := visibility(ctx, reader, act, s.opts.Subtree)
 		if err != nil {
 			return Results{}, apperr.Wrap(err, apperr.Unavailable, "Không kiểm tra được phạm vi cơ quan, vui lòng thử lại sau")
 		}
-		visible = append(visible, "(e.kind = "+arg(k)+" AND "+sc.where()+")")
+		scopes = append(scopes, sc)
 	}
-	if len(visible) == 0 {
-		return Results{Items: []Hit{}}, nil
+	// The prefilter narrows inside the full-text index; with several
+	// kinds, only when they all share it (one kind today).
+	pf := scopes[0].prefilter()
+	for _, sc := range scopes[1:] {
+		if !slices.EqualFunc(pf, sc.prefilter(), slices.Equal) {
+			pf = nil
+		}
+	}
+	from := "search_entries e"
+	score := "0.0"
+	if ranked || pf != nil {
+		body, a := s.eng.matches(terms, pf)
+		args = append(args, a...)
+		from = "(" + body + ") m JOIN search_entries e ON e.id = m.id"
+		score = "m.score"
+	}
+	for i, k := range kinds {
+		visible = append(visible, "(e.kind = "+arg(k)+" AND "+scopes[i].where()+")")
 	}
 	where := []string{"(" + strings.Join(visible, " OR ") + ")"}
 	if f := q.Filters.Type; f != "" {
@@ -425,7 +454,7 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 		page = append(page, "(v.on_date < "+d+" OR (v.on_date = "+d+" AND v.id < "+arg(cur.id)+"))")
 	}
 	pageSQL := cte + "SELECT e.id, e.kind, e.object_id, e.agency_id, e.owner_id, e.level, e.personal, e.title, e.body, e.doc_type, e.status, e.urgency, e.on_date, v.score, (SELECT count(*) FROM v)" +
-		" FROM v JOIN search_entries e ON e.id = v.id WHERE " + strings.Join(page, " AND ") + " ORDER BY " + order + " LIMIT " + arg(limit+1)
+		" FROM v JOIN search_entries e ON e.id = v.id WHERE " + strings.Join(page, " AND ") + " ORDER BY " + order + " LIMIT " + arg(limit+1) + " OFFSET " + arg(offset)
 
 	var res Results
 	type row struct {

@@ -185,3 +185,96 @@ func ids(v []int64) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// prefilter narrows a search inside the full-text index before any row of
+// search_entries is read: an entry passes when it holds, for every group,
+// one of the group's scope tokens. It lets through a superset of what
+// where() lets through (where() still decides, and access.Permits after
+// it): it only spares the engine ranking and the query joining the many
+// matches a reader may not see. nil lets everything through.
+type prefilter [][]string
+
+// maxPrefilter bounds a group's alternatives; a reader whose grants cover
+// more agencies than this is filtered by where() alone.
+const maxPrefilter = 64
+
+// scopeTokens are the access fields of d as words of the index's scope
+// column: "a<agency>", "o<owner>", "l<level>", "p<person>", "u<unit>",
+// "h<handler>" (named readers and handlers), "np" when not personal data.
+func scopeTokens(d Doc) string {
+	t := []string{"a" + strconv.FormatInt(d.AgencyID, 10), "l" + strconv.Itoa(int(d.Level))}
+	if d.OwnerID != 0 {
+		t = append(t, "o"+strconv.FormatInt(d.OwnerID, 10))
+	}
+	if !d.PersonalData {
+		t = append(t, "np")
+	}
+	for _, l := range []struct {
+		p   string
+		ids []int64
+	}{{"p", d.People}, {"u", d.Units}, {"h", d.Handlers}} {
+		for _, id := range l.ids {
+			t = append(t, l.p+strconv.FormatInt(id, 10))
+		}
+	}
+	slices.Sort(t[2:])
+	return strings.Join(slices.Compact(t), " ")
+}
+
+// prefilter restates where()'s role step (which agencies' objects, or the
+// reader's own) as scope tokens and, when every agency is covered, its
+// classification step; it leaves out the parts whose tokens most entries
+// hold (personal data, and levels when the role step already narrows),
+// since intersecting with them would cost the engine more than it saves.
+func (s scope) prefilter() prefilter {
+	switch {
+	case s.all, s.none:
+		return nil
+	case s.anonymous:
+		return prefilter{{"l0"}}
+	}
+	acc := strconv.FormatInt(s.account, 10)
+	if !s.anyAgency {
+		var g []string
+		if s.own && s.account != 0 {
+			g = append(g, "o"+acc)
+		}
+		for _, a := range s.agencies {
+			g = append(g, "a"+strconv.FormatInt(a, 10))
+		}
+		if len(g) == 0 || len(g) > maxPrefilter {
+			return nil
+		}
+		return prefilter{g}
+	}
+	// Every agency: the classification step. Public objects, the
+	// reader's own, internal and secret ones of the agencies they belong
+	// to, and restricted ones naming them or their unit.
+	g := []string{"l0"}
+	if s.account != 0 {
+		g = append(g, "o"+acc)
+	}
+	if s.clearance >= access.Internal {
+		if s.memberAll {
+			for l := access.Internal; l <= s.clearance && l <= access.UltraSecret; l++ {
+				if l != access.Restricted {
+					g = append(g, "l"+strconv.Itoa(int(l)))
+				}
+			}
+		} else {
+			for _, m := range s.members {
+				g = append(g, "a"+strconv.FormatInt(m, 10))
+			}
+		}
+		if s.account != 0 {
+			g = append(g, "p"+acc)
+		}
+		if s.unit != 0 {
+			g = append(g, "u"+strconv.FormatInt(s.unit, 10))
+		}
+	}
+	if len(g) > maxPrefilter {
+		return nil
+	}
+	return prefilter{g}
+}
