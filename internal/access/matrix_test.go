@@ -61,6 +61,18 @@ var expected = map[Action]map[Role]string{
 	DocumentsIncomingRegister: {Clerk: "agency"},
 	DocumentsRead:             {Leader: "agency", Clerk: "agency", Specialist: "agency"},
 	DocumentsNumberWithdraw:   {Clerk: "agency"},
+	TasksDirect:               {Leader: "agency"},
+	TasksCreate:               {Leader: "agency"},
+	TasksRead:                 {Leader: "agency", Clerk: "agency", Specialist: "agency"},
+	TasksReport:               {Leader: "own", Clerk: "own", Specialist: "own", OneStopOfficer: "own"},
+	TasksManage:               {Leader: "agency"},
+	TasksBoard:                {Leader: "agency"},
+	DocumentsDraftCreate:      {Specialist: "agency", Leader: "agency", Clerk: "agency"},
+	DocumentsDraftEdit:        {Specialist: "own", Leader: "own", Clerk: "own"},
+	DocumentsDraftReview:      {Specialist: "agency", Leader: "agency", Clerk: "agency"},
+	DocumentsDraftSign:        {Leader: "agency"},
+	DocumentsOutgoingIssue:    {Clerk: "agency"},
+	DocumentsDeliveryReceive:  {Clerk: "agency"},
 }
 
 const (

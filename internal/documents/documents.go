@@ -59,9 +59,13 @@ type Options struct {
 	// (EUNAVAILABLE) rather than registered unchecked.
 	Verifier Verifier
 	// Index, when set, receives every document written (see IndexFunc).
-	Index  IndexFunc
-	Now    func() time.Time // clock.Now when nil
-	Logger *slog.Logger
+	Index IndexFunc
+	// Directory and Signer serve the outgoing flow (SetOutgoing); without
+	// them it answers EUNAVAILABLE.
+	Directory Directory
+	Signer    SignService
+	Now       func() time.Time // clock.Now when nil
+	Logger    *slog.Logger
 }
 
 // Service keeps official documents and their registers.
@@ -166,21 +170,34 @@ type Document struct {
 	// Readers are the people who may read a restricted document besides
 	// its registering clerk; direction adds handlers here.
 	Readers []int64 `json:"-"`
+	// Units are the units that read a restricted document (an outgoing
+	// draft's drafting unit).
+	Units []int64 `json:"-"`
+	// Outgoing holds the drafting, approval and release of an outgoing
+	// document; nil for an incoming one.
+	Outgoing *OutgoingInfo `json:"outgoing,omitempty"`
 }
 
 // MarshalJSON adds the classification's stable name.
 func (d Document) MarshalJSON() ([]byte, error) {
 	type plain Document
+	p := plain(d)
+	var number int
+	if d.Direction == Outgoing {
+		// An outgoing number is not a số đến.
+		number, p.Number = d.Number, 0
+	}
 	return json.Marshal(struct {
 		plain
 		Classification string `json:"classification"`
-	}{plain(d), d.Classification.String()})
+		Number         int    `json:"number,omitempty"`
+	}{p, d.Classification.String(), number})
 }
 
 // Resource is the document as access.Can sees it.
 func (d Document) Resource() access.Resource {
 	return access.Resource{Type: "document", ID: strconv.FormatInt(d.ID, 10), AgencyID: d.AgencyID,
-		Level: d.Classification, People: append([]int64{d.CreatedBy}, d.Readers...)}
+		Level: d.Classification, People: append([]int64{d.CreatedBy}, d.Readers...), Units: d.Units}
 }
 
 // IncomingRequest is what the clerk enters for an incoming document.
@@ -379,6 +396,12 @@ func signatureStatus(r *pdfsign.Report) string {
 // the same sender, symbol and date already registered is refused with a
 // *DuplicateError naming the first (ECONFLICT) unless req.Force.
 func (s *Service) RegisterIncoming(ctx context.Context, a *actor.Actor, req IncomingRequest) (*Document, error) {
+	return s.registerIncoming(ctx, a, req, nil)
+}
+
+// registerIncoming is RegisterIncoming with a step run inside its
+// transaction before the audit entry (a delivery marked registered).
+func (s *Service) registerIncoming(ctx context.Context, a *actor.Actor, req IncomingRequest, also func(tx *sql.Tx, d *Document) error) (*Document, error) {
 	now := s.opts.Now()
 	in, err := s.validateIncoming(req, calendar.DateOf(now.In(locale.VN)))
 	if err != nil {
@@ -462,6 +485,14 @@ func (s *Service) RegisterIncoming(ctx context.Context, a *actor.Actor, req Inco
 			d.Attachments = append(d.Attachments, att)
 		}
 		if err := s.index(ctx, tx, d); err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(tx, d); err != nil {
+				return err
+			}
+		}
+		if err := addEvent(ctx, tx, d.ID, a, now, EventRegistered, 0, "", map[string]any{"incoming_number": d.Number}); err != nil {
 			return err
 		}
 		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: string(access.DocumentsIncomingRegister),
@@ -558,7 +589,15 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (*Document, 
 		}
 		d.Attachments = append(d.Attachments, a)
 	}
-	return d, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if d.Direction == Outgoing {
+		if err := s.fillOutgoing(ctx, q, d); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // Get returns a document for a reader allowed by access.Can
