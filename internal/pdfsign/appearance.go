@@ -10,6 +10,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
+	"github.com/chinhquyen/chinhquyen/internal/pdf/pdffont"
 )
 
 // Layout says how an appearance arranges its image and text.
@@ -136,14 +137,14 @@ func (a *Appearance) build(u *pdf.Update, w, h float64) (pdf.Ref, error) {
 		fmt.Fprintf(&cs, "q %s 0 0 %s %s %s cm /Im1 Do Q\n", f2(dw), f2(dh), f2(x), f2(y))
 	}
 	if len(a.Lines) > 0 {
-		font, err := defaultFont()
+		font, err := pdffont.Serif()
 		if err != nil {
 			return pdf.Ref{}, apperr.Wrap(err, apperr.Internal, "Không nạp được phông chữ cho chữ ký hiển thị.")
 		}
-		fu := newFontUse(font)
+		fu := pdffont.NewUse(font)
 		// Shrink to fit the widest line and the height.
 		for _, l := range a.Lines {
-			if lw := font.width(l, size); lw > txtBox[2]-2 && lw > 0 {
+			if lw := font.Width(l, size); lw > txtBox[2]-2 && lw > 0 {
 				size = size * (txtBox[2] - 2) / lw
 			}
 		}
@@ -155,16 +156,16 @@ func (a *Appearance) build(u *pdf.Update, w, h float64) (pdf.Ref, error) {
 		fmt.Fprintf(&cs, "BT /F1 %s Tf %s %s %s rg\n", f2(size), f2(c[0]), f2(c[1]), f2(c[2]))
 		top := txtBox[1] + txtBox[3]
 		for i, l := range a.Lines {
-			lw := font.width(l, size)
+			lw := font.Width(l, size)
 			x := txtBox[0] + (txtBox[2]-lw)/2
 			if a.Layout == LayoutImageLeft && len(a.Image) > 0 {
 				x = txtBox[0] + 1
 			}
 			y := top - float64(i+1)*lineH + (lineH-size)/2 + size*0.2
-			fmt.Fprintf(&cs, "1 0 0 1 %s %s Tm %s Tj\n", f2(x), f2(y), fu.encode(l))
+			fmt.Fprintf(&cs, "1 0 0 1 %s %s Tm %s Tj\n", f2(x), f2(y), fu.Encode(l))
 		}
 		cs.WriteString("ET\n")
-		res["Font"] = pdf.Dict{"F1": fu.pdfFont(u)}
+		res["Font"] = pdf.Dict{"F1": fu.Embed(u)}
 	}
 	cs.WriteString("Q\n")
 	return u.Add(&pdf.Stream{

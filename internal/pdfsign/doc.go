@@ -68,7 +68,7 @@
 // get a further signature (CopyAppearance: text at the top right). All are
 // approval signatures; none uses DocMDP, which would forbid later ones.
 // PNG alpha becomes an SMask; text uses an embedded subset of Liberation
-// Serif (Times New Roman metrics, SIL OFL, see fonts/) as a Type0 /
+// Serif (Times New Roman metrics, SIL OFL; package pdf/pdffont) as a Type0 /
 // CIDFontType2 font with Identity-H and ToUnicode.
 //
 // # Validation

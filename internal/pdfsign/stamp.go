@@ -5,6 +5,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/pdf"
+	"github.com/chinhquyen/chinhquyen/internal/pdf/pdffont"
 )
 
 // StampOptions configure AddTextStamp.
@@ -51,11 +52,11 @@ func AddTextStamp(in []byte, opts StampOptions) ([]byte, error) {
 	if idx < 0 || idx >= len(pages) {
 		return nil, apperr.FieldError("page", "Trang %d không tồn tại (tài liệu có %d trang).", opts.Page, len(pages))
 	}
-	font, err := defaultFont()
+	font, err := pdffont.Serif()
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "Không nạp được phông chữ.")
 	}
-	w := font.width(opts.Text, size) + 2
+	w := font.Width(opts.Text, size) + 2
 	h := size * 1.3
 	u, err := pdf.NewUpdate(r)
 	if err != nil {

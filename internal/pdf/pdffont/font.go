@@ -1,4 +1,15 @@
-package pdfsign
+// Package pdffont lays out text in an embedded TrueType font and writes the
+// glyph subset a PDF uses as a Type0 / CIDFontType2 font (Identity-H, one
+// two-byte code per glyph id, CIDToGIDMap /Identity) with a ToUnicode map,
+// so Vietnamese text shows with its diacritics in any viewer and text
+// extraction gives the letters back. Text is NFC-normalised first, so
+// Vietnamese letters use the font's precomposed glyphs.
+//
+// Serif is Liberation Serif (SIL OFL 1.1, see fonts/), metric-compatible
+// with Times New Roman, which Decree 30/2020/NĐ-CP prescribes for
+// documents. pdfsign's appearances and pdfgen's generated documents share
+// it.
+package pdffont
 
 import (
 	"bytes"
@@ -18,9 +29,10 @@ import (
 //go:embed fonts/LiberationSerif-Regular.ttf
 var liberationSerif []byte
 
-// ttFont is the subset of a TrueType font needed to lay out text and embed
-// a glyph subset as a CIDFontType2.
-type ttFont struct {
+// Font is the part of a TrueType font needed to lay out text and embed a
+// glyph subset as a CIDFontType2. A Font is read-only and safe for
+// concurrent use; each document records its glyphs in its own Use.
+type Font struct {
 	name       string
 	data       []byte
 	tables     map[string][]byte
@@ -37,12 +49,13 @@ type ttFont struct {
 
 var (
 	serifOnce sync.Once
-	serifFont *ttFont
+	serifFont *Font
 	serifErr  error
 )
 
-func defaultFont() (*ttFont, error) {
-	serifOnce.Do(func() { serifFont, serifErr = parseTrueType(liberationSerif, "LiberationSerif") })
+// Serif returns the embedded Liberation Serif Regular, parsed once.
+func Serif() (*Font, error) {
+	serifOnce.Do(func() { serifFont, serifErr = Parse(liberationSerif, "LiberationSerif") })
 	return serifFont, serifErr
 }
 
@@ -62,8 +75,11 @@ func u32(b []byte, off int) int {
 	return int(binary.BigEndian.Uint32(b[off:]))
 }
 
-func parseTrueType(data []byte, name string) (*ttFont, error) {
-	f := &ttFont{name: name, data: data, tables: map[string][]byte{}, cmap: map[rune]uint16{}}
+// Parse reads a TrueType font (glyf outlines; a Unicode cmap of format 4
+// or 12). name becomes the PDF BaseFont after the subset tag. It is meant
+// for fonts shipped with the program, not for outside input.
+func Parse(data []byte, name string) (*Font, error) {
+	f := &Font{name: name, data: data, tables: map[string][]byte{}, cmap: map[rune]uint16{}}
 	n := u16(data, 4)
 	for i := 0; i < n; i++ {
 		rec := 12 + 16*i
@@ -111,7 +127,7 @@ func parseTrueType(data []byte, name string) (*ttFont, error) {
 	return f, nil
 }
 
-func (f *ttFont) parseCmap() error {
+func (f *Font) parseCmap() error {
 	c := f.tables["cmap"]
 	n := u16(c, 2)
 	best, bestFmt := -1, 0
@@ -166,7 +182,7 @@ func (f *ttFont) parseCmap() error {
 
 // glyphs maps text (NFC-normalised, so Vietnamese letters use precomposed
 // glyphs) to glyph ids; unmapped runes become .notdef.
-func (f *ttFont) glyphs(s string) ([]uint16, []rune) {
+func (f *Font) glyphs(s string) ([]uint16, []rune) {
 	s = norm.NFC.String(s)
 	var gids []uint16
 	var runes []rune
@@ -177,8 +193,8 @@ func (f *ttFont) glyphs(s string) ([]uint16, []rune) {
 	return gids, runes
 }
 
-// width returns the advance of s at size points.
-func (f *ttFont) width(s string, size float64) float64 {
+// Width returns the advance of s at size points.
+func (f *Font) Width(s string, size float64) float64 {
 	gids, _ := f.glyphs(s)
 	w := 0
 	for _, g := range gids {
@@ -189,16 +205,22 @@ func (f *ttFont) width(s string, size float64) float64 {
 	return float64(w) * size / float64(f.unitsPerEm)
 }
 
-// fontUse records the glyphs used in one appearance.
-type fontUse struct {
-	f    *ttFont
+// Use records the glyphs one PDF object (an appearance, a document) shows,
+// to embed exactly those. It is not safe for concurrent use.
+type Use struct {
+	f    *Font
 	used map[uint16]rune
 }
 
-func newFontUse(f *ttFont) *fontUse { return &fontUse{f: f, used: map[uint16]rune{0: 0}} }
+// NewUse starts recording the glyphs of f that a document shows.
+func NewUse(f *Font) *Use { return &Use{f: f, used: map[uint16]rune{0: 0}} }
 
-// encode returns the hex string operand for s (Identity-H: 2 bytes a glyph).
-func (u *fontUse) encode(s string) string {
+// Font returns the font u records glyphs of.
+func (u *Use) Font() *Font { return u.f }
+
+// Encode returns the hex string operand for s (Identity-H: 2 bytes a
+// glyph) and records its glyphs.
+func (u *Use) Encode(s string) string {
 	gids, runes := u.f.glyphs(s)
 	var b strings.Builder
 	b.WriteByte('<')
@@ -215,7 +237,7 @@ func (u *fontUse) encode(s string) string {
 // subset returns a TrueType file keeping every glyph id but with outlines
 // only for the used glyphs (and composite components), so CIDToGIDMap can
 // stay /Identity.
-func (f *ttFont) subset(used map[uint16]rune) []byte {
+func (f *Font) subset(used map[uint16]rune) []byte {
 	keep := map[int]bool{0: true}
 	var queue []int
 	for g := range used {
@@ -356,9 +378,15 @@ func writeTrueType(tables map[string][]byte) []byte {
 	return res
 }
 
-// pdfFont writes the Type0/CIDFontType2 font for the used glyphs and
-// returns its reference.
-func (u *fontUse) pdfFont(up *pdf.Update) pdf.Ref {
+// Adder stores new objects of a PDF being written: *pdf.Update (an
+// incremental update) and pdfgen's document writer both are one.
+type Adder interface {
+	Add(o pdf.Object) pdf.Ref
+}
+
+// Embed writes the Type0/CIDFontType2 font for the glyphs used so far
+// (their outlines only, ToUnicode for each) and returns its reference.
+func (u *Use) Embed(up Adder) pdf.Ref {
 	f := u.f
 	gids := make([]int, 0, len(u.used))
 	for g := range u.used {
@@ -425,4 +453,18 @@ func utf16Units(r rune) []uint16 {
 	}
 	r -= 0x10000
 	return []uint16{uint16(0xD800 + (r >> 10)), uint16(0xDC00 + (r & 0x3ff))}
+}
+
+// Has reports whether the font has a glyph for r.
+func (f *Font) Has(r rune) bool { _, ok := f.cmap[r]; return ok }
+
+// CapHeight returns the height of capital letters at size points.
+func (f *Font) CapHeight(size float64) float64 {
+	return float64(f.capHeight) * size / float64(f.unitsPerEm)
+}
+
+// Descent returns how far descenders reach below the baseline at size
+// points (a positive number).
+func (f *Font) Descent(size float64) float64 {
+	return -float64(f.descent) * size / float64(f.unitsPerEm)
 }
