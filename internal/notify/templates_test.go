@@ -9,7 +9,10 @@ import (
 
 func sampleData() map[string]string {
 	return map[string]string{"Name": "Trần Văn <b>An</b>", "Login": "an.tv", "At": "07/12/2026 10:15", "Until": "07/12/2026 10:16",
-		"IP": "203.0.113.9", "UserAgent": `Mozilla/5.0 "><script>alert(1)</script>`, "AccountURL": "https://dichvucong.example.vn/account"}
+		"IP": "203.0.113.9", "UserAgent": `Mozilla/5.0 "><script>alert(1)</script>`, "AccountURL": "https://dichvucong.example.vn/account",
+		// tasks.reminder
+		"Title": "Báo cáo <b>An</b> tiến độ", "Source": "Kết luận cuộc họp giao ban", "Role": "Chủ trì", "Deadline": "08/12/2026",
+		"Weekday": "Thứ ba", "Progress": "40", "TaskURL": "https://dichvucong.example.vn/office/tasks/7"}
 }
 
 func TestEveryTemplateRendersInBothLanguages(t *testing.T) {
