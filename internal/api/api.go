@@ -17,6 +17,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/search"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
 )
 
@@ -34,6 +35,8 @@ type Deps struct {
 	Uploads  *blob.Service      // file uploads; nil answers EUNAVAILABLE
 	// Documents registers and reads official documents; nil answers EUNAVAILABLE.
 	Documents *documents.Service
+	// Search finds documents for who may read them; nil answers EUNAVAILABLE.
+	Search *search.Service
 }
 
 // API holds the services and the route table.
@@ -73,6 +76,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.calendarRoutes()...)
 	a.routes = append(a.routes, a.auditRoutes()...)
 	a.routes = append(a.routes, a.documentRoutes()...)
+	a.routes = append(a.routes, a.searchRoutes()...)
 	return a
 }
 

@@ -144,7 +144,9 @@ func (a *App) buildServices(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("documents service: %w", err)
 	}
-	a.buildSearch()
+	if err := a.buildSearch(ctx); err != nil {
+		return err
+	}
 	a.schedulePlatformJobs()
 	return nil
 }

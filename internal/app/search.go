@@ -3,23 +3,27 @@ package app
 import (
 	"context"
 	"database/sql"
-	"strings"
+	"fmt"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/search"
+	"github.com/chinhquyen/chinhquyen/internal/search/docsearch"
 )
 
 // SearchKindDocument is the search index's kind of official documents.
-const SearchKindDocument = "document"
+const SearchKindDocument = docsearch.Kind
 
 // buildSearch builds the full-text index and feeds it every document in
 // the document's own transaction. A subtree grant covers today's subtree
 // of its agency, as access.Can resolves it through the Guard's tree;
 // documents are read through access.DocumentsRead.
-func (a *App) buildSearch() {
+//
+// An index a migration marked for rebuilding (its text is folded in Go) is
+// refilled here, before anything serves.
+func (a *App) buildSearch(ctx context.Context) error {
 	a.Search = search.New(a.DB, search.Options{Logger: a.Log, Subtree: func(ctx context.Context, root int64) ([]int64, error) {
 		return a.Org.Subtree(ctx, root, org.Date{})
 	}})
@@ -29,16 +33,25 @@ func (a *App) buildSearch() {
 			return a.Search.Index(ctx, tx, searchDocOf(d))
 		})
 	}
+	n, err := a.Search.Reindex(ctx)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	if n > 0 {
+		a.Log.Info("search index rebuilt", "entries", n)
+	}
+	return nil
 }
 
 // searchDocOf is what the index keeps of a document: the symbol and
-// summary rank as its title; the sender (and, once extracted, the text of
+// summary rank as its title (two lines, which docsearch splits back); the
+// sender (and, once extracted, the text of
 // its attachments) as its body.
 func searchDocOf(d documents.IndexDoc) search.Doc {
 	date, _ := calendar.ParseISO(d.IssuedOn)
 	r := d.Resource
 	return search.Doc{Kind: SearchKindDocument, ID: d.ID,
 		AgencyID: r.AgencyID, OwnerID: r.OwnerID, Level: r.Level, Units: r.Units, People: r.People, PersonalData: r.PersonalData, Handlers: r.Handlers,
-		Title: strings.TrimSpace(d.Symbol + " " + d.Summary), Body: d.Sender,
+		Title: docsearch.Title(d.Symbol, d.Summary), Body: d.Sender,
 		Type: d.Type, Status: d.Status, Urgency: string(d.Urgency), Date: date}
 }
