@@ -88,7 +88,7 @@ func (s *Service) ReadRegister(ctx context.Context, a *actor.Actor, r Register) 
 	q := `SELECT e.reg_number, e.state, e.note, e.at, e.document_id, COALESCE(d.received_at, 0), COALESCE(d.sender, ''), COALESCE(d.symbol, ''),
 		COALESCE(d.issued_on, ''), COALESCE(d.type_code, ''), COALESCE(d.summary, ''), COALESCE(d.classification, ''), COALESCE(d.created_by, 0),
 		COALESCE(d.duplicate_of, 0), COALESCE(o.signer_name, ''), COALESCE(o.signer_position, ''), COALESCE(o.recipients_text, ''),
-		CASE WHEN d.id IS NOT NULL AND `+namedSQL(a)+` THEN 1 ELSE 0 END, COALESCE(o.unit_id, 0)
+		CASE WHEN d.id IS NOT NULL AND ` + namedSQL(a) + ` THEN 1 ELSE 0 END, COALESCE(o.unit_id, 0)
 		FROM documents_register_entries e
 		LEFT JOIN documents d ON d.id = e.document_id
 		LEFT JOIN documents_outgoing o ON o.document_id = e.document_id
