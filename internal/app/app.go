@@ -29,11 +29,12 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/search"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
+	"github.com/chinhquyen/chinhquyen/internal/tasks"
 )
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, search.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -68,6 +69,8 @@ type App struct {
 	// Search is the full-text index documents (and later dossiers) are
 	// indexed into in their own transactions.
 	Search *search.Service
+	// Tasks keeps the direction of documents and direction tasks.
+	Tasks *tasks.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -144,7 +147,11 @@ func (a *App) buildServices(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("documents service: %w", err)
 	}
+	a.Documents.SetOutgoing(docDirectory{a}, a.Signing)
 	if err := a.buildSearch(ctx); err != nil {
+		return err
+	}
+	if err := a.buildTasks(); err != nil {
 		return err
 	}
 	a.schedulePlatformJobs()
