@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -284,5 +287,48 @@ func TestRegisterXLSXGolden(t *testing.T) {
 				t.Errorf("cells differ from %s:\n%s", golden, b.String())
 			}
 		})
+	}
+}
+
+// The printed register: A4 landscape pages numbered "Trang i/n", the
+// title, the Appendix IV headings and every line readable as Vietnamese
+// text (pdftotext reads the embedded font's mapping).
+func TestRegisterPDFPrints(t *testing.T) {
+	testenv.NeedTool(t, "pdftotext", "poppler-utils")
+	var rows []documents.RegisterRow
+	at := time.Date(2026, 3, 2, 2, 15, 0, 0, time.UTC)
+	for i := range 120 {
+		rows = append(rows, documents.RegisterRow{Number: i + 1, DocumentID: int64(i + 1), ReceivedAt: at, Sender: "Bộ Nội vụ",
+			Symbol: fmt.Sprintf("%d/BNV-CQĐP", 100+i), TypeName: "Công văn", Summary: "V/v đôn đốc thực hiện công tác cải cách hành chính"})
+	}
+	rows[4] = documents.RegisterRow{Number: 5, Withdrawn: true, Note: "Vào sổ nhầm", ReceivedAt: at}
+	title := documents.RegisterTitle{Agency: "Ủy ban nhân dân tỉnh Lào Cai", Generated: "02/03/2026 09:15",
+		Register: documents.Register{AgencyID: 1, Direction: documents.Incoming, Series: documents.Normal, Year: 2026}}
+	path := filepath.Join(t.TempDir(), "so.pdf")
+	var buf bytes.Buffer
+	if err := documents.WriteRegisterPDF(&buf, title, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	text := string(out)
+	pages := strings.Count(text, "\f")
+	if pages < 2 {
+		t.Fatalf("%d pages for 120 lines", pages)
+	}
+	for _, want := range []string{"SỔ ĐĂNG KÝ VĂN BẢN ĐẾN – NĂM 2026", "Ủy ban nhân dân tỉnh Lào Cai", "Số đến", "Tác giả", "Ký nhận",
+		"Đã thu hồi số: Vào sổ nhầm", "219/BNV-CQĐP", "Trang 1/" + strconv.Itoa(pages), "Trang " + strconv.Itoa(pages) + "/" + strconv.Itoa(pages)} {
+		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
+			t.Errorf("the printed register lacks %q", want)
+		}
+	}
+	info, err := exec.Command("pdfinfo", path).CombinedOutput()
+	if err == nil && !strings.Contains(string(info), "841.89 x 595.28") {
+		t.Errorf("not A4 landscape:\n%s", info)
 	}
 }
