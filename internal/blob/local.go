@@ -64,8 +64,8 @@ func (l *Local) path(h Hash) string {
 }
 
 // Put writes r to a temporary file (made while the first bytes arrive),
-// fsyncs it, renames it under its hash and fsyncs the folder, so an
-// acknowledged object survives power loss. The folder's own entry, when
+// fsyncs it, renames it under its hash and fsyncs the folder (while
+// opts.Placed runs), so an acknowledged object survives power loss. The folder's own entry, when
 // not yet known durable, is fsynced while the file is: the two are
 // independent, and together they cost the disk one wait instead of two.
 func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, error) {
@@ -152,8 +152,20 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 		return Info{}, fmt.Errorf("blob: %w", err)
 	}
 	done = true
-	if err := l.syncDir(dir); err != nil {
+	if opts.Placed == nil {
+		if err := l.syncDir(dir); err != nil {
+			return Info{}, err
+		}
+		return info, nil
+	}
+	synced := make(chan error, 1)
+	go func() { synced <- l.syncDir(dir) }()
+	perr := opts.Placed(info)
+	if err := <-synced; perr == nil && err != nil {
 		return Info{}, err
+	}
+	if perr != nil {
+		return Info{}, perr
 	}
 	return info, nil
 }

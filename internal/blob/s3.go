@@ -133,6 +133,11 @@ func (s *S3) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, error
 	if _, err := s.c.PutObject(ctx, s.bucket, s.key(info.Hash), f, info.Size, minio.PutObjectOptions{ContentType: ct}); err != nil {
 		return Info{}, fmt.Errorf("blob: put %s: %w", info.Hash, err)
 	}
+	if opts.Placed != nil {
+		if err := opts.Placed(info); err != nil {
+			return Info{}, err
+		}
+	}
 	return info, nil
 }
 

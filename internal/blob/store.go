@@ -50,6 +50,13 @@ type PutOptions struct {
 	// name; its error leaves nothing stored and is returned as is. A
 	// media type it returns replaces MediaType.
 	Check func(r io.ReaderAt, size int64) (mediaType string, err error)
+	// Placed, when set, runs once the object is readable under its
+	// address, while the driver makes that address durable (the local
+	// store's folder fsync), so a caller's database commit and the
+	// folder's sync cost the disk one wait instead of two in a row. Put
+	// returns when both are done: Placed's error as is, else the
+	// driver's. Drivers whose store is durable at once (S3) call it last.
+	Placed func(Info) error
 }
 
 // Store is a content-addressed object store. Every driver passes the

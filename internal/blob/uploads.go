@@ -205,34 +205,65 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 
 // uploadClear streams content stored as sent straight into the store,
 // which hashes it once and lets checkContent see it before it takes its
-// name: no spool, one write, one fsync.
+// name: no spool, one write, one fsync. The upload is recorded while the
+// store makes the object's name durable (PutOptions.Placed): the row's
+// commit and the folder's fsync wait on the disk together, and the client
+// hears of neither before both are done. Should the machine stop between
+// the two, the row may survive without its object; no client was given
+// its id, nothing references it, and the purge removes it a day later.
 func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, req Request, u Upload) (Upload, error) {
-	info, err := s.opts.Store.Put(ctx, clientReader{r}, PutOptions{Limit: s.opts.MaxSize, Check: func(ra io.ReaderAt, size int64) (string, error) {
-		var err error
-		u.MediaType, u.Name, err = checkContent(ra, size, req.Name)
-		return u.MediaType, err
-	}})
-	if err != nil {
-		if apperr.CodeOf(err) == apperr.Invalid {
-			return Upload{}, err
-		}
-		return Upload{}, s.readError(ctx, err)
-	}
-	u.SHA256, u.Size = info.Hash.String(), info.Size
-	u.stored, u.storedSize = info.Hash, info.Size
-	err = s.record(ctx, a, u)
-	if err != nil && !errors.Is(err, errObjectGone) {
-		s.keepOrphan(ctx, u)
-	}
-	if errors.Is(err, errObjectGone) {
+	recorded := false
+	var rerr error
+	_, err := s.opts.Store.Put(ctx, clientReader{r}, PutOptions{Limit: s.opts.MaxSize,
+		Check: func(ra io.ReaderAt, size int64) (string, error) {
+			var err error
+			u.MediaType, u.Name, err = checkContent(ra, size, req.Name)
+			return u.MediaType, err
+		},
+		Placed: func(info Info) error {
+			u.SHA256, u.Size = info.Hash.String(), info.Size
+			u.stored, u.storedSize = info.Hash, info.Size
+			rerr = s.record(ctx, a, u)
+			recorded = rerr == nil
+			return rerr
+		}})
+	switch {
+	case err == nil:
+		return u, nil
+	case rerr != nil && errors.Is(rerr, errObjectGone):
 		// The bytes were streamed and are gone with the object a purge
 		// removed this very moment: the client sends them again.
 		return Upload{}, apperr.New(apperr.Unavailable, "Kho tệp đang dọn dẹp đúng tệp này, vui lòng gửi lại")
-	}
-	if err != nil {
+	case rerr != nil:
+		s.keepOrphan(ctx, u)
+		return Upload{}, rerr
+	case recorded:
+		// Recorded, but the store could not make the object durable:
+		// the client is told it failed, so the upload goes too.
+		s.forget(ctx, u, err)
+		return Upload{}, apperr.Wrap(err, apperr.Unavailable, "Không lưu được tệp vào kho tệp, vui lòng thử lại")
+	case apperr.CodeOf(err) == apperr.Invalid:
 		return Upload{}, err
 	}
-	return u, nil
+	return Upload{}, s.readError(ctx, err)
+}
+
+// forget deletes an upload recorded while its object failed to become
+// durable, with an audit entry; if the database is unreachable the row
+// stays, unreferenced, until the purge.
+func (s *Service) forget(ctx context.Context, u Upload, cause error) {
+	ctx = context.WithoutCancel(ctx)
+	sys := actor.SystemActor("blob.upload")
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blob_uploads WHERE id = $1 AND refs = 0`, u.ID); err != nil {
+			return err
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: sys, Action: "blob.upload.purge", ObjectType: "upload", ObjectID: u.ID,
+			Summary: map[string]any{"size": u.Size, "media_type": u.MediaType}, Reason: "kho tệp không lưu bền được tệp"})
+	})
+	if err != nil {
+		s.opts.Logger.Warn("upload left recorded after its object failed to sync", "id", u.ID, "cause", cause, "err", err)
+	}
 }
 
 // spoolMemory is how much of an encrypted upload the spool keeps in

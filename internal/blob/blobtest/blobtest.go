@@ -119,6 +119,27 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 			t.Fatalf("Walk saw %d objects after an accepted Put", n)
 		}
 	})
+	t.Run("PlacedSeesTheObjectAndItsErrorIsPuts", func(t *testing.T) {
+		s := newStore(t)
+		data := random(t, 5000)
+		var placed blob.Info
+		var readable []byte
+		info, err := s.Put(ctx, bytes.NewReader(data), blob.PutOptions{Placed: func(i blob.Info) error {
+			placed = i
+			readable = read(t, s, i.Hash)
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if placed != info || !bytes.Equal(readable, data) {
+			t.Fatalf("Placed saw %v and %d bytes; Put returned %v", placed, len(readable), info)
+		}
+		refused := errors.New("record failed")
+		if _, err := s.Put(ctx, bytes.NewReader(random(t, 70)), blob.PutOptions{Placed: func(blob.Info) error { return refused }}); !errors.Is(err, refused) {
+			t.Fatalf("Put with a failing Placed = %v, want its error", err)
+		}
+	})
 	t.Run("MissingAndDelete", func(t *testing.T) {
 		s := newStore(t)
 		var absent blob.Hash
