@@ -76,6 +76,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.calendarRoutes()...)
 	a.routes = append(a.routes, a.auditRoutes()...)
 	a.routes = append(a.routes, a.documentRoutes()...)
+	a.routes = append(a.routes, a.outgoingRoutes()...)
 	a.routes = append(a.routes, a.searchRoutes()...)
 	return a
 }
