@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -100,7 +102,7 @@ func setupFlow(t *testing.T, d *db.DB) *flow {
 		t.Fatal(err)
 	}
 	h = p.Handler
-	sig, err := signing.New(signing.Config{DB: d, PKI: p.Service, Audit: p.Audit})
+	sig, err := signing.New(signing.Config{DB: d, PKI: p.Service, Audit: p.Audit, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
