@@ -33,6 +33,9 @@ type Appearance struct {
 	Rect [4]float64 // llx, lly, urx, ury in PDF points (1/72 inch)
 	// Image is a PNG (alpha is kept as a soft mask). Optional.
 	Image []byte
+	// Seal is drawn where the image goes when there is no Image: the red
+	// round seal of an agency that uploaded no seal image. Optional.
+	Seal *DrawnSeal
 	// Lines are text lines (Vietnamese allowed). Optional.
 	Lines []string
 	// FontSize in points (default 10, Times New Roman metrics per Decree 30);
@@ -52,7 +55,7 @@ func (a *Appearance) Validate() error {
 	if a.Page < 0 {
 		return apperr.FieldError("page", "Số trang không hợp lệ.")
 	}
-	if len(a.Image) == 0 && len(a.Lines) == 0 {
+	if len(a.Image) == 0 && a.Seal == nil && len(a.Lines) == 0 {
 		return apperr.FieldError("appearance", "Chữ ký hiển thị cần hình ảnh hoặc dòng chữ.")
 	}
 	return nil
@@ -64,23 +67,44 @@ func LeaderAppearance(page int, rect [4]float64, signaturePNG []byte) *Appearanc
 	return &Appearance{Page: page, Rect: rect, Image: signaturePNG}
 }
 
-// SealAppearance is the organisation's visible signature per Decree 30: the
-// seal image (size×size points, its real size) placed so it covers the
-// left third of the leader's signature rectangle, with the agency name and
-// the signing time (ISO 8601, +07:00) as text below it.
+// SigningTimeLayout is the one format of a signing time shown on a page
+// (every appearance and stamp): date, time and the Vietnam offset.
+const SigningTimeLayout = "02/01/2006 15:04:05 -07:00"
+
+// FormatSigningTime formats t as dd/mm/yyyy hh:mm:ss +07:00 in Vietnam
+// time, the one way appearances show a signing time.
+func FormatSigningTime(t time.Time) string { return t.In(locale.VN).Format(SigningTimeLayout) }
+
+// DefaultSealSize is the diameter of a drawn seal in points: 40 mm, within
+// the 36–42 mm of round agency seals on paper.
+const DefaultSealSize = 40 * 72 / 25.4
+
+// SealAppearance is the organisation's visible signature per Decree 30
+// Appendix I: the seal (size×size points; 0 means DefaultSealSize) placed
+// so it covers the left third of the leader's signature rectangle. With a
+// seal image (red PNG at its real size) the agency name and the signing
+// time are written below it in black; without one the seal is drawn
+// (DrawnSeal: the agency name on its ring) with the signing time below it
+// in the seal's red.
 func SealAppearance(page int, leaderRect [4]float64, size float64, sealPNG []byte, agency string, signingTime time.Time) *Appearance {
+	if size <= 0 {
+		size = DefaultSealSize
+	}
 	lw := leaderRect[2] - leaderRect[0]
 	cy := (leaderRect[1] + leaderRect[3]) / 2
 	right := leaderRect[0] + lw/3 // the seal covers the left third of the leader's image
-	textH := 2 * 10 * 1.2
-	const margin = 20 // room for the text lines on both sides, keeps the seal centred
-	return &Appearance{
-		Page:   page,
-		Rect:   [4]float64{right - size - margin, cy - size/2 - textH, right + margin, cy + size/2},
-		Image:  sealPNG,
-		Lines:  []string{agency, signingTime.In(locale.VN).Format("2006-01-02T15:04:05-07:00")},
-		Layout: LayoutImageAbove,
+	lines := []string{agency, FormatSigningTime(signingTime)}
+	a := &Appearance{Page: page, Image: sealPNG, Layout: LayoutImageAbove}
+	if len(sealPNG) == 0 {
+		lines = lines[1:] // the name is on the ring
+		a.Seal = &DrawnSeal{Agency: agency}
+		a.TextColor = sealRed
 	}
+	a.Lines = lines
+	textH := float64(len(lines)) * 10 * 1.2
+	const margin = 20 // room for the text lines on both sides, keeps the seal centred
+	a.Rect = [4]float64{right - size - margin, cy - size/2 - textH, right + margin, cy + size/2}
+	return a
 }
 
 // CopyAppearance is the organisation's signature on an electronic copy
@@ -90,7 +114,7 @@ func CopyAppearance(pageWidth, pageHeight float64, agency string, signingTime ti
 	return &Appearance{
 		Page:  1,
 		Rect:  [4]float64{pageWidth - 36 - 200, pageHeight - 36 - 40, pageWidth - 36, pageHeight - 36},
-		Lines: []string{"SAO Y", agency, signingTime.In(locale.VN).Format("2006-01-02T15:04:05-07:00")},
+		Lines: []string{"SAO Y", agency, FormatSigningTime(signingTime)},
 	}
 }
 
@@ -112,7 +136,7 @@ func (a *Appearance) build(u *pdf.Update, w, h float64) (pdf.Ref, error) {
 	}
 	imgBox := [4]float64{0, 0, w, h} // x, y, w, h
 	txtBox := [4]float64{0, 0, w, h}
-	if len(a.Image) > 0 && len(a.Lines) > 0 {
+	if (len(a.Image) > 0 || a.Seal != nil) && len(a.Lines) > 0 {
 		if a.Layout == LayoutImageLeft {
 			imgBox = [4]float64{0, 0, w / 2, h}
 			txtBox = [4]float64{w / 2, 0, w / 2, h}
@@ -136,12 +160,16 @@ func (a *Appearance) build(u *pdf.Update, w, h float64) (pdf.Ref, error) {
 		y := imgBox[1] + (imgBox[3]-dh)/2
 		fmt.Fprintf(&cs, "q %s 0 0 %s %s %s cm /Im1 Do Q\n", f2(dw), f2(dh), f2(x), f2(y))
 	}
+	font, err := pdffont.Serif()
+	if err != nil {
+		return pdf.Ref{}, apperr.Wrap(err, apperr.Internal, "Không nạp được phông chữ cho chữ ký hiển thị.")
+	}
+	fu := pdffont.NewUse(font)
+	if len(a.Image) == 0 && a.Seal != nil {
+		d := min(imgBox[2], imgBox[3])
+		a.Seal.draw(&cs, fu, imgBox[0]+imgBox[2]/2, imgBox[1]+imgBox[3]/2, d/2)
+	}
 	if len(a.Lines) > 0 {
-		font, err := pdffont.Serif()
-		if err != nil {
-			return pdf.Ref{}, apperr.Wrap(err, apperr.Internal, "Không nạp được phông chữ cho chữ ký hiển thị.")
-		}
-		fu := pdffont.NewUse(font)
 		// Shrink to fit the widest line and the height.
 		for _, l := range a.Lines {
 			if lw := font.Width(l, size); lw > txtBox[2]-2 && lw > 0 {
@@ -158,13 +186,15 @@ func (a *Appearance) build(u *pdf.Update, w, h float64) (pdf.Ref, error) {
 		for i, l := range a.Lines {
 			lw := font.Width(l, size)
 			x := txtBox[0] + (txtBox[2]-lw)/2
-			if a.Layout == LayoutImageLeft && len(a.Image) > 0 {
+			if a.Layout == LayoutImageLeft && (len(a.Image) > 0 || a.Seal != nil) {
 				x = txtBox[0] + 1
 			}
 			y := top - float64(i+1)*lineH + (lineH-size)/2 + size*0.2
 			fmt.Fprintf(&cs, "1 0 0 1 %s %s Tm %s Tj\n", f2(x), f2(y), fu.Encode(l))
 		}
 		cs.WriteString("ET\n")
+	}
+	if len(a.Lines) > 0 || (len(a.Image) == 0 && a.Seal != nil) {
 		res["Font"] = pdf.Dict{"F1": fu.Embed(u)}
 	}
 	cs.WriteString("Q\n")

@@ -64,9 +64,13 @@
 // of page content, so the leader's signature stays valid and Verify lists
 // it as an allowed change), then the organisation signs with its seal
 // (SealAppearance: red seal PNG over the left third of the leader's image,
-// agency name and ISO 8601 +07:00 time below), and an electronic copy may
+// agency name and time below; without a PNG a DrawnSeal: a red round seal
+// of 40 mm with the agency name set along its ring and a star in the
+// centre, after Decree 99/2016/NĐ-CP), and an electronic copy may
 // get a further signature (CopyAppearance: text at the top right). All are
 // approval signatures; none uses DocMDP, which would forbid later ones.
+// Every appearance shows a signing time one way, FormatSigningTime:
+// dd/mm/yyyy hh:mm:ss +07:00.
 // PNG alpha becomes an SMask; text uses an embedded subset of Liberation
 // Serif (Times New Roman metrics, SIL OFL; package pdf/pdffont) as a Type0 /
 // CIDFontType2 font with Identity-H and ToUnicode.

@@ -263,9 +263,10 @@ type AppearanceOptions struct {
 
 // BuildAppearance returns the visible signature of cert's holder signing
 // the PDF at now: the image, or the name, title and time (blue); for a
-// seal, the seal image, or the agency and the time (red), over the
-// leader's signature. Errors: EINVALID for a page the document does not
-// have or a rectangle too small.
+// seal, the seal image with the agency and the time, or without an image
+// the drawn red seal (the agency on its ring) and the time, over the
+// leader's signature. Times show as pdfsign.FormatSigningTime. Errors:
+// EINVALID for a page the document does not have or a rectangle too small.
 func BuildAppearance(pdfData []byte, o AppearanceOptions, cert *x509.Certificate, now time.Time) (*pdfsign.Appearance, error) {
 	if o.Invisible {
 		return nil, nil
@@ -290,19 +291,24 @@ func BuildAppearance(pdfData []byte, o AppearanceOptions, cert *x509.Certificate
 		if ws, err := pdfsign.SignatureWidgets(pdfData); err == nil {
 			for i := len(ws) - 1; i >= 0; i-- {
 				if w := ws[i]; w.Visible() && !w.DocTS {
-					size := min(100, (w.Rect[3]-w.Rect[1])*1.4)
-					ap := pdfsign.SealAppearance(w.Page, w.Rect, size, req.Image, org, when)
-					if len(req.Image) == 0 {
-						ap.TextColor = [3]float64{0.8, 0, 0}
-					}
-					return ap, nil
+					// A seal of 36–42 mm, larger beside a larger signature.
+					size := min(max((w.Rect[3]-w.Rect[1])*1.6, 36*mm), 42*mm)
+					return pdfsign.SealAppearance(w.Page, w.Rect, size, req.Image, org, when), nil
 				}
 			}
 		}
 		ap := &pdfsign.Appearance{Page: page, Rect: rect, Image: req.Image,
-			Lines: []string{org, when.Format("2006-01-02T15:04:05-07:00")}}
+			Lines: []string{org, pdfsign.FormatSigningTime(when)}}
 		if len(req.Image) == 0 {
-			ap.TextColor = [3]float64{0.8, 0, 0}
+			// No image uploaded: the seal is drawn, its ring carries the name;
+			// without a rectangle it gets its default size, bottom right.
+			if req.Rect == ([4]float64{}) {
+				d := pdfsign.DefaultSealSize
+				ap.Rect = [4]float64{box[2] - 72 - d - 40, box[1] + 100, box[2] - 72, box[1] + 100 + d + 12}
+			}
+			ap.Seal = &pdfsign.DrawnSeal{Agency: org}
+			ap.Lines = ap.Lines[1:]
+			ap.TextColor = [3]float64{0.85, 0, 0}
 		}
 		return ap, nil
 	}
@@ -313,10 +319,13 @@ func BuildAppearance(pdfData []byte, o AppearanceOptions, cert *x509.Certificate
 	if t := strings.TrimSpace(req.Title); t != "" {
 		lines = append(lines, t)
 	}
-	lines = append(lines, "Ký số: "+when.Format("02/01/2006 15:04:05 -07:00"))
+	lines = append(lines, "Ký số: "+pdfsign.FormatSigningTime(when))
 	// Decree 30/2020: the signature is blue.
 	return &pdfsign.Appearance{Page: page, Rect: rect, Lines: lines, TextColor: [3]float64{0, 0, 0.6}}, nil
 }
+
+// mm is a millimetre in PDF points.
+const mm = 72 / 25.4
 
 // pageInfo returns the page to sign on (want, or the last page when 0) and
 // its MediaBox (A4 when missing).
