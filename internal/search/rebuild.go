@@ -69,7 +69,7 @@ func (s *Service) Reindex(ctx context.Context) (int, error) {
 // entriesAfter reads up to limit entries after id as Docs (access fields
 // and text, named readers included), with their entry ids.
 func entriesAfter(ctx context.Context, tx *sql.Tx, after int64, limit int) ([]Doc, []int64, error) {
-	rs, err := tx.QueryContext(ctx, `SELECT id, agency_id, owner_id, level, personal, title, body FROM search_entries WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	rs, err := tx.QueryContext(ctx, `SELECT id, agency_id, owner_id, level, personal, title, body, extra FROM search_entries WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,11 +79,13 @@ func entriesAfter(ctx context.Context, tx *sql.Tx, after int64, limit int) ([]Do
 		var d Doc
 		var id int64
 		var level int
-		if err := rs.Scan(&id, &d.AgencyID, &d.OwnerID, &level, &d.PersonalData, &d.Title, &d.Body); err != nil {
+		var extra string
+		if err := rs.Scan(&id, &d.AgencyID, &d.OwnerID, &level, &d.PersonalData, &d.Title, &d.Body, &extra); err != nil {
 			rs.Close()
 			return nil, nil, err
 		}
 		d.Level = access.Level(level)
+		d.Body = joinBody(d.Body, extra)
 		docs = append(docs, d)
 		entries = append(entries, id)
 	}

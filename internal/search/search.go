@@ -153,7 +153,15 @@ func (s *Service) IndexMany(ctx context.Context, tx *sql.Tx, docs []Doc) error {
 	if err := s.removeMany(ctx, tx, docs); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `INSERT INTO search_entries (kind, object_id, agency_id, owner_id, level, personal, title, body, doc_type, status, urgency, on_date)
+	extras, err := doneTexts(ctx, tx, docs)
+	if err != nil {
+		return err
+	}
+	for i, d := range docs {
+		vals[i] = strings.TrimSuffix(vals[i], ")") + ", $" + strconv.Itoa(len(args)+1) + ")"
+		args = append(args, clip(extras[i], max(0, MaxBody-len(d.Body)-1)))
+	}
+	rows, err := tx.QueryContext(ctx, `INSERT INTO search_entries (kind, object_id, agency_id, owner_id, level, personal, title, body, doc_type, status, urgency, on_date, extra)
 		VALUES `+strings.Join(vals, ", ")+" RETURNING id, kind, object_id", args...)
 	if err != nil {
 		return fmt.Errorf("search: index: %w", err)
@@ -179,7 +187,7 @@ func (s *Service) IndexMany(ctx context.Context, tx *sql.Tx, docs []Doc) error {
 	}
 	texts := make([][3]string, len(docs))
 	for i, d := range docs {
-		texts[i] = [3]string{foldedText(d.Title, MaxTitle), foldedText(d.Body, MaxBody), scopeTokens(d)}
+		texts[i] = [3]string{foldedText(d.Title, MaxTitle), foldedText(joinBody(d.Body, extras[i]), MaxBody), scopeTokens(d)}
 	}
 	if err := s.eng.putMany(ctx, tx, entries, texts); err != nil {
 		return fmt.Errorf("search: index text: %w", err)
@@ -453,14 +461,14 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 		d := arg(cur.date)
 		page = append(page, "(v.on_date < "+d+" OR (v.on_date = "+d+" AND v.id < "+arg(cur.id)+"))")
 	}
-	pageSQL := cte + "SELECT e.id, e.kind, e.object_id, e.agency_id, e.owner_id, e.level, e.personal, e.title, e.body, e.doc_type, e.status, e.urgency, e.on_date, v.score, (SELECT count(*) FROM v)" +
+	pageSQL := cte + "SELECT e.id, e.kind, e.object_id, e.agency_id, e.owner_id, e.level, e.personal, e.title, e.body, e.extra, e.doc_type, e.status, e.urgency, e.on_date, v.score, (SELECT count(*) FROM v)" +
 		" FROM v JOIN search_entries e ON e.id = v.id WHERE " + strings.Join(page, " AND ") + " ORDER BY " + order + " LIMIT " + arg(limit+1) + " OFFSET " + arg(offset)
 
 	var res Results
 	type row struct {
 		entry, ownerID int64
 		personal       bool
-		body           string
+		body, extra    string
 		hit            Hit
 	}
 	var rows []row
@@ -474,7 +482,7 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 			var r row
 			var level int
 			var title string
-			if err := rs.Scan(&r.entry, &r.hit.Kind, &r.hit.ID, &r.hit.AgencyID, &r.ownerID, &level, &r.personal, &title, &r.body,
+			if err := rs.Scan(&r.entry, &r.hit.Kind, &r.hit.ID, &r.hit.AgencyID, &r.ownerID, &level, &r.personal, &title, &r.body, &r.extra,
 				&r.hit.Type, &r.hit.Status, &r.hit.Urgency, &r.hit.Date, &r.hit.Score, &res.Total); err != nil {
 				return err
 			}
@@ -516,7 +524,7 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 			}
 			h := r.hit
 			h.Title = m.highlight(h.Title.Text)
-			h.Snippet = m.snippet(r.body)
+			h.Snippet = m.snippet(joinBody(r.body, r.extra))
 			res.Items = append(res.Items, h)
 		}
 		return nil
