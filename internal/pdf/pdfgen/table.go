@@ -2,6 +2,7 @@ package pdfgen
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
 	"io"
 	"strings"
@@ -295,8 +296,19 @@ func (l *tableLayout) render(w io.Writer, t TableDoc, pages [][]placedRow) error
 	fontRef := use.Embed(d)
 	res := d.Add(pdf.Dict{"Font": pdf.Dict{"F1": fontRef}, "ProcSet": pdf.Array{pdf.Name("PDF"), pdf.Name("Text")}})
 	var kids pdf.Array
+	// One compressor for every page: a new one per page allocates its
+	// tables again, which was most of the time for a long register.
+	var zbuf bytes.Buffer
+	zw := zlib.NewWriter(&zbuf)
 	for _, c := range contents {
-		content := d.Add(&pdf.Stream{Dict: pdf.Dict{"Filter": pdf.Name("FlateDecode")}, Data: pdf.FlateEncode(c)})
+		zbuf.Reset()
+		zw.Reset(&zbuf)
+		zw.Write(c)
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		data := bytes.Clone(zbuf.Bytes())
+		content := d.Add(&pdf.Stream{Dict: pdf.Dict{"Filter": pdf.Name("FlateDecode")}, Data: data})
 		kids = append(kids, d.Add(pdf.Dict{
 			"Type": pdf.Name("Page"), "Parent": pagesRef,
 			"MediaBox":  pdf.Array{pdf.Integer(0), pdf.Integer(0), pdf.Real(l.pageW), pdf.Real(l.pageH)},

@@ -373,3 +373,14 @@ func FuzzWrap(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkTable prints a register of 1,000 rows (about 143 pages).
+func BenchmarkTable(b *testing.B) {
+	td := outgoingRegister(1000)
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Table(&buf, td); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
