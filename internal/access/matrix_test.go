@@ -56,6 +56,7 @@ var expected = map[Action]map[Role]string{
 	PKITrustStoreRead:         {"*": "public"},
 	PDFVerify:                 {"*": "public"},
 	BlobUpload:                {"*": "self"},
+	BlobRead:                  {"*": "self"},
 	JobsView:                  {SystemAdmin: "platform"},
 	JobsRetry:                 {SystemAdmin: "platform"},
 	DocumentsIncomingRegister: {Clerk: "agency"},

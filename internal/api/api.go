@@ -72,6 +72,7 @@ func New(deps Deps) *API {
 		{"GET", "/api/v1/agencies", a.listAgencies},
 		{"POST", "/api/v1/pdf/verify", a.verifyPDF},
 		{"POST", "/api/v1/uploads", a.upload},
+		{"GET", "/api/v1/uploads/{id}", a.download},
 	}
 	a.routes = append(a.routes, a.calendarRoutes()...)
 	a.routes = append(a.routes, a.auditRoutes()...)

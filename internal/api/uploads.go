@@ -5,13 +5,17 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
 // uploadBody is the answer of POST /api/v1/uploads.
@@ -111,4 +115,110 @@ func (a *API) uploadBodyError(err error) error {
 		return err
 	}
 	return apperr.Wrap(err, apperr.Invalid, "Không đọc được biểu mẫu tải tệp")
+}
+
+// download answers GET /api/v1/uploads/{id}: the content as uploaded
+// (decrypted when kept encrypted), for its uploader. The type is the one
+// sniffed at upload and the browser is told not to guess another; the
+// name travels as RFC 6266 filename* (UTF-8) with an ASCII fallback.
+func (a *API) download(w http.ResponseWriter, r *http.Request) {
+	if a.deps.Uploads == nil {
+		httpx.Error(w, r, apperr.New(apperr.Unavailable, "Dịch vụ lưu tệp chưa được bật"))
+		return
+	}
+	rc, u, err := a.deps.Uploads.Download(r.Context(), actor.From(r.Context()), r.PathValue("id"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", u.MediaType)
+	h.Set("Content-Disposition", ContentDisposition("attachment", u.Name))
+	h.Set("Content-Length", strconv.FormatInt(u.Size, 10))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, no-store")
+	if err := copyHeldBack(w, rc); err != nil {
+		// The status is sent: cutting the connection short of
+		// Content-Length is how the client learns the file is not whole
+		// (the store's bytes did not match the recorded SHA-256, or the
+		// store failed mid-way).
+		httpx.LogError(r, http.StatusInternalServerError, err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// copyHeldBack copies r to w holding back the last piece read until r
+// reports its end: the reader checks the SHA-256 there, so the client
+// never receives every byte of a file that failed the check.
+func copyHeldBack(w io.Writer, r io.Reader) error {
+	held, next := make([]byte, 32<<10), make([]byte, 32<<10)
+	n := 0
+	for {
+		m, err := io.ReadFull(r, next)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return err
+		}
+		if _, werr := w.Write(held[:n]); werr != nil {
+			return werr
+		}
+		held, next, n = next, held, m
+		if err != nil {
+			_, werr := w.Write(held[:n])
+			return werr
+		}
+	}
+}
+
+// ContentDisposition builds a Content-Disposition header value (RFC 6266)
+// for a file name in any script: filename* in UTF-8 (RFC 8187), and for
+// older clients a filename of the name folded to ASCII (Vietnamese
+// diacritics removed, đ → d) with anything else unsafe replaced by "_".
+func ContentDisposition(kind, name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
+			return '_'
+		}
+		return r
+	}, foldCase(name))
+	var b strings.Builder
+	b.WriteString(kind)
+	b.WriteString(`; filename="`)
+	b.WriteString(ascii)
+	b.WriteString(`"; filename*=UTF-8''`)
+	const hex = "0123456789ABCDEF"
+	for _, c := range []byte(name) {
+		if isAttrChar(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// foldCase removes diacritics but keeps the letters' case ("Quyết định"
+// → "Quyet dinh"), unlike locale.Fold, which also lower-cases.
+func foldCase(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		if f := []rune(locale.Fold(string(r))); len(f) == 1 && f[0] < utf8.RuneSelf {
+			if unicode.IsUpper(r) {
+				f[0] = unicode.ToUpper(f[0])
+			}
+			out[i] = f[0]
+		}
+	}
+	return string(out)
+}
+
+// isAttrChar is RFC 8187's attr-char: what filename* carries unencoded.
+func isAttrChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$&+-.^_`|~", c) >= 0
 }

@@ -687,3 +687,25 @@ func (s *Service) purgeBatch(ctx context.Context, olderThan time.Duration) (int,
 	}
 	return n, err
 }
+
+// Download is Open for a person asking for an upload as such: its
+// uploader (or the system) reads it; to anyone else it does not exist,
+// and access records the refusal. Modules that reference an upload serve
+// it through their own access checks and Open.
+func (s *Service) Download(ctx context.Context, a *actor.Actor, id string) (io.ReadCloser, Upload, error) {
+	if a == nil {
+		return nil, Upload{}, apperr.New(apperr.Unauthorized, "Bạn cần đăng nhập để tải tệp về")
+	}
+	u, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, Upload{}, err
+	}
+	res := access.Resource{Type: "upload", ID: u.ID, OwnerID: u.Uploader, Level: u.Level, PersonalData: u.PersonalData, People: []int64{u.Uploader}}
+	if d := access.Can(ctx, a, access.BlobRead, res); !d.Allowed {
+		if apperr.CodeOf(d.Err()) == apperr.Unauthorized {
+			return nil, Upload{}, d.Err()
+		}
+		return nil, Upload{}, notFoundUpload(id)
+	}
+	return s.Open(ctx, id)
+}
