@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
@@ -30,8 +31,12 @@ func (a *App) buildSearch(ctx context.Context) error {
 	a.Search.Register(SearchKindDocument, access.DocumentsRead)
 	if a.Documents != nil {
 		a.Documents.SetIndex(func(ctx context.Context, tx *sql.Tx, d documents.IndexDoc) error {
-			return a.Search.Index(ctx, tx, searchDocOf(d))
+			if err := a.Search.Index(ctx, tx, searchDocOf(d)); err != nil {
+				return err
+			}
+			return a.enqueueTextract(ctx, tx, d)
 		})
+		a.Jobs.Register(textractJob, a.runTextract)
 	}
 	n, err := a.Search.Reindex(ctx)
 	if err != nil {
@@ -45,13 +50,20 @@ func (a *App) buildSearch(ctx context.Context) error {
 
 // searchDocOf is what the index keeps of a document: the symbol and
 // summary rank as its title (two lines, which docsearch splits back); the
-// sender (and, once extracted, the text of
-// its attachments) as its body.
+// sender as its body, to which the index adds the extracted text of its
+// attachments (textract.go).
 func searchDocOf(d documents.IndexDoc) search.Doc {
 	date, _ := calendar.ParseISO(d.IssuedOn)
 	r := d.Resource
 	return search.Doc{Kind: SearchKindDocument, ID: d.ID,
-		AgencyID: r.AgencyID, OwnerID: r.OwnerID, Level: r.Level, Units: r.Units, People: r.People, PersonalData: r.PersonalData, Handlers: r.Handlers,
+		AgencyID: r.AgencyID, OwnerID: r.OwnerID, Level: r.Level, Units: named(r.Units), People: named(r.People), PersonalData: r.PersonalData, Handlers: named(r.Handlers),
 		Title: docsearch.Title(d.Symbol, d.Summary), Body: d.Sender,
 		Type: d.Type, Status: d.Status, Urgency: string(d.Urgency), Date: date}
+}
+
+// named drops the ids that name nobody (0: a document the system itself
+// created has no creator), which the index refuses and access never
+// matches.
+func named(ids []int64) []int64 {
+	return slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id <= 0 })
 }

@@ -1,16 +1,10 @@
 package textract
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"errors"
-	"fmt"
 	"image"
-	"image/png"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,88 +13,17 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
-	"github.com/chinhquyen/chinhquyen/internal/pdf/pdfgen"
 	"github.com/chinhquyen/chinhquyen/internal/testenv"
+	"github.com/chinhquyen/chinhquyen/internal/textract/textracttest"
 )
 
-// textPDF is a real PDF with a Vietnamese text layer (the embedded font
-// and its ToUnicode map, as the platform prints registers).
 func textPDF(t *testing.T) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	err := pdfgen.Table(&b, pdfgen.TableDoc{Title: []string{"CÔNG VĂN", "Ủy ban nhân dân thành phố Đà Nẵng"},
-		Columns: []pdfgen.Column{{Title: "Trích yếu"}},
-		Rows:    [][]string{{"Về việc sửa chữa đường giao thông nông thôn"}, {"Kiện toàn Đảng ủy xã Đông Hòa"}}, FontSize: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return textracttest.TextPDF(t, "CÔNG VĂN", "Ủy ban nhân dân thành phố Đà Nẵng", "Về việc sửa chữa đường giao thông nông thôn", "Kiện toàn Đảng ủy xã Đông Hòa")
 }
 
-// scannedPDF renders textPDF's first page to a grey image (pdftoppm) and
-// wraps the image alone in a new PDF, as a scanner does: no text layer.
-func scannedPDF(t *testing.T) []byte {
-	t.Helper()
-	dir := t.TempDir()
-	in := filepath.Join(dir, "text.pdf")
-	if err := os.WriteFile(in, textPDF(t), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", in, filepath.Join(dir, "scan")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v %s", err, out)
-	}
-	f, err := os.Open(filepath.Join(dir, "scan.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return imagePDF(t, img)
-}
+func scannedPDF(t *testing.T) []byte { return textracttest.Scan(t, textPDF(t)) }
 
-// imagePDF writes a one-page PDF showing img (8-bit grey, Flate) over the
-// whole A4 page.
-func imagePDF(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	bounds := img.Bounds()
-	var raw bytes.Buffer
-	zw := zlib.NewWriter(&raw)
-	row := make([]byte, bounds.Dx())
-	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
-		for x := bounds.Min.X; x < bounds.Max.X; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			row[x-bounds.Min.X] = byte((r + g + b) / 3 >> 8)
-		}
-		zw.Write(row)
-	}
-	zw.Close()
-	content := "q 595.28 0 0 841.89 0 0 cm /Im0 Do Q"
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
-		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream",
-			bounds.Dx(), bounds.Dy(), raw.Len(), raw.String()),
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
+func imagePDF(t *testing.T, img image.Image) []byte { return textracttest.ImagePDF(t, img) }
 
 func folded(s string) string { return strings.Join(strings.Fields(locale.Fold(s)), " ") }
 

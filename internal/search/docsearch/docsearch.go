@@ -8,6 +8,7 @@ package docsearch
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -201,4 +202,52 @@ func nonNil(s []search.Span) []search.Span {
 		return []search.Span{}
 	}
 	return s
+}
+
+// NotSearchable is the notice of a document whose files' content cannot
+// be found by search (yet).
+const NotSearchable = "Chưa tìm kiếm được nội dung tệp"
+
+// Content says whether the content of a document's attachments can be
+// found by search, for the document page: Notice is empty when every file
+// is searchable (or there is none), else NotSearchable with the reason of
+// each file that is not.
+type Content struct {
+	Files  []search.Text `json:"files"`
+	Notice string        `json:"notice,omitempty"`
+	// Pending: extraction is still to run; the page may say "đang xử lý".
+	Pending bool `json:"pending,omitempty"`
+}
+
+// reasons are what a person is told of a file that is not searchable.
+var reasons = map[string]string{
+	search.TextPending:     "đang đọc nội dung tệp",
+	search.TextEmpty:       "tệp không có chữ đọc được",
+	search.TextUnavailable: "máy chủ chưa cài công cụ đọc tệp quét (OCR)",
+	search.TextUnsupported: "định dạng tệp chưa được hỗ trợ",
+	search.TextFailed:      "không đọc được nội dung tệp",
+}
+
+// ContentOf returns Content for document id. It makes no access decision:
+// call it for a document already shown to the reader.
+func ContentOf(ctx context.Context, s *search.Service, id int64) (Content, error) {
+	texts, err := s.Texts(ctx, Kind, id)
+	if err != nil {
+		return Content{}, err
+	}
+	c := Content{Files: texts}
+	var why []string
+	for _, t := range texts {
+		if t.Status == search.TextDone {
+			continue
+		}
+		c.Pending = c.Pending || t.Status == search.TextPending
+		if r := reasons[t.Status]; r != "" && !slices.Contains(why, r) {
+			why = append(why, r)
+		}
+	}
+	if len(why) > 0 {
+		c.Notice = NotSearchable + ": " + strings.Join(why, "; ")
+	}
+	return c, nil
 }
