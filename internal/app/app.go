@@ -148,6 +148,7 @@ func (a *App) buildServices(ctx context.Context) error {
 		return fmt.Errorf("documents service: %w", err)
 	}
 	a.Documents.SetOutgoing(docDirectory{a}, a.Signing)
+	a.Documents.SetSubtree(func(ctx context.Context, root int64) ([]int64, error) { return a.Org.Subtree(ctx, root, org.Date{}) })
 	if err := a.buildSearch(ctx); err != nil {
 		return err
 	}

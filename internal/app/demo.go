@@ -50,6 +50,10 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	if err := a.seedDemoPKI(ctx, demo); err != nil {
 		return nil, fmt.Errorf("create the demo certificates: %w", err)
 	}
+	// A year of incoming and outgoing documents in the demo registers.
+	if err := a.seedDemoDocuments(ctx, demo); err != nil {
+		return nil, fmt.Errorf("create the demo documents: %w", err)
+	}
 	logins := make([]DemoLogin, len(seeded))
 	for i, l := range seeded {
 		logins[i] = DemoLogin{Role: string(l.Role), Username: l.Username, Password: l.Password}

@@ -199,8 +199,13 @@ func (s *Service) writeDemo(ctx context.Context, tx *sql.Tx, a *actor.Actor, bat
 		entries = append(entries, d.AgencyID, string(d.Direction), string(d.Series), d.Year, d.Number, d.ID, state, note, d.ReceivedAt.UnixMicro())
 		r := Register{AgencyID: d.AgencyID, Direction: d.Direction, Series: d.Series, Year: d.Year}
 		counters[r] = max(counters[r], d.Number)
-		if err := s.index(ctx, tx, d); err != nil {
-			return err
+		if s.opts.Index != nil {
+			// A document registered by the system names no clerk reader.
+			idx := indexDocOf(d)
+			idx.Resource.People = slices.DeleteFunc(idx.Resource.People, func(id int64) bool { return id == 0 })
+			if err := s.opts.Index(ctx, tx, idx); err != nil {
+				return err
+			}
 		}
 	}
 	const cols = 9
