@@ -19,6 +19,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/search"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
+	"github.com/chinhquyen/chinhquyen/internal/tasks"
 )
 
 //go:embed openapi.json
@@ -35,6 +36,8 @@ type Deps struct {
 	Uploads  *blob.Service      // file uploads; nil answers EUNAVAILABLE
 	// Documents registers and reads official documents; nil answers EUNAVAILABLE.
 	Documents *documents.Service
+	// Tasks keeps directions and direction tasks; nil answers EUNAVAILABLE.
+	Tasks *tasks.Service
 	// Search finds documents for who may read them; nil answers EUNAVAILABLE.
 	Search *search.Service
 }
@@ -77,6 +80,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.calendarRoutes()...)
 	a.routes = append(a.routes, a.auditRoutes()...)
 	a.routes = append(a.routes, a.documentRoutes()...)
+	a.routes = append(a.routes, a.taskRoutes()...)
 	a.routes = append(a.routes, a.outgoingRoutes()...)
 	a.routes = append(a.routes, a.searchRoutes()...)
 	return a

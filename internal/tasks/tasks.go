@@ -17,6 +17,7 @@ package tasks
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
@@ -399,3 +400,12 @@ func actorName(a *actor.Actor) string {
 }
 
 func containsID(ids []int64, id int64) bool { return slices.Contains(ids, id) }
+
+// MarshalJSON adds the classification's stable name and the status label.
+func (t Task) MarshalJSON() ([]byte, error) {
+	type plain Task
+	return json.Marshal(struct {
+		plain
+		Classification string `json:"classification"`
+	}{plain(t), t.Classification.String()})
+}
