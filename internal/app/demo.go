@@ -50,14 +50,14 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	if err := a.seedDemoPKI(ctx, demo); err != nil {
 		return nil, fmt.Errorf("create the demo certificates: %w", err)
 	}
+	// A year of incoming and outgoing documents in the demo registers.
+	if err := a.seedDemoDocuments(ctx, demo); err != nil {
+		return nil, fmt.Errorf("create the demo documents: %w", err)
+	}
 	// Directions and tasks on the demo documents: keep this after every
 	// step that seeds documents.
 	if err := a.seedDemoTasks(ctx); err != nil {
 		return nil, fmt.Errorf("create the demo tasks: %w", err)
-	}
-	// A year of incoming and outgoing documents in the demo registers.
-	if err := a.seedDemoDocuments(ctx, demo); err != nil {
-		return nil, fmt.Errorf("create the demo documents: %w", err)
 	}
 	logins := make([]DemoLogin, len(seeded))
 	for i, l := range seeded {
