@@ -136,6 +136,8 @@ func restoreCmd(ctx context.Context, e *env, args []string) error {
 	b.FS.BoolVar(&skipKeys, "skip-keys", false, "restore an archive holding keys without them")
 	b.FS.IntVar(&maxParts, "max-parts", backup.DefaultLimits.MaxParts, "most parts (files) an archive may hold")
 	b.FS.StringVar(&pgRestore, "pg-restore", "", "pg_restore program (default: pg_restore on PATH)")
+	var cfg app.Config
+	cfg.BindBlobStore(b)
 	// The archive may stand before, between or after the flags.
 	var files []string
 	for {
@@ -160,9 +162,13 @@ func restoreCmd(ctx context.Context, e *env, args []string) error {
 	}
 	lim := backup.DefaultLimits
 	lim.MaxParts = maxParts
+	objects, err := app.RestoreObjects(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	start := clock.Now()
 	rep, err := backup.Restore(ctx, file, backup.RestoreOptions{DataDir: dataDir, DatabaseURL: dbURL, Passphrase: pass, SkipKeys: skipKeys,
-		Modules: app.Modules(), Limits: lim, Progress: newBackupProgress(e), PGRestore: pgRestore})
+		Modules: app.Modules(), Limits: lim, Progress: newBackupProgress(e), PGRestore: pgRestore, Objects: objects})
 	if rep == nil {
 		return err
 	}
@@ -173,6 +179,9 @@ func restoreCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\n  bản sao lưu / archive: %s, tạo lúc / created %s, phiên bản / version %s\n", m.Engine, m.Created.Format(time.RFC3339), m.PlatformVersion)
 	fmt.Fprintf(e.stdout, "  %d tệp / files, %d byte; thời gian / took: %s\n", rep.Files, rep.Bytes, clock.Now().Sub(start).Round(time.Millisecond))
+	if objects != nil {
+		fmt.Fprintf(e.stdout, "  %d tệp vào kho / files into %s: chạy serve với cùng --blob-url / serve with the same --blob-url\n", rep.Objects, objects.Describe())
+	}
 	switch {
 	case rep.KeysRestored:
 		fmt.Fprintf(e.stdout, "  Khóa / keys: %d tệp đã giải mã / decrypted\n", len(m.KeyFiles))

@@ -32,9 +32,29 @@ func BackupObjects(ctx context.Context, cfg Config) (objects backup.ObjectStore,
 		return nil, "", err
 	}
 	if cfg.Blob.URL != "" {
-		note = "Tệp lấy từ kho " + cfg.Blob.URL + " được khôi phục vào thư mục files/ của thư mục dữ liệu (kho cục bộ): dùng kho cục bộ, hoặc chép lên S3 trước khi chạy với --blob-url / files from the S3 store are restored into the local files/ folder"
+		note = "Tệp lấy từ kho " + cfg.Blob.URL + ": khôi phục với --blob-url (và các cờ S3 như khi chạy serve) chỉ tới một bucket hoặc tiền tố trống để ghi tệp trở lại S3; không có --blob-url, tệp vào thư mục files/ của thư mục dữ liệu / restore with --blob-url and the S3 flags to put the files back into an empty bucket or prefix; without it they go into the local files/ folder"
 	}
 	return blobObjects{st}, note, nil
+}
+
+// RestoreObjects opens the S3 store a restore writes the archive's files
+// into, when cfg names one (--blob-url); nil means the data folder's
+// files/, which the restore writes itself. The S3 driver spools in the
+// system's temporary folder: the data folder must stay empty until the
+// restore has checked everything.
+func RestoreObjects(ctx context.Context, cfg Config) (blob.Store, error) {
+	if cfg.Blob.URL == "" {
+		return nil, nil
+	}
+	if err := cfg.Blob.validate(); err != nil {
+		return nil, err
+	}
+	tr, err := cfg.Blob.transport()
+	if err != nil {
+		return nil, err
+	}
+	return blob.NewS3(ctx, blob.S3Config{URL: cfg.Blob.URL, Endpoint: cfg.Blob.Endpoint, AccessKey: cfg.Blob.AccessKey,
+		SecretKey: cfg.Blob.SecretKey, Region: cfg.Blob.Region, Insecure: cfg.Blob.Insecure, Transport: tr, SpoolDir: os.TempDir()})
 }
 
 // blobObjects adapts a blob.Store to backup.ObjectStore.

@@ -34,6 +34,15 @@ type BlobConfig struct {
 }
 
 func (c *BlobConfig) bind(b *config.Binder) {
+	c.bindStore(b)
+	b.Int(&c.UploadMaxMB, "upload-max", blob.DefaultMaxSize>>20, "largest accepted upload, in MB")
+}
+
+// BindBlobStore binds the flags that name the file store (--blob-url and
+// its S3 settings), for commands that reach the store without serving.
+func (c *Config) BindBlobStore(b *config.Binder) { c.Blob.bindStore(b) }
+
+func (c *BlobConfig) bindStore(b *config.Binder) {
 	b.String(&c.URL, "blob-url", "", "file store: empty = the files folder in the data folder, s3://bucket/prefix = an S3-compatible bucket (shared by replicas)")
 	b.String(&c.Endpoint, "blob-endpoint", "", "S3 endpoint host[:port] of --blob-url, e.g. s3.example.vn or 127.0.0.1:9000")
 	b.String(&c.AccessKey, "blob-access-key", "", "S3 access key of --blob-url")
@@ -41,7 +50,6 @@ func (c *BlobConfig) bind(b *config.Binder) {
 	b.String(&c.Region, "blob-region", "", "S3 region of --blob-url (empty: the service's default)")
 	b.Bool(&c.Insecure, "blob-insecure", false, "speak plain HTTP to --blob-endpoint (only for a service on loopback or a private network)")
 	b.String(&c.CAFile, "blob-ca-file", "", "PEM file of the certificate authorities --blob-endpoint's TLS certificate chains to, trusted beside the system's (a private CA)")
-	b.Int(&c.UploadMaxMB, "upload-max", blob.DefaultMaxSize>>20, "largest accepted upload, in MB")
 }
 
 func (c *BlobConfig) validate() error {

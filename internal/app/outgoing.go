@@ -62,3 +62,18 @@ func (d docDirectory) UnitAbbrev(ctx context.Context, agency, unit int64) (strin
 	}
 	return u.Abbreviation, nil
 }
+
+// docPeople lists an agency's officials for the signer and reviewer
+// choices of the drafting form.
+func (a *App) docPeople(ctx context.Context, agency int64) ([]documents.Person, error) {
+	accs, err := a.Identity.Officials(ctx, docSystem, agency)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]documents.Person, 0, len(accs))
+	for _, acc := range accs {
+		out = append(out, documents.Person{AccountID: acc.ID, Name: acc.Name, AgencyID: acc.AgencyID, UnitID: acc.UnitID,
+			Roles: acc.Roles, Disabled: acc.Disabled})
+	}
+	return out, nil
+}

@@ -477,6 +477,130 @@ func TestBackupOfAnS3Store(t *testing.T) {
 	}
 }
 
+// TestRestoreIntoAnS3Store: with --blob-url a restore writes the files
+// back through the S3 store (none into the data folder), refuses a
+// prefix that holds objects, and removes what it put when the archive
+// turns out damaged.
+func TestRestoreIntoAnS3Store(t *testing.T) {
+	ctx := context.Background()
+	backend := s3mem.New()
+	if err := backend.CreateBucket("files"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	s3cfg := func(prefix string) app.Config {
+		var c app.Config
+		c.Blob = app.BlobConfig{URL: "s3://files/" + prefix, Endpoint: strings.TrimPrefix(srv.URL, "http://"), AccessKey: "k", SecretKey: "s", Insecure: true}
+		return c
+	}
+	s := &site{cfg: testConfig(filepath.Join(t.TempDir(), "data"))}
+	s.cfg.Blob = s3cfg("live").Blob
+	a, err := app.Open(ctx, s.cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	store, err := app.OpenBlobStore(ctx, s.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[blob.Hash][]byte{}
+	for i := range 3 {
+		content := []byte(fmt.Sprintf("tệp trong kho S3 số %d", i))
+		info, err := store.Put(ctx, bytes.NewReader(content), blob.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[info.Hash] = content
+	}
+	out := filepath.Join(t.TempDir(), "b.tar")
+	makeBackup(t, s, out, false)
+	count := func(st blob.Store) int {
+		n := 0
+		if err := st.Walk(ctx, func(blob.Info) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	target, err := app.RestoreObjects(ctx, s3cfg("restored"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "restored")
+	rep, err := backup.Restore(ctx, out, backup.RestoreOptions{DataDir: dir, Modules: app.Modules(), Objects: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Objects != len(want) {
+		t.Fatalf("%d objects restored into S3, want %d", rep.Objects, len(want))
+	}
+	for h, content := range want {
+		if got := read(t, target, h); !bytes.Equal(got, content) {
+			t.Fatalf("%s in S3: %q", h, got)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "files")); len(entries) != 0 {
+		t.Fatalf("restore into S3 also wrote %d entries into the data folder's files/", len(entries))
+	}
+
+	// The same prefix again: refused before anything is written.
+	dir2 := filepath.Join(t.TempDir(), "again")
+	if _, err := backup.Restore(ctx, out, backup.RestoreOptions{DataDir: dir2, Modules: app.Modules(), Objects: target}); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("restore into a used prefix: %v", err)
+	}
+	if _, err := os.Stat(dir2); !os.IsNotExist(err) {
+		t.Fatalf("refused restore left %s: %v", dir2, err)
+	}
+
+	// A damaged archive: the objects already put are removed again.
+	b, _ := os.ReadFile(out)
+	bad := filepath.Join(t.TempDir(), "bad.tar")
+	os.WriteFile(bad, b[:len(b)-2000], 0o600)
+	empty, err := app.RestoreObjects(ctx, s3cfg("damaged"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingStore{Store: empty}
+	if _, err := backup.Restore(ctx, bad, backup.RestoreOptions{DataDir: filepath.Join(t.TempDir(), "d"), Modules: app.Modules(), Objects: counted}); err == nil {
+		t.Fatal("truncated archive restored")
+	}
+	if counted.puts == 0 {
+		t.Fatal("the truncation was found before any object was put: the clean-up went untested")
+	}
+	if n := count(empty); n != 0 {
+		t.Fatalf("a failed restore left %d objects in the store", n)
+	}
+	if n := count(store); n != len(want) {
+		t.Fatalf("the live prefix holds %d objects, want %d", n, len(want))
+	}
+}
+
+type countingStore struct {
+	blob.Store
+	puts int
+}
+
+func (c *countingStore) Put(ctx context.Context, r io.Reader, o blob.PutOptions) (blob.Info, error) {
+	c.puts++
+	return c.Store.Put(ctx, r, o)
+}
+
+func read(t *testing.T, st blob.Store, h blob.Hash) []byte {
+	t.Helper()
+	r, err := st.Open(context.Background(), h)
+	if err != nil {
+		t.Fatalf("%s: %v", h, err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // Without pg_dump a PostgreSQL backup says what to install.
 func TestBackupWithoutPGDump(t *testing.T) {
 	s := newSite(t, db.Postgres)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 )
 
@@ -29,13 +30,21 @@ type RestoreOptions struct {
 	Progress   Progress
 	PGRestore  string // pg_restore program; empty = found on PATH
 	Log        *slog.Logger
+	// Objects, when set, receives the file store's objects (an S3 bucket
+	// the restored installation uses, as serve's --blob-url names it)
+	// instead of the data folder's files/. It must hold no object; on any
+	// failure the objects this restore put there are deleted again.
+	Objects blob.Store
 }
 
 // RestoreReport is what a restore did and what the audit log says.
 type RestoreReport struct {
-	Manifest     *Manifest
-	Files        int
-	Bytes        int64
+	Manifest *Manifest
+	Files    int
+	Bytes    int64
+	// Objects counts the files written to RestoreOptions.Objects (also
+	// counted in Files).
+	Objects      int
 	KeysRestored bool
 	// Audit is the verification of the restored audit log; AuditErr is
 	// set (wrapping audit.ErrTampered) when it found a problem.
@@ -81,9 +90,15 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*RestoreReport
 		return nil, apperr.Wrap(err, apperr.Unavailable, "Không tạo được thư mục tạm bên cạnh %s", dir)
 	}
 	renamed := false
+	var put []blob.Hash // objects written to o.Objects
 	defer func() {
 		if !renamed {
 			os.RemoveAll(tmp)
+			for _, h := range put {
+				if err := o.Objects.Delete(context.WithoutCancel(ctx), h); err != nil {
+					o.Log.Warn("object of a failed restore left in the store", "store", o.Objects.Describe(), "sha256", h, "err", err)
+				}
+			}
 		}
 	}()
 	rep := &RestoreReport{}
@@ -92,6 +107,11 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*RestoreReport
 		rep.Manifest = m
 		if err := checkRestorable(m, o); err != nil {
 			return err
+		}
+		if o.Objects != nil {
+			if err := checkEmptyStore(ctx, o.Objects); err != nil {
+				return err
+			}
 		}
 		if o.DatabaseURL != "" {
 			return checkEmptyPostgres(ctx, o.DatabaseURL)
@@ -115,6 +135,21 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*RestoreReport
 		}
 		rep.Files++
 		rep.Bytes += p.Size
+		if h, ok := objectHash(p.Name); ok && o.Objects != nil {
+			info, err := o.Objects.Put(ctx, r, blob.PutOptions{Limit: p.Size})
+			if err != nil {
+				if apperr.CodeOf(err) != apperr.Internal {
+					return err // the archive's own reading failed (changed byte, truncation)
+				}
+				return apperr.Wrap(err, apperr.Unavailable, "Không ghi được tệp %s vào kho %s", h, o.Objects.Describe())
+			}
+			put = append(put, info.Hash)
+			if info.Hash != h {
+				return errCorrupt("tệp %q không khớp tên (mã băm) của nó", clip(p.Name))
+			}
+			rep.Objects++
+			return nil
+		}
 		return writeFile(filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(p.Name, dataPrefix))), r, 0o640)
 	}
 	var src io.Reader = f
@@ -159,6 +194,38 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*RestoreReport
 		return rep, rep.AuditErr
 	}
 	return rep, nil
+}
+
+// objectHash reports whether an archive part is an object of the file
+// store, which the archive keeps where the local store would
+// (data/files/ab/cd/abcd…), and its address.
+func objectHash(name string) (blob.Hash, bool) {
+	rel, ok := strings.CutPrefix(name, dataPrefix+"files/")
+	if !ok || len(rel) != 6+64 {
+		return blob.Hash{}, false
+	}
+	h, err := blob.ParseHash(rel[6:])
+	if err != nil || rel[:6] != rel[6:8]+"/"+rel[8:10]+"/" {
+		return blob.Hash{}, false
+	}
+	return h, true
+}
+
+// errStoreUsed stops the walk of checkEmptyStore at its first object.
+var errStoreUsed = errors.New("store holds objects")
+
+// checkEmptyStore refuses a file store that holds any object: a restore
+// neither mixes two installations' files nor can undo a failure in a used
+// store.
+func checkEmptyStore(ctx context.Context, st blob.Store) error {
+	err := st.Walk(ctx, func(blob.Info) error { return errStoreUsed })
+	if errors.Is(err, errStoreUsed) {
+		return apperr.New(apperr.Conflict, "Kho tệp %s đã có tệp: khôi phục chỉ vào kho trống (bucket hoặc tiền tố mới), để không trộn lẫn tệp đang dùng", st.Describe())
+	}
+	if err != nil {
+		return apperr.Wrap(err, apperr.Unavailable, "Không đọc được kho tệp %s", st.Describe())
+	}
+	return nil
 }
 
 // checkEmptyDir refuses a data folder that holds anything; it reports

@@ -493,3 +493,6 @@ func refuseIssued(d *Document) error {
 func refuseSigned() error {
 	return apperr.New(apperr.Conflict, "Văn bản đã được ký số: không được sửa; nếu cần sửa, văn bản phải được soạn và ký lại")
 }
+
+// StatusText is the Vietnamese name of d's status.
+func (d *Document) StatusText() string { return StatusLabel(d.Status) }

@@ -39,13 +39,17 @@ func (s *Service) Worklist(ctx context.Context, a *actor.Actor) (*Worklist, erro
 		WHERE d.status = 'approved' AND o.signer_id = $1 ORDER BY 1`, a.AccountID); err != nil {
 		return nil, err
 	}
-	if access.Permits(ctx, a, access.DocumentsOutgoingIssue, access.Resource{Type: "document", AgencyID: a.AgencyID}) {
+	if agencies := actingFor(ctx, a, access.DocumentsOutgoingIssue); len(agencies) > 0 {
+		args := make([]any, len(agencies))
+		for i, g := range agencies {
+			args[i] = g
+		}
 		if w.ToIssue, err = s.docsWhere(ctx, a, access.DocumentsOutgoingIssue, `SELECT id FROM documents WHERE direction = 'out'
-			AND agency_id = $1 AND status IN ('signed', 'numbered') ORDER BY id`, a.AgencyID); err != nil {
+			AND agency_id IN (`+placeholders(1, len(agencies))+`) AND status IN ('signed', 'numbered') ORDER BY id`, args...); err != nil {
 			return nil, err
 		}
 	}
-	if access.Permits(ctx, a, access.DocumentsDeliveryReceive, access.Resource{Type: "inbox", AgencyID: a.AgencyID}) {
+	if len(actingFor(ctx, a, access.DocumentsDeliveryReceive)) > 0 {
 		if w.Delivered, err = s.Inbox(ctx, a); err != nil {
 			return nil, err
 		}
@@ -53,9 +57,9 @@ func (s *Service) Worklist(ctx context.Context, a *actor.Actor) (*Worklist, erro
 	return w, nil
 }
 
-func (s *Service) docsWhere(ctx context.Context, a *actor.Actor, action access.Action, query string, arg int64) ([]*Document, error) {
+func (s *Service) docsWhere(ctx context.Context, a *actor.Actor, action access.Action, query string, args ...any) ([]*Document, error) {
 	var ids []int64
-	if err := eachRow(ctx, s.db.Reader(), query+` LIMIT `+idText(MaxWorklist), []any{arg}, func(sc scanner) error {
+	if err := eachRow(ctx, s.db.Reader(), query+` LIMIT `+idText(MaxWorklist), args, func(sc scanner) error {
 		var id int64
 		if err := sc.Scan(&id); err != nil {
 			return err
