@@ -57,6 +57,8 @@ var expected = map[Action]map[Role]string{
 	PDFVerify:                 {"*": "public"},
 	BlobUpload:                {"*": "self"},
 	BlobRead:                  {"*": "self"},
+	NotifyWebhookView:         {SystemAdmin: "platform"},
+	NotifyWebhookManage:       {SystemAdmin: "platform"},
 	JobsView:                  {SystemAdmin: "platform"},
 	JobsRetry:                 {SystemAdmin: "platform"},
 	DocumentsIncomingRegister: {Clerk: "agency"},

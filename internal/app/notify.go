@@ -57,7 +57,7 @@ func (a *App) buildNotify(key []byte) error {
 	if err != nil {
 		return err
 	}
-	a.Notify, err = notify.New(a.DB, notify.Options{Now: a.Now, Logger: a.Log, SMTP: smtp, SecretKey: key,
+	a.Notify, err = notify.New(a.DB, notify.Options{Now: a.Now, Logger: a.Log, SMTP: smtp, SecretKey: key, Audit: a.Audit,
 		OnFailure: func(ctx context.Context, tx *sql.Tx, f notify.Failure) error {
 			if f.AccountID == 0 || a.Identity == nil {
 				return nil

@@ -34,6 +34,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
@@ -91,6 +92,9 @@ type Options struct {
 	WebhookTransport http.RoundTripper
 	// MaxAttempts bounds the deliveries of one message [jobs.DefaultMaxAttempts].
 	MaxAttempts int
+	// Audit records the administration of webhook endpoints; without it
+	// AddWebhook and DisableWebhook refuse.
+	Audit *audit.Log
 	// OnFailure, when set, is called in the transaction that records a
 	// permanent failure, so the recipient's record shows it.
 	OnFailure func(ctx context.Context, tx *sql.Tx, f Failure) error
@@ -336,9 +340,9 @@ func (s *Service) Handle(ctx context.Context, j jobs.Job) error {
 	store := context.WithoutCancel(ctx)
 	err := s.db.Tx(store, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(store, `INSERT INTO notify_deliveries
-			(message_id, job_id, account_id, channel, recipient, template, attempt, status, error, provider_id, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			p.ID, j.ID, p.AccountID, p.Channel, recipient, p.Template, j.Attempt, status, errText, providerID, db.Micros(s.now())); err != nil {
+			(message_id, job_id, account_id, channel, recipient, template, attempt, status, error, provider_id, at, webhook_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			p.ID, j.ID, p.AccountID, p.Channel, recipient, p.Template, j.Attempt, status, errText, providerID, db.Micros(s.now()), p.Webhook); err != nil {
 			return fmt.Errorf("record delivery: %w", err)
 		}
 		if status == StatusFailed && s.opts.OnFailure != nil {
@@ -378,12 +382,16 @@ func (s *Service) deliver(ctx context.Context, p payload) (recipient, providerID
 			return "", "", jobs.Permanent(errors.New("notify: webhooks need the platform secret key"))
 		}
 		var url, sealed string
-		err := s.db.Reader().QueryRowContext(ctx, "SELECT url, secret FROM notify_webhooks WHERE id = $1", p.Webhook).Scan(&url, &sealed)
+		var disabled int64
+		err := s.db.Reader().QueryRowContext(ctx, "SELECT url, secret, disabled_at FROM notify_webhooks WHERE id = $1", p.Webhook).Scan(&url, &sealed, &disabled)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", "", jobs.Permanent(fmt.Errorf("notify: webhook endpoint %d no longer exists", p.Webhook))
 		}
 		if err != nil {
 			return "", "", fmt.Errorf("load webhook %d: %w", p.Webhook, err)
+		}
+		if disabled != 0 {
+			return redactURL(url), "", jobs.Permanent(fmt.Errorf("notify: webhook endpoint %d was disabled", p.Webhook))
 		}
 		secret, err := s.unseal(p.Webhook, sealed)
 		if err != nil {
@@ -420,6 +428,10 @@ func (s *Service) Deliveries(ctx context.Context, accountID int64, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
+	return scanDeliveries(rows)
+}
+
+func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
 	defer rows.Close()
 	var out []Delivery
 	for rows.Next() {
