@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -470,3 +471,62 @@ func TestParallelIssuesNumberOneToTwoHundred(t *testing.T) {
 }
 
 func asErr(err error, target **apperr.Error) bool { return errors.As(err, target) }
+
+// failingSeal fails the first seal, as a key store or TSA outage would.
+type failingSeal struct {
+	*signing.Service
+	mu     sync.Mutex
+	failed bool
+}
+
+func (s *failingSeal) Sign(ctx context.Context, a *actor.Actor, req signing.SignRequest) (*signing.Signed, error) {
+	s.mu.Lock()
+	fail := !s.failed && strings.HasPrefix(req.Reason, "Đóng dấu")
+	if fail {
+		s.failed = true
+	}
+	s.mu.Unlock()
+	if fail {
+		return nil, apperr.New(apperr.Unavailable, "Dịch vụ cấp dấu thời gian tạm thời không trả lời")
+	}
+	return s.Service.Sign(ctx, a, req)
+}
+
+// A seal that fails after the number was taken leaves the document
+// numbered with that number (in the register, audited); issuing again
+// finishes it with the same number: no gap, no duplicate.
+func TestIssueAfterAFailedSealKeepsTheNumber(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setupFlow(t, d)
+		seal := &failingSeal{Service: f.sig}
+		f.svc.SetOutgoing(directory{people: []*actor.Actor{clerk, specialist, leader}}, seal)
+		doc := f.draft(t, specialist, nil, access.Internal)
+		if err := f.svc.Submit(f.ctx, specialist, doc.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Sign(f.ctx, leader, doc.ID, documents.SignRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.Issue(f.ctx, clerk, doc.ID, documents.IssueRequest{})
+		if !apperr.Is(err, apperr.Unavailable) || !strings.Contains(apperr.MessageOf(err), "01/QĐ-UBND") {
+			t.Fatalf("failed seal: %v", err)
+		}
+		got, err := f.svc.Get(f.ctx, clerk, doc.ID)
+		if err != nil || got.Status != documents.StatusNumbered || got.Number != 1 || len(got.Attachments) != 0 || len(got.Outgoing.Deliveries) != 0 {
+			t.Fatalf("after the failed seal: %+v %v", got, err)
+		}
+		issued, err := f.svc.Issue(f.ctx, clerk, doc.ID, documents.IssueRequest{})
+		if err != nil || issued.Number != 1 || issued.Symbol != "01/QĐ-UBND" || issued.Status != documents.StatusIssued {
+			t.Fatalf("issue again: %+v %v", issued, err)
+		}
+		if n := f.count(t, `SELECT count(*) FROM documents_register_entries WHERE direction = 'out'`); n != 1 {
+			t.Errorf("%d register entries, want 1", n)
+		}
+		if n := f.count(t, `SELECT last_number FROM documents_counters WHERE direction = 'out'`); n != 1 {
+			t.Errorf("counter at %d, want 1", n)
+		}
+		if n := f.count(t, `SELECT count(*) FROM documents_deliveries WHERE document_id = $1`, doc.ID); n != 1 {
+			t.Errorf("%d deliveries, want 1", n)
+		}
+	})
+}
