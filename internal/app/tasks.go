@@ -145,30 +145,49 @@ func (a *App) demoStaff(ctx context.Context, agency int64) tasks.DemoStaff {
 	if st.Leader.ID == 0 {
 		return st
 	}
+	st.Units, _ = a.taskUnits(ctx, agency)
+	return st
+}
+
+// taskUnits lists the units an agency's leaders give tasks to: its own
+// current units or, for a committee without units of its own (the
+// provincial people's committee), the divisions of its office, which
+// advise its chair (Văn phòng UBND tỉnh).
+func (a *App) taskUnits(ctx context.Context, agency int64) ([]tasks.Unit, error) {
 	units, err := a.Org.Units(ctx, agency, org.Date{})
 	if err != nil {
-		return st
+		return nil, err
 	}
-	for _, u := range units {
-		st.Units = append(st.Units, tasks.Unit{ID: u.ID, Name: u.Name, AgencyID: u.AgencyID})
+	if len(units) == 0 {
+		offices, err := a.Org.Agencies(ctx, org.AgencyFilter{ParentID: agency, Kind: org.KindProvinceOffice})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range offices {
+			more, err := a.Org.Units(ctx, o.ID, org.Date{})
+			if err != nil {
+				return nil, err
+			}
+			units = append(units, more...)
+		}
 	}
-	return st
+	out := make([]tasks.Unit, len(units))
+	for i, u := range units {
+		out[i] = tasks.Unit{ID: u.ID, Name: u.Name, AgencyID: u.AgencyID}
+	}
+	return out, nil
 }
 
 // taskChoices lists an agency's current units and its officials' accounts
 // for the assignee lists of the direction and task forms.
 func (a *App) taskChoices(ctx context.Context, agency int64) ([]tasks.Unit, []tasks.Person, error) {
-	units, err := a.Org.Units(ctx, agency, org.Date{})
+	us, err := a.taskUnits(ctx, agency)
 	if err != nil {
 		return nil, nil, err
 	}
 	accs, err := a.Identity.Officials(ctx, directoryActor, agency)
 	if err != nil {
 		return nil, nil, err
-	}
-	us := make([]tasks.Unit, len(units))
-	for i, u := range units {
-		us[i] = tasks.Unit{ID: u.ID, Name: u.Name, AgencyID: u.AgencyID}
 	}
 	var people []tasks.Person
 	for _, acc := range accs {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
@@ -24,10 +25,12 @@ type DemoStaff struct {
 }
 
 // SeedDemo gives realistic directions and tasks on the demo province's
-// documents, as if they had been handled over the past months: about a
-// third of the incoming documents directed to a unit with a deadline of
+// documents, as if they had been handled over the past months: three in
+// five of the incoming documents directed to a unit with a deadline of
 // 3–15 working days, most completed on time, some late, some still open
-// and overdue, and, for each agency, tasks from its weekly meetings. It is
+// and overdue, and, for each agency, tasks from its weekly meetings (some
+// restricted to the leader and the unit given them). Restricted documents
+// are left to their named readers: a leader directs what they may read. It is
 // deterministic (the same documents give the same tasks), written directly
 // with back-dated events in one transaction audited as one demo load, and
 // meant for an installation's first start only. staff gives each agency's
@@ -44,7 +47,7 @@ func (s *Service) SeedDemo(ctx context.Context, docs []*documents.Document, staf
 	var plans []demoPlan
 	for i, d := range docs {
 		st, ok := staff[d.AgencyID]
-		if !ok || len(st.Units) == 0 || d.Direction != documents.Incoming || d.Classification.StateSecret() || i%3 != 0 {
+		if !ok || len(st.Units) == 0 || d.Direction != documents.Incoming || d.Classification > access.Internal || i%5 >= 3 {
 			continue
 		}
 		received := d.ReceivedAt
@@ -64,7 +67,13 @@ func (s *Service) SeedDemo(ctx context.Context, docs []*documents.Document, staf
 		}
 		plans = append(plans, s.plan(rng, cal, today, st.Leader, t, received.Add(time.Duration(1+rng.IntN(5))*time.Hour)))
 	}
-	for agency, st := range staff {
+	agencies := make([]int64, 0, len(staff))
+	for id := range staff {
+		agencies = append(agencies, id)
+	}
+	slices.Sort(agencies) // the same tasks on every run
+	for _, agency := range agencies {
+		st := staff[agency]
 		if len(st.Units) == 0 {
 			continue
 		}
@@ -75,6 +84,10 @@ func (s *Service) SeedDemo(ctx context.Context, docs []*documents.Document, staf
 				unit := st.Units[rng.IntN(len(st.Units))]
 				t := &Task{AgencyID: agency, Kind: KindTask, Title: demoMeetingTasks[rng.IntN(len(demoMeetingTasks))],
 					Source: "Kết luận cuộc họp giao ban ngày " + day.VN(), Classification: access.Internal}
+				if (w+k)%6 == 0 {
+					// Some conclusions are for the people concerned only.
+					t.Classification = access.Restricted
+				}
 				t.Assignees = []Assignee{{Kind: AssignUnit, ID: unit.ID, AgencyID: unit.AgencyID, UnitID: unit.ID, Name: unit.Name, Role: RoleMain}}
 				plans = append(plans, s.plan(rng, cal, today, st.Leader, t, day.At(calendar.TimeOfDay(16*60))))
 			}

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/calendar"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
+)
+
+// The direction and task pages on the demo province, both engines: the
+// first start gives directions and meeting tasks on the demo documents,
+// some completed on time, some late, some open and overdue; the demo
+// leader's board shows them; the leader directs a document through the
+// form (a form without a main handler comes back with the reason), and
+// the main unit's official reports on it.
+func TestTaskPagesOnTheDemo(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			a, srv, logins := open(t, cheap(install(t, engine)))
+			ctx := access.WithGuard(context.Background(), a.Guard)
+			today := calendar.DateOf(clock.Now().In(locale.VN)).String()
+			count := func(q string, args ...any) int {
+				t.Helper()
+				var n int
+				if err := a.DB.Reader().QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			onTime := count(`SELECT count(*) FROM tasks WHERE status = 'done' AND completed_on <= deadline`)
+			late := count(`SELECT count(*) FROM tasks WHERE status = 'done' AND completed_on > deadline`)
+			overdue := count(`SELECT count(*) FROM tasks WHERE status = 'open' AND deadline < $1`, today)
+			directions := count(`SELECT count(*) FROM tasks WHERE kind = 'direction'`)
+			t.Logf("demo tasks: %d directions, %d on time, %d late, %d open overdue", directions, onTime, late, overdue)
+			if directions < 100 || onTime == 0 || late == 0 || overdue == 0 || onTime < late {
+				t.Fatalf("demo tasks: %d directions, %d on time, %d late, %d overdue", directions, onTime, late, overdue)
+			}
+			pw := demoPassword(t, logins)
+			leader := newBrowser(t, srv).signIn("demo.leader", pw)
+			code, body := leader.get("/office/tasks/board")
+			if code != 200 || !strings.Contains(body, "Tỷ lệ đúng hạn") || !regexp.MustCompile(`<td>\d+(,\d)?%</td>`).MatchString(body) {
+				t.Fatalf("board: %d\n%.3000s", code, body)
+			}
+			if code, body = leader.get("/office"); code != 200 || !strings.Contains(body, `href="/office/tasks"`) {
+				t.Errorf("the office does not link the tasks: %d", code)
+			}
+			// A document of the leader's agency that the leader reads.
+			me := demoActor(t, a, "demo.leader")
+			list, err := a.Documents.List(ctx, me, documents.ListQuery{Direction: documents.Incoming, AgencyID: me.AgencyID, PageSize: 1})
+			if err != nil || len(list.Items) == 0 {
+				t.Fatalf("the leader's documents: %v, %v", list, err)
+			}
+			direct := "/office/documents/" + strconv.FormatInt(list.Items[0].ID, 10) + "/direct"
+			code, body = leader.get(direct)
+			unit := regexp.MustCompile(`<option value="(unit:\d+)"`).FindStringSubmatch(body)
+			if code != 200 || unit == nil || !strings.Contains(body, `<label for="main">`) {
+				t.Fatalf("direct form: %d\n%.3000s", code, body)
+			}
+			code, _, body = leader.post(direct, url.Values{"co": {unit[1]}, "deadline_days": {"3"}})
+			if code != 400 || !strings.Contains(body, "chủ trì") {
+				t.Errorf("direction without a main handler: %d\n%.2000s", code, body)
+			}
+			code, h, _ := leader.post(direct, url.Values{"main": {unit[1]}, "deadline_days": {"3"}, "comment": {"Giao phòng chủ trì tham mưu văn bản trả lời."}})
+			if code != 303 || !strings.Contains(h.Get("Location"), "/office/tasks/") {
+				t.Fatalf("direct: %d %v", code, h)
+			}
+			page := h.Get("Location")
+			if code, body = leader.get(page); code != 200 || !strings.Contains(body, "Chỉ đạo xử lý: chủ trì:") || !strings.Contains(body, "Giao phòng chủ trì") {
+				t.Errorf("the direction's page: %d\n%.3000s", code, body)
+			}
+			if code, body = leader.get("/office/tasks?status=open"); code != 200 || !strings.Contains(body, `href="`+strings.Split(page, "?")[0]+`"`) {
+				t.Errorf("the leader's list does not show the new direction: %d", code)
+			}
+		})
+	}
+}
