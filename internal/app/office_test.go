@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -176,14 +179,37 @@ func TestOfficeDocumentPagesOnTheDemo(t *testing.T) {
 				t.Errorf("another agency's specialist downloads: %d", code)
 			}
 
+			// A restricted document: its file is stored encrypted and given
+			// back whole to its clerk only.
+			png := pngFile()
+			form["symbol"], form["classification"] = "323/BNV-CQĐP", "han_che"
+			code, h, out = uploadNamed(clerk, "/office/documents/new", form, "files", "so-do.png", png)
+			if code != 303 {
+				t.Fatalf("register a restricted document: %d\n%s", code, out)
+			}
+			restricted := strings.TrimSuffix(h.Get("Location"), "?ok=registered")
+			if code, _, data := clerk.do(mustGet(srv.URL + restricted + "/files/1")); code != 200 || !bytes.Equal(data, png) {
+				t.Errorf("the clerk downloads the restricted file: %d, %d bytes", code, len(data))
+			}
+			for _, b := range []*browser{leader, specialist} {
+				if code, _, _ := b.do(mustGet(srv.URL + restricted + "/files/1")); code != 404 {
+					t.Errorf("another reader downloads the restricted file: %d", code)
+				}
+			}
+
 			// The leader opens a document of the committee with its timeline.
 			p, _ := a.Documents.List(ctx, accounts["leader"], documents.ListQuery{Direction: documents.Incoming, PageSize: 1})
 			if len(p.Items) == 0 {
 				t.Fatal("the leader lists nothing")
 			}
 			code, page = leader.get("/office/documents/" + strconv.FormatInt(p.Items[0].ID, 10))
-			if code != 200 || !strings.Contains(page, "Quá trình xử lý") || !strings.Contains(page, "Vào sổ") {
+			leaderDoc := strconv.FormatInt(p.Items[0].ID, 10)
+			if code != 200 || !strings.Contains(page, "Quá trình xử lý") || !strings.Contains(page, "Vào sổ") ||
+				!strings.Contains(page, `href="/office/documents/`+leaderDoc+`/direct"`) || !strings.Contains(page, `href="/office/drafts/new?replies_to=`+leaderDoc+`"`) {
 				t.Errorf("the leader's document page: %d\n%.3000s", code, page)
+			}
+			if _, page = clerk.get(first); strings.Contains(page, "/direct\"") {
+				t.Error("the clerk is offered to direct")
 			}
 
 			// Registers: page, xlsx and PDF; another agency's specialist is refused.
@@ -208,7 +234,7 @@ func TestOfficeDocumentPagesOnTheDemo(t *testing.T) {
 					t.Fatalf("xlsx line %d: %q", i+1, r)
 				}
 			}
-			if lines < 3 || !strings.Contains(fmt.Sprint(rows[len(rows)-1]), "322/BNV-CQĐP") {
+			if lines < 3 || !strings.Contains(fmt.Sprint(rows[len(rows)-1]), "323/BNV-CQĐP") {
 				t.Errorf("xlsx: %d lines, last %q", lines, rows[len(rows)-1])
 			}
 			code, ph, pb := clerk.do(mustGet(srv.URL + "/office/registers?dir=out&year=" + year + "&format=pdf"))
@@ -245,4 +271,25 @@ func mustGet(u string) *http.Request {
 		panic(err)
 	}
 	return req
+}
+
+func pngFile() []byte {
+	var b bytes.Buffer
+	_ = png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)))
+	return b.Bytes()
+}
+
+// uploadNamed posts a form with one file of the given name.
+func uploadNamed(b *browser, path string, fields map[string]string, field, name string, data []byte) (int, http.Header, []byte) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile(field, name)
+	_, _ = fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
 }
