@@ -80,6 +80,39 @@ func TestTaskPagesOnTheDemo(t *testing.T) {
 			if code, body = leader.get("/office/tasks?status=open"); code != 200 || !strings.Contains(body, `href="`+strings.Split(page, "?")[0]+`"`) {
 				t.Errorf("the leader's list does not show the new direction: %d", code)
 			}
+			// A meeting task to the demo specialist (of another agency, the
+			// Department of Home Affairs), who reports it completed through
+			// the page.
+			spec := demoActor(t, a, "demo.specialist")
+			if code, body = leader.get("/office/tasks/new"); code != 200 || !strings.Contains(body, `<label for="title">`) {
+				t.Fatalf("new task form: %d\n%.2000s", code, body)
+			}
+			code, h, body = leader.post("/office/tasks", url.Values{"title": {"Báo cáo số liệu cán bộ, công chức cấp xã"},
+				"source": {"Kết luận cuộc họp giao ban"}, "classification": {"noi_bo"}, "main": {"person:" + strconv.FormatInt(spec.AccountID, 10)},
+				"deadline_days": {"5"}})
+			if code != 303 {
+				t.Fatalf("new task: %d\n%.2000s", code, body)
+			}
+			taskPage := strings.Split(h.Get("Location"), "?")[0]
+			specialist := newBrowser(t, srv).signIn("demo.specialist", pw)
+			if code, body = specialist.get("/office/tasks"); code != 200 || !strings.Contains(body, `href="`+taskPage+`"`) {
+				t.Errorf("the specialist's list: %d\n%.2000s", code, body)
+			}
+			if code, body = specialist.get(taskPage); code != 200 || !strings.Contains(body, `name="complete"`) {
+				t.Fatalf("the specialist's task page offers no completion: %d\n%.3000s", code, body)
+			}
+			code, _, body = specialist.post(taskPage+"/reports", url.Values{"progress": {"100"}, "content": {""}, "complete": {"1"}})
+			if code != 400 || !strings.Contains(body, "Nội dung báo cáo không được để trống") {
+				t.Errorf("an empty report: %d\n%.2000s", code, body)
+			}
+			code, h, _ = specialist.post(taskPage+"/reports", url.Values{"progress": {"100"}, "content": {"Đã gửi báo cáo số 45/BC-SNV."}, "complete": {"1"}})
+			if code != 303 {
+				t.Fatalf("complete: %d", code)
+			}
+			if code, body = leader.get(taskPage); code != 200 || !strings.Contains(body, "Hoàn thành") || !strings.Contains(body, "Đã gửi báo cáo số 45/BC-SNV.") ||
+				!strings.Contains(body, `action="`+taskPage+`/reopen"`) {
+				t.Errorf("the leader's view of the completed task: %d\n%.3000s", code, body)
+			}
 		})
 	}
 }
