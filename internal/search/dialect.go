@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/db"
@@ -15,15 +16,54 @@ import (
 // built from such words, so neither engine's query syntax can be reached
 // from what a person types.
 type engine interface {
-	// putMany indexes each entry's folded title and body and its scope
-	// tokens (scopeTokens), which only a prefilter matches.
-	putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts [][3]string) error
+	// putMany indexes each entry's folded title and body, its scope
+	// tokens (scopeTokens), which only a prefilter matches, and (SQLite)
+	// the title and body words prefixed with the entry's agency
+	// (agencyWords).
+	putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts []ftsRow) error
 	drop(ctx context.Context, tx *sql.Tx, id int64) error
 	// matches returns a query of the entries (id, score) matching every
 	// term and holding a token of every group of pf, with score higher for
 	// better matches, and its arguments ($1, $2). terms may be empty when
-	// pf is not: every entry pf lets through, with score 0.
-	matches(terms []term, pf prefilter) (string, []any)
+	// pf is not: every entry pf lets through, with score 0. agencies,
+	// when not nil, are all the agencies whose entries the reader may see
+	// (few): an engine may look the words up in those agencies' words
+	// alone.
+	matches(terms []term, pf prefilter, agencies []int64) (string, []any)
+}
+
+// ftsRow is what the full-text index holds of one entry: the folded title
+// and body, the scope tokens, and the title and body words prefixed with
+// the entry's agency.
+type ftsRow struct {
+	title, body, scope, gtitle, gbody string
+}
+
+func ftsRowOf(d Doc, body string) ftsRow {
+	r := ftsRow{title: foldedText(d.Title, MaxTitle), body: foldedText(body, MaxBody), scope: scopeTokens(d)}
+	r.gtitle, r.gbody = agencyWords(d.AgencyID, r.title), agencyWords(d.AgencyID, r.body)
+	return r
+}
+
+// agencyWord is a folded word as the index keeps it a second time for the
+// entries of one agency: "g7xsua" ("g", the agency's digits, "x", the
+// word), so a reader who may see a few agencies' entries has the engine
+// walk those agencies' short lists of each word instead of the whole
+// index's (FTS5 steps through a term's list to meet the other terms; the
+// scope prefilter alone left it reading every entry holding each word).
+func agencyWord(agency int64, w string) string {
+	return "g" + strconv.FormatInt(agency, 10) + "x" + w
+}
+
+func agencyWords(agency int64, folded string) string {
+	if folded == "" {
+		return ""
+	}
+	ws := strings.Split(folded, " ")
+	for i, w := range ws {
+		ws[i] = agencyWord(agency, w)
+	}
+	return strings.Join(ws, " ")
 }
 
 func engineFor(d db.Dialect) engine {
@@ -37,18 +77,26 @@ func engineFor(d db.Dialect) engine {
 // worth ten times the body.
 type sqliteEngine struct{}
 
-func (sqliteEngine) putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts [][3]string) error {
-	return insertMany(ctx, tx, "INSERT INTO search_fts (rowid, title, body, scope) VALUES ", "($%d, $%d, $%d, $%d)", ids, texts)
+func (sqliteEngine) putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts []ftsRow) error {
+	rows := make([][]any, len(ids))
+	for i, t := range texts {
+		rows[i] = []any{ids[i], t.title, t.body, t.scope, t.gtitle, t.gbody}
+	}
+	return insertMany(ctx, tx, "INSERT INTO search_fts (rowid, title, body, scope, gtitle, gbody) VALUES ", "($%d, $%d, $%d, $%d, $%d, $%d)", rows)
 }
 
-// insertMany inserts (id, title, body, scope) rows in one statement; row
-// is the values of one row with four placeholders.
-func insertMany(ctx context.Context, tx *sql.Tx, head, row string, ids []int64, texts [][3]string) error {
-	vals := make([]string, len(ids))
-	args := make([]any, 0, 4*len(ids))
-	for i, id := range ids {
-		vals[i] = fmt.Sprintf(row, 4*i+1, 4*i+2, 4*i+3, 4*i+4)
-		args = append(args, id, texts[i][0], texts[i][1], texts[i][2])
+// insertMany inserts rows in one statement; row is the values of one row
+// with a placeholder per value.
+func insertMany(ctx context.Context, tx *sql.Tx, head, row string, rows [][]any) error {
+	vals := make([]string, len(rows))
+	var args []any
+	for i, r := range rows {
+		n := make([]any, len(r))
+		for j := range r {
+			n[j] = len(args) + j + 1
+		}
+		vals[i] = fmt.Sprintf(row, n...)
+		args = append(args, r...)
 	}
 	_, err := tx.ExecContext(ctx, head+strings.Join(vals, ", "), args...)
 	return err
@@ -65,8 +113,27 @@ func (sqliteEngine) drop(ctx context.Context, tx *sql.Tx, id int64) error {
 // typed never meets a scope token), the prefilter in the scope column only;
 // FTS5 intersects the two inside the index, so a reader who may see a few
 // thousand documents of a million has only those ranked.
-func (sqliteEngine) matches(terms []term, pf prefilter) (string, []any) {
+func (sqliteEngine) matches(terms []term, pf prefilter, agencies []int64) (string, []any) {
 	var expr []string
+	if len(terms) > 0 && len(agencies) > 0 {
+		// Each word (or phrase) in any of the reader's agencies: the
+		// agency-prefixed words exist only in gtitle and gbody, and no
+		// word typed becomes one unprefixed.
+		parts := make([]string, len(terms))
+		for i, t := range terms {
+			alt := make([]string, len(agencies))
+			for j, g := range agencies {
+				ws := make([]string, len(t))
+				for k, w := range t {
+					ws[k] = agencyWord(g, w)
+				}
+				alt[j] = ftsString(strings.Join(ws, " "))
+			}
+			parts[i] = "(" + strings.Join(alt, " OR ") + ")"
+		}
+		return `SELECT rowid AS id, -bm25(search_fts, 10.0, 1.0, 0.0, 10.0, 1.0) AS score FROM search_fts WHERE search_fts MATCH $1`,
+			[]any{strings.Join(parts, " AND ")}
+	}
 	if len(terms) > 0 {
 		parts := make([]string, len(terms))
 		for i, t := range terms {
@@ -81,7 +148,7 @@ func (sqliteEngine) matches(terms []term, pf prefilter) (string, []any) {
 		}
 		expr = append(expr, "scope : ("+strings.Join(alt, " OR ")+")")
 	}
-	score := "-bm25(search_fts, 10.0, 1.0, 0.0)"
+	score := "-bm25(search_fts, 10.0, 1.0, 0.0, 0.0, 0.0)"
 	if len(terms) == 0 {
 		score = "0.0"
 	}
@@ -101,13 +168,16 @@ type postgresEngine struct{}
 // with '#' (pgScope): a folded word never holds a '#', so no word typed
 // meets one. They are made with array_to_tsvector, which takes lexemes as
 // they are, not through the parser (which would split "#a7").
-func (postgresEngine) putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts [][3]string) error {
-	pg := make([][3]string, len(texts))
+//
+// GIN already intersects posting lists by seeking, so PostgreSQL keeps no
+// agency-prefixed words (ftsRow.gtitle, gbody).
+func (postgresEngine) putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts []ftsRow) error {
+	rows := make([][]any, len(ids))
 	for i, t := range texts {
-		pg[i] = [3]string{t[0], t[1], pgScope(t[2])}
+		rows[i] = []any{ids[i], t.title, t.body, pgScope(t.scope)}
 	}
 	return insertMany(ctx, tx, "INSERT INTO search_fts (entry_id, tsv) VALUES ",
-		"($%d, setweight(to_tsvector('simple', $%d), 'A') || setweight(to_tsvector('simple', $%d), 'B') || array_to_tsvector(string_to_array($%d, ' ')))", ids, pg)
+		"($%d, setweight(to_tsvector('simple', $%d), 'A') || setweight(to_tsvector('simple', $%d), 'B') || array_to_tsvector(string_to_array($%d, ' ')))", rows)
 }
 
 // pgScope prefixes each space-separated scope token with '#'.
@@ -133,7 +203,7 @@ func (postgresEngine) drop(ctx context.Context, tx *sql.Tx, id int64) error {
 // parsed) so '#a7' stays one lexeme, and GIN intersects the posting lists:
 // the rare scope lexemes skip through the long lists of common words. The
 // rank is of the words alone.
-func (postgresEngine) matches(terms []term, pf prefilter) (string, []any) {
+func (postgresEngine) matches(terms []term, pf prefilter, _ []int64) (string, []any) {
 	var scope []string
 	for _, g := range pf {
 		alt := make([]string, len(g))

@@ -39,9 +39,9 @@ func (s *Service) Reindex(ctx context.Context) (int, error) {
 					return err
 				}
 			}
-			texts := make([][3]string, len(docs))
+			texts := make([]ftsRow, len(docs))
 			for i, d := range docs {
-				texts[i] = [3]string{foldedText(d.Title, MaxTitle), foldedText(d.Body, MaxBody), scopeTokens(d)}
+				texts[i] = ftsRowOf(d, d.Body)
 			}
 			if len(docs) > 0 {
 				if err := s.eng.putMany(ctx, tx, entries, texts); err != nil {

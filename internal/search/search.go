@@ -185,9 +185,9 @@ func (s *Service) IndexMany(ctx context.Context, tx *sql.Tx, docs []Doc) error {
 			return err
 		}
 	}
-	texts := make([][3]string, len(docs))
+	texts := make([]ftsRow, len(docs))
 	for i, d := range docs {
-		texts[i] = [3]string{foldedText(d.Title, MaxTitle), foldedText(joinBody(d.Body, extras[i]), MaxBody), scopeTokens(d)}
+		texts[i] = ftsRowOf(d, joinBody(d.Body, extras[i]))
 	}
 	if err := s.eng.putMany(ctx, tx, entries, texts); err != nil {
 		return fmt.Errorf("search: index text: %w", err)
@@ -407,15 +407,19 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 	// The prefilter narrows inside the full-text index; with several
 	// kinds, only when they all share it (one kind today).
 	pf := scopes[0].prefilter()
+	parts := scopes[0].partition()
 	for _, sc := range scopes[1:] {
 		if !slices.EqualFunc(pf, sc.prefilter(), slices.Equal) {
 			pf = nil
+		}
+		if !slices.Equal(parts, sc.partition()) {
+			parts = nil
 		}
 	}
 	from := "search_entries e"
 	score := "0.0"
 	if ranked || pf != nil {
-		body, a := s.eng.matches(terms, pf)
+		body, a := s.eng.matches(terms, pf, parts)
 		args = append(args, a...)
 		from = "(" + body + ") m JOIN search_entries e ON e.id = m.id"
 		score = "m.score"

@@ -278,3 +278,18 @@ func (s scope) prefilter() prefilter {
 	}
 	return prefilter{g}
 }
+
+// maxPartition bounds the agencies whose words a search looks up one by
+// one (each word becomes one alternative per agency).
+const maxPartition = 8
+
+// partition returns the agencies every object the reader may see belongs
+// to, when they are few (where()'s role step is "agency_id IN (…)" and
+// nothing else): the engine may then look the words up among those
+// agencies' entries alone. nil otherwise.
+func (s scope) partition() []int64 {
+	if s.all || s.none || s.anonymous || s.anyAgency || (s.own && s.account != 0) || len(s.agencies) == 0 || len(s.agencies) > maxPartition {
+		return nil
+	}
+	return s.agencies
+}
