@@ -14,6 +14,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
+	"github.com/chinhquyen/chinhquyen/internal/blob/blobtest"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
@@ -103,14 +104,15 @@ func modules() []db.Migrations {
 }
 
 type fixture struct {
-	d     *db.DB
-	svc   *tasks.Service
-	docs  *documents.Service
-	cal   *calendar.Calendar
-	audit *audit.Log
-	ctx   context.Context
-	mu    sync.Mutex
-	now   time.Time
+	d       *db.DB
+	svc     *tasks.Service
+	docs    *documents.Service
+	cal     *calendar.Calendar
+	audit   *audit.Log
+	ctx     context.Context
+	uploads *blob.Service
+	mu      sync.Mutex
+	now     time.Time
 }
 
 func (f *fixture) clock() time.Time {
@@ -151,6 +153,7 @@ func setup(t *testing.T, d *db.DB, o setupOptions) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.uploads = uploads
 	if f.docs, err = documents.New(d, documents.Options{Audit: f.audit, Uploads: uploads, Now: f.clock}); err != nil {
 		t.Fatal(err)
 	}
@@ -623,6 +626,37 @@ func FuzzParseAssignee(f *testing.F) {
 			}
 		default:
 			t.Fatalf("%q: kind %q", s, kind)
+		}
+	})
+}
+
+func TestReportWithFiles(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d, setupOptions{})
+		plain := mustCreate(t, f, meetingTask(f, "Báo cáo có tệp", tasks.Deadline{Days: 3}, "", unit(unitEconomy, tasks.RoleMain)))
+		secret := mustCreate(t, f, meetingTask(f, "Xác minh có tệp", tasks.Deadline{Days: 3}, "han_che", unit(unitEconomy, tasks.RoleMain)))
+		up, err := f.uploads.Upload(f.ctx, specialist, bytes.NewReader(blobtest.PNG()), blob.Request{Name: "bang-tong-hop.png"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A restricted task takes only uploads encrypted at rest.
+		_, err = f.svc.Report(f.ctx, specialist, secret.ID, tasks.ReportRequest{Progress: 20, Content: "Kèm bảng", Attachments: []string{up.ID}})
+		if !apperr.Is(err, apperr.Invalid) || !strings.Contains(apperr.MessageOf(err), "không mã hoá") {
+			t.Errorf("unencrypted file on a restricted task: %v", err)
+		}
+		// Another official's upload is not found.
+		if _, err := f.svc.Report(f.ctx, officeSpec, plain.ID, tasks.ReportRequest{Progress: 20, Content: "Kèm bảng", Attachments: []string{up.ID}}); err == nil {
+			t.Error("a report carried another official's upload")
+		}
+		if _, err := f.svc.Report(f.ctx, specialist, plain.ID, tasks.ReportRequest{Progress: 60, Content: "Kèm bảng tổng hợp", Attachments: []string{up.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		events, err := f.svc.Events(f.ctx, leader, plain.ID)
+		if err != nil || len(events) != 2 || len(events[1].Files) != 1 || events[1].Files[0].SHA256 != up.SHA256 || events[1].Files[0].Name != "bang-tong-hop.png" {
+			t.Fatalf("events %+v, %v", events, err)
+		}
+		if n := f.count(t, `SELECT refs FROM blob_uploads WHERE id = $1`, up.ID); n != 1 {
+			t.Errorf("upload referenced %d times", n)
 		}
 	})
 }
