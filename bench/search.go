@@ -24,7 +24,8 @@ func init() {
 }
 
 // searchAgencies own the generated documents; the reader is a specialist
-// of one of them, cleared for internal information.
+// of one of them, cleared for internal information (and, in a row of its
+// own, a leader of every agency).
 const searchAgencies = 200
 
 // searchQueries are what an official types: a topic, a place, a topic and
@@ -89,8 +90,12 @@ func searchRows(ctx context.Context, o *opts, cfg db.Config, engine string, n in
 	if o.short {
 		rounds = 5
 	}
-	var ours, limit []time.Duration
-	for range rounds {
+	// A reader of every agency (a platform-wide grant): the index cannot
+	// narrow to a few agencies, so every match is ranked and counted.
+	wide := &actor.Actor{AccountID: 7, Kind: actor.Official, AgencyID: 7, Clearance: "noi_bo",
+		Roles: []actor.RoleGrant{{Role: string(access.Leader), AgencyID: 0}}}
+	var ours, limit, broad []time.Duration
+	for round := range rounds {
 		for _, q := range searchQueries {
 			t0 := clock.Now()
 			if _, err := s.Search(ctx, reader, search.Query{Text: q}); err != nil {
@@ -102,6 +107,13 @@ func searchRows(ctx context.Context, o *opts, cfg db.Config, engine string, n in
 				return nil, err
 			}
 			limit = append(limit, clock.Now().Sub(t0))
+			if round < 2 {
+				t0 = clock.Now()
+				if _, err := s.Search(ctx, wide, search.Query{Text: q}); err != nil {
+					return nil, err
+				}
+				broad = append(broad, clock.Now().Sub(t0))
+			}
 		}
 	}
 	name := func(p string) string {
@@ -113,6 +125,8 @@ func searchRows(ctx context.Context, o *opts, cfg db.Config, engine string, n in
 			LimitV: ms(percentile(limit, 50)), Lower: true},
 		{Name: name("p95"), Value: ms(percentile(ours, 95)), Unit: "ms", Limit: "the full-text query alone (match and rank, top 20)",
 			LimitV: ms(percentile(limit, 95)), Lower: true, Goal: "≤ 50 ms at 1 M documents"},
+		{Name: fmt.Sprintf("search p95, reader of every agency, %s documents, %d queries × 2, %s", num(float64(n)), len(searchQueries), engine),
+			Value: ms(percentile(broad, 95)), Unit: "ms", Limit: "the full-text query alone (match and rank, top 20)", LimitV: ms(percentile(limit, 95)), Lower: true},
 		{Name: fmt.Sprintf("documents indexed in batches of 2,000, %s", engine), Value: loadRate, Unit: "docs/s"},
 	}, nil
 }
