@@ -185,6 +185,8 @@ func DemoRole(orgRole string) (access.Role, bool) {
 		return access.Leader, true
 	case "commune_onestop_officer":
 		return access.OneStopOfficer, true
+	case "commune_clerk":
+		return access.Clerk, true
 	case "ministry_specialist":
 		return access.Specialist, true
 	}

@@ -31,7 +31,8 @@ var DemoDate = ShippedListDate
 // Demo roles: one official per role, for the identity module to create one
 // login account each. The first eight are the access module's official role
 // names (access.Leader, access.Clerk …) so the mapping is the identity; the
-// last four are extra people for scenarios across levels.
+// last five are extra people for scenarios across levels (the commune's
+// clerk receives and registers what the province sends to Xã Bắc Hà).
 const (
 	DemoLeader          = "leader"           // Chủ tịch UBND tỉnh
 	DemoAgencyAdmin     = "agency_admin"     // Chánh Văn phòng UBND tỉnh
@@ -46,6 +47,7 @@ const (
 	DemoCommuneLeader      = "commune_leader"          // Chủ tịch UBND xã Bắc Hà
 	DemoCommuneOneStop     = "commune_onestop_officer" // công chức một cửa, Trung tâm PVHCC xã Bắc Hà
 	DemoMinistrySpecialist = "ministry_specialist"     // Chuyên viên, Vụ Tổ chức cán bộ, Bộ DTTG
+	DemoCommuneClerk       = "commune_clerk"           // Văn thư, Văn phòng HĐND và UBND xã Bắc Hà
 )
 
 // Demo holds the ids LoadDemo created or found.
@@ -174,6 +176,7 @@ var demoPeople = []demoPerson{
 	{DemoCommuneLeader, "DEMO-10", "Lù Văn Chiến", "H15.02839", "", []string{PosChair}},
 	{DemoCommuneOneStop, "DEMO-11", "Sần Thị Yến", "H15.02839.01", "", []string{PosOneStopOfficer}},
 	{DemoMinistrySpecialist, "DEMO-12", "Đỗ Minh Châu", "G18", "TCCB", []string{PosSpecialist}},
+	{DemoCommuneClerk, "DEMO-13", "Hảng Thị Say", "H15.02839", "VP", []string{PosClerk}},
 }
 
 // LoadDemo creates, idempotently, the demo organisation used on the first
@@ -181,7 +184,7 @@ var demoPeople = []demoPerson{
 // its office, six departments, the provincial service centre, three real
 // communes' People's Committees with their service centres, the Ministry of
 // Ethnic and Religious Affairs with two units, units inside agencies, and
-// twelve fictional officials, one per demo role. Existing pieces (found by
+// thirteen fictional officials, one per demo role. Existing pieces (found by
 // demo code, unit abbreviation, staff code) are reused, so a second call
 // creates nothing. a may be nil (the system). One transaction, one audit
 // entry.
