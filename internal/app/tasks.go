@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -87,8 +88,8 @@ func (d taskDirectory) Members(ctx context.Context, unitID int64) ([]tasks.Perso
 }
 
 // seedDemoTasks gives directions and tasks on the demo documents (after
-// they are seeded): in every agency with a demo leader account, to its
-// units. It does nothing without documents.
+// they are seeded): in every agency with a known leader, to its units. It
+// does nothing without documents.
 func (a *App) seedDemoTasks(ctx context.Context) error {
 	system := actor.SystemActor("first-start")
 	ctx = access.WithGuard(ctx, a.Guard)
@@ -129,8 +130,9 @@ func (a *App) seedDemoTasks(ctx context.Context) error {
 	return nil
 }
 
-// demoStaff is an agency's demo leader account and current units; no
-// units when the agency has no leader account.
+// demoStaff is who gives an agency's demo tasks (its demo leader login,
+// else its head as the demo documents name them) and to which units; no
+// units when neither is known.
 func (a *App) demoStaff(ctx context.Context, agency int64) tasks.DemoStaff {
 	var st tasks.DemoStaff
 	accs, err := a.Identity.Officials(ctx, directoryActor, agency)
@@ -143,7 +145,17 @@ func (a *App) demoStaff(ctx context.Context, agency int64) tasks.DemoStaff {
 		}
 	}
 	if st.Leader.ID == 0 {
-		return st
+		// No demo login leads this agency: its head, as the demo's
+		// documents name them, gives its tasks (no account of theirs).
+		g, err := a.Org.Agency(ctx, agency, org.Date{})
+		if err != nil {
+			return st
+		}
+		s, ok := demoSigners[strings.TrimPrefix(g.Code, "DEMO.")]
+		if !ok {
+			return st
+		}
+		st.Leader = tasks.Person{Name: s[0], AgencyID: agency}
 	}
 	st.Units, _ = a.taskUnits(ctx, agency)
 	return st

@@ -14,6 +14,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/tasks"
 )
 
 // The direction and task pages on the demo province, both engines: the
@@ -84,6 +85,9 @@ func TestTaskPagesOnTheDemo(t *testing.T) {
 			// Department of Home Affairs), who reports it completed through
 			// the page.
 			spec := demoActor(t, a, "demo.specialist")
+			if mine, err := a.Tasks.List(ctx, spec, tasks.Filter{Assignee: "me"}); err != nil || mine.Total == 0 {
+				t.Errorf("the demo specialist's unit has no demo task: %v, %v", mine.Total, err)
+			}
 			if code, body = leader.get("/office/tasks/new"); code != 200 || !strings.Contains(body, `<label for="title">`) {
 				t.Fatalf("new task form: %d\n%.2000s", code, body)
 			}
