@@ -141,7 +141,8 @@ func GuardFrom(ctx context.Context) *Guard {
 // Can is the platform's one access decision: may a perform action on res?
 // It applies, in order: the action registry (an unknown action is refused),
 // signing in, API-token scopes, the role's scope (own, agency with subtree,
-// platform), self-escalation, platform-role holders, grantable roles and
+// platform; for reading, also a named reader of another agency, see
+// namedReader), self-escalation, platform-role holders, grantable roles and
 // their scope, the clearance ceiling, classification against clearance and
 // named readers, and personal-data visibility.
 //
@@ -263,6 +264,10 @@ func decide(ctx context.Context, tree Tree, a *actor.Actor, action Action, res R
 			}
 		}
 	}
+	if rule == "" && !def.Write && roleMatched {
+		// A named reader of another agency: see namedReader.
+		rule = namedReader(a, def, res)
+	}
 	if rule == "" {
 		switch {
 		case treeErr != nil:
@@ -309,6 +314,38 @@ func decide(ctx context.Context, tree Tree, a *actor.Actor, action Action, res R
 		return deny(apperr.Forbidden, "personal.handler", "Dữ liệu cá nhân chỉ người được xử lý hồ sơ mới được xem (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15)")
 	}
 	return Decision{Allowed: true, Rule: rule}
+}
+
+// namedReader is the one exception to the role's scope, for reading
+// only: an official named on the object (res.People), or an official of
+// a unit named on it (res.Units), reads it although it belongs to another
+// agency, when they hold a role to which the action grants ScopeAgency
+// (a role that reads such objects in its own agency; a role limited to its
+// own objects or to platform objects gains nothing from being named). It
+// is how the handlers a leader names in a direction read the document,
+// in another agency too (Decree 30/2020/NĐ-CP Art. 24). The
+// classification step still applies: checkLevel lets a named reader read
+// internal and restricted information, and a state secret only within
+// their clearance. Unit ids are org's unit ids, unique on the platform,
+// and identity places an official only in a unit of their own agency, so
+// a named unit names its own officials wherever it belongs. It returns the
+// rule's name, or "" when a is not a named reader.
+func namedReader(a *actor.Actor, def ActionDef, res Resource) string {
+	if a.Kind != actor.Official || !named(a, res) {
+		return ""
+	}
+	for _, g := range a.Roles {
+		if def.Roles[Role(g.Role)] == ScopeAgency {
+			return "named." + g.Role
+		}
+	}
+	return ""
+}
+
+// named reports whether a is named on res: in People, or through their
+// unit in Units.
+func named(a *actor.Actor, res Resource) bool {
+	return (a.AccountID != 0 && slices.Contains(res.People, a.AccountID)) || (a.UnitID != 0 && slices.Contains(res.Units, a.UnitID))
 }
 
 func deny(code apperr.Code, rule, reason string) Decision {
@@ -475,12 +512,13 @@ func checkLevel(ctx context.Context, tree Tree, a *actor.Actor, res Resource, ow
 			return Decision{}, true
 		}
 	case res.Level == Internal:
-		if cleared >= Internal && inAgency(ctx, tree, a, res.AgencyID) {
+		// The agency's officials, and the officials it names (the
+		// handlers of a directed document, see namedReader).
+		if cleared >= Internal && (inAgency(ctx, tree, a, res.AgencyID) || (a.Kind == actor.Official && named(a, res))) {
 			return Decision{}, true
 		}
 	case res.Level == Restricted:
-		named := slices.Contains(res.People, a.AccountID) || (a.UnitID != 0 && slices.Contains(res.Units, a.UnitID) && a.AgencyID == res.AgencyID)
-		if cleared >= Internal && named {
+		if cleared >= Internal && named(a, res) {
 			return Decision{}, true
 		}
 		if a.Kind == actor.Official {

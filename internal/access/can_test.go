@@ -44,6 +44,14 @@ func TestCanScenarios(t *testing.T) {
 	specialistUnit.UnitID = 77
 	secretCleared := official(7, 4, "mat", grant(Specialist, 4, false))
 	topCleared := official(8, 9, "tuyet_mat", grant(Leader, 9, false))
+	// Officials of agency 9 (another province) whom a document of agency 4
+	// names: a specialist by account, a leader through unit 88.
+	otherNamed := official(30, 9, "noi_bo", grant(Specialist, 9, false))
+	otherUnit := official(31, 9, "noi_bo", grant(Leader, 9, false))
+	otherUnit.UnitID = 88
+	otherCleared := official(33, 9, "mat", grant(Specialist, 9, false))
+	otherUnitCleared := official(34, 9, "mat", grant(Specialist, 9, false))
+	otherUnitCleared.UnitID = 88
 	citizen := &actor.Actor{AccountID: 50, Kind: actor.Citizen, Clearance: "cong_khai", Roles: []actor.RoleGrant{{Role: "citizen"}}}
 	token := official(5, 4, "noi_bo", grant(Specialist, 4, false))
 	token.Scopes = []string{"identity:read"}
@@ -83,6 +91,21 @@ func TestCanScenarios(t *testing.T) {
 		{"mật with clearance", secretCleared, IdentityProfileRead, Resource{AgencyID: 4, Level: Secret}, true, "role.specialist.agency", ""},
 		{"tối mật above a mật clearance", secretCleared, IdentityProfileRead, Resource{AgencyID: 4, Level: TopSecret}, false, "level.clearance", apperr.Forbidden},
 		{"tuyệt mật clearance in another agency, no need to know", topCleared, AccessClassificationSet, Resource{AgencyID: 4, Level: UltraSecret}, false, "scope.agency", apperr.Forbidden},
+
+		// Named readers of another agency (the handlers of a direction):
+		// they read, within their clearance, and nothing more.
+		{"named person of another agency reads a restricted document", otherNamed, DocumentsRead, Resource{AgencyID: 4, Level: Restricted, People: []int64{30}}, true, "named.specialist", ""},
+		{"named person of another agency reads an internal document", otherNamed, DocumentsRead, Resource{AgencyID: 4, Level: Internal, People: []int64{30}}, true, "named.specialist", ""},
+		{"official of a named unit of another agency reads", otherUnit, DocumentsRead, Resource{AgencyID: 4, Level: Restricted, Units: []int64{88}}, true, "named.leader", ""},
+		{"named person of another agency may not write", otherNamed, DocumentsNumberWithdraw, Resource{AgencyID: 4, Level: Restricted, People: []int64{30}}, false, "role", apperr.Forbidden},
+		{"named leader of another agency may not direct", otherUnit, TasksDirect, Resource{AgencyID: 4, Level: Restricted, Units: []int64{88}}, false, "scope.agency", apperr.Forbidden},
+		{"not named, another agency: refused", otherNamed, DocumentsRead, Resource{AgencyID: 4, Level: Internal, People: []int64{31}}, false, "scope.agency", apperr.Forbidden},
+		{"not named, own agency: restricted refused", specialist, DocumentsRead, Resource{AgencyID: 4, Level: Restricted, People: []int64{30}, Units: []int64{88}}, false, "level.restricted", apperr.Forbidden},
+		{"named without a reading role: refused", official(32, 9, "noi_bo", grant(AgencyAdmin, 9, false)), DocumentsRead, Resource{AgencyID: 4, Level: Internal, People: []int64{32}}, false, "role", apperr.Forbidden},
+		{"named citizen: refused", &actor.Actor{AccountID: 50, Kind: actor.Citizen, Clearance: "noi_bo", Roles: []actor.RoleGrant{{Role: "citizen"}}}, DocumentsRead, Resource{AgencyID: 4, Level: Internal, People: []int64{50}}, false, "role", apperr.Forbidden},
+		{"named below a state secret's level", otherNamed, DocumentsRead, Resource{AgencyID: 4, Level: Secret, People: []int64{30}}, false, "level.clearance", apperr.Forbidden},
+		{"named and cleared for the state secret", otherCleared, DocumentsRead, Resource{AgencyID: 4, Level: Secret, People: []int64{33}}, true, "named.specialist", ""},
+		{"named unit is not need-to-know for a state secret", otherUnitCleared, DocumentsRead, Resource{AgencyID: 4, Level: Secret, Units: []int64{88}}, false, "level.clearance", apperr.Forbidden},
 
 		{"personal data: official not handling it", specialist, IdentityProfileRead, Resource{AgencyID: 4, OwnerID: 50, PersonalData: true}, false, "personal.handler", apperr.Forbidden},
 		{"personal data: the handler", specialist, IdentityProfileRead, Resource{AgencyID: 4, OwnerID: 50, PersonalData: true, Handlers: []int64{5}}, true, "role.specialist.agency", ""},

@@ -175,6 +175,14 @@ func TestMatrixEveryActionTimesEveryRole(t *testing.T) {
 						t.Errorf("%s on %s object: refusal without reason or code: %+v", role, name, got)
 					}
 				}
+				// Named on a restricted object of another agency (a handler
+				// of a direction): an "agency" cell reads it, never writes;
+				// citizens and businesses are not cleared for it.
+				namedRes := Resource{Type: "t", ID: "5", AgencyID: other, OwnerID: someone, Level: Restricted, People: []int64{me}, Role: agencyRole}
+				wantNamed := ((pattern == "agency" && !def.Write) || pattern == "public") && role.OfficialRole()
+				if got := decide(ctx, nil, a, def.Name, namedRes); got.Allowed != wantNamed {
+					t.Errorf("%s named on another agency's restricted object: allowed=%v (rule %s: %s), want %v", role, got.Allowed, got.Rule, got.Reason, wantNamed)
+				}
 				// A platform-wide grant of an official role: "platform" and
 				// "agency" cells allow platform objects.
 				if role.OfficialRole() {
