@@ -91,10 +91,29 @@ func (p *SearchPage) show(w http.ResponseWriter, r *http.Request) {
 		d.Labels["status:"+s.Value] = s.Label
 	}
 	if p.org != nil {
+		// The agency filter offers the agencies the reader's roles cover
+		// (every one for a platform-wide grant): no other's documents
+		// can be found by them.
+		covered, all := map[int64]bool{a.AgencyID: true}, false
+		for _, g := range a.Roles {
+			switch {
+			case g.AgencyID == 0:
+				all = true
+			case g.Subtree:
+				ids, _ := p.org.Subtree(r.Context(), g.AgencyID, org.Date{})
+				for _, id := range ids {
+					covered[id] = true
+				}
+			default:
+				covered[g.AgencyID] = true
+			}
+		}
 		if list, err := p.org.Agencies(r.Context(), org.AgencyFilter{}); err == nil {
 			for _, g := range list {
-				d.Agency = append(d.Agency, searchOption{strconv.FormatInt(g.ID, 10), g.Name})
 				d.Names[g.ID] = g.Name
+				if all || covered[g.ID] {
+					d.Agency = append(d.Agency, searchOption{strconv.FormatInt(g.ID, 10), g.Name})
+				}
 			}
 		}
 	}
