@@ -241,6 +241,13 @@ func TestOfficeDocumentPagesOnTheDemo(t *testing.T) {
 			if code != 200 || ph.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pb, []byte("%PDF-")) {
 				t.Errorf("pdf: %d %v", code, ph)
 			}
+			// A commune's register shows whom each directed document went
+			// to and when (the demo directions).
+			commune := newBrowser(t, srv).signIn("demo.commune_leader", pw)
+			code, page = commune.get("/office/registers?dir=in&year=" + year)
+			if code != 200 || !regexp.MustCompile(`<td>(Văn phòng HĐND và UBND|Phòng [^<]+)</td><td>\d\d/\d\d/\d{4}</td>`).MatchString(page) {
+				t.Errorf("the commune's register shows no direction: %d\n%.3000s", code, page)
+			}
 			clerkAgency := strconv.FormatInt(accounts["clerk"].AgencyID, 10)
 			if code, _ := specialist.get("/office/registers?agency=" + clerkAgency); code != 403 && code != 404 {
 				t.Errorf("another agency's specialist reads the register: %d", code)

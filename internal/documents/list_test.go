@@ -246,7 +246,7 @@ func TestRegisterXLSXGolden(t *testing.T) {
 	at := time.Date(2026, 3, 2, 2, 15, 0, 0, time.UTC)
 	rows := []documents.RegisterRow{
 		{Number: 1, DocumentID: 7, ReceivedAt: at, Sender: "Văn phòng Chính phủ", Symbol: "1234/VPCP-KSTT", IssuedOn: calendar.Date{Year: 2026, Month: 2, Day: 27},
-			TypeName: "Công văn", Summary: "V/v triển khai Đề án 06"},
+			TypeName: "Công văn", Summary: "V/v triển khai Đề án 06", Handler: "Phòng Tổng hợp", Transferred: at.Add(26 * time.Hour)},
 		{Number: 2, Withdrawn: true, Note: "Vào sổ nhầm", ReceivedAt: at.Add(time.Hour)},
 		{Number: 3, Hidden: true, DocumentID: 9, ReceivedAt: at.Add(2 * time.Hour)},
 		{Number: 4, DocumentID: 10, ReceivedAt: at.Add(3 * time.Hour), Sender: "Bộ Nội vụ", Symbol: "05/QĐ-BNV", IssuedOn: calendar.Date{Year: 2026, Month: 3, Day: 1},

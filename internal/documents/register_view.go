@@ -35,6 +35,12 @@ type RegisterRow struct {
 	Summary    string
 	Signer     string // Người ký (outgoing)
 	Recipients string // Nơi nhận văn bản (outgoing)
+	// Handler and Transferred are, for an incoming document, the unit or
+	// person it was directed to (Đơn vị hoặc người nhận) and when (Ngày
+	// chuyển); the caller fills them from the direction, which this
+	// package does not keep.
+	Handler     string
+	Transferred time.Time
 }
 
 // TypeAndSummary is the register column "Tên loại và trích yếu nội dung".

@@ -49,8 +49,9 @@ func RegisterColumns(d Direction) []string {
 const HiddenText = "(văn bản hạn chế hoặc mật: không hiển thị)"
 
 // RegisterCells are the cells of one line, as RegisterColumns orders them.
-// Dates are dd/mm/yyyy; "Ngày chuyển" and "Ký nhận" are left for the
-// printed register to be filled by hand, as the paper register is.
+// Dates are dd/mm/yyyy; "Ký nhận" (and, for outgoing documents, the copies
+// and "Ngày chuyển") are left for the printed register to be filled by
+// hand, as the paper register is.
 func RegisterCells(d Direction, r RegisterRow) []string {
 	note := r.Note
 	if r.Withdrawn {
@@ -67,7 +68,11 @@ func RegisterCells(d Direction, r RegisterRow) []string {
 		summary = HiddenText
 	}
 	if d == Incoming {
-		return []string{locale.FormatDate(r.ReceivedAt), FormatNumber(r.Number), sender, symbol, issued, summary, "", "", "", note}
+		transferred := ""
+		if !r.Transferred.IsZero() {
+			transferred = locale.FormatDate(r.Transferred)
+		}
+		return []string{locale.FormatDate(r.ReceivedAt), FormatNumber(r.Number), sender, symbol, issued, summary, r.Handler, transferred, "", note}
 	}
 	if symbol == "" {
 		symbol = FormatNumber(r.Number)

@@ -7,11 +7,15 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/tasks"
 )
 
 type registerLine struct {
@@ -74,6 +78,12 @@ func (p *Office) registers(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.rd.errorPage(w, r, err)
 		return
+	}
+	if reg.Direction == documents.Incoming {
+		if err := p.fillDirections(r, a, reg.AgencyID, rows); err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
 	}
 	title := documents.RegisterTitle{Agency: p.agencyName(r, reg.AgencyID), Register: reg, Generated: locale.FormatDateTime(p.now())}
 	name := fmt.Sprintf("so-van-ban-%s-%d-%s-%d", map[documents.Direction]string{documents.Incoming: "den", documents.Outgoing: "di"}[reg.Direction],
@@ -141,4 +151,50 @@ func sendFile(w http.ResponseWriter, r *http.Request, mediaType, name string, da
 	if _, err := w.Write(data); err != nil {
 		httpx.LogError(r, http.StatusInternalServerError, err)
 	}
+}
+
+// fillDirections writes into an incoming register's lines whom each
+// document was directed to and when (the columns "Đơn vị hoặc người
+// nhận" and "Ngày chuyển"), from the first direction on it the reader may
+// see.
+func (p *Office) fillDirections(r *http.Request, a *actor.Actor, agency int64, rows []documents.RegisterRow) error {
+	if p.tasks == nil || len(rows) == 0 {
+		return nil
+	}
+	type direction struct {
+		to string
+		at time.Time
+	}
+	first := map[int64]direction{}
+	const batch = 500
+	for offset := 0; ; offset += batch {
+		page, err := p.tasks.List(r.Context(), a, tasks.Filter{AgencyID: agency, Limit: batch, Offset: offset})
+		if err != nil {
+			return err
+		}
+		for _, t := range page.Items {
+			if t.DocumentID == 0 || t.Kind != tasks.KindDirection {
+				continue
+			}
+			if d, ok := first[t.DocumentID]; ok && !t.CreatedAt.Before(d.at) {
+				continue
+			}
+			var to []string
+			for _, as := range t.Assignees {
+				if as.Role == tasks.RoleMain {
+					to = append(to, as.Name)
+				}
+			}
+			first[t.DocumentID] = direction{to: strings.Join(to, ", "), at: t.CreatedAt}
+		}
+		if len(page.Items) < batch || offset+batch >= page.Total {
+			break
+		}
+	}
+	for i := range rows {
+		if d, ok := first[rows[i].DocumentID]; ok && !rows[i].Hidden && !rows[i].Withdrawn {
+			rows[i].Handler, rows[i].Transferred = d.to, d.at
+		}
+	}
+	return nil
 }
