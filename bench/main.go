@@ -16,6 +16,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -63,7 +64,20 @@ func main() {
 	short := flag.Bool("short", false, "smoke run: tiny durations and sizes (CI)")
 	only := flag.String("only", "", "run only suites whose name matches this regular expression")
 	dur := flag.Duration("duration", 3*time.Second, "duration of each load measurement")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	o := &opts{short: *short, duration: *dur, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if o.short {
 		o.duration = 300 * time.Millisecond
@@ -93,6 +107,7 @@ func main() {
 		}
 	}
 	if failed {
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
