@@ -168,10 +168,12 @@ type Document struct {
 	CreatedBy      int64         `json:"created_by"`
 	Attachments    []Attachment  `json:"attachments"`
 	// Readers are the people who may read a restricted document besides
-	// its registering clerk; direction adds handlers here.
+	// its registering clerk: an outgoing draft's review chain, and the
+	// people named by AddReaders (the handlers of a direction, who read
+	// it in another agency too).
 	Readers []int64 `json:"-"`
-	// Units are the units that read a restricted document (an outgoing
-	// draft's drafting unit).
+	// Units are the units whose officials read a restricted document (an
+	// outgoing draft's drafting unit, and the units named by AddReaders).
 	Units []int64 `json:"-"`
 	// Outgoing holds the drafting, approval and release of an outgoing
 	// document; nil for an incoming one.
@@ -596,6 +598,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (*Document, 
 		if err := s.fillOutgoing(ctx, q, d); err != nil {
 			return nil, err
 		}
+	}
+	if err := loadReaders(ctx, q, d); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

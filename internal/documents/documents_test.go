@@ -30,8 +30,14 @@ const (
 	other = 20
 )
 
+// official is an official of the agency's first unit: unit 1 at home,
+// agency*100+1 elsewhere (unit ids are org's, unique on the platform).
 func official(id int64, agency int64, role access.Role, clearance string) *actor.Actor {
-	return &actor.Actor{AccountID: id, Kind: actor.Official, Name: fmt.Sprintf("Cán bộ %d", id), AgencyID: agency, UnitID: 1,
+	unit := int64(1)
+	if agency != home {
+		unit = agency*100 + 1
+	}
+	return &actor.Actor{AccountID: id, Kind: actor.Official, Name: fmt.Sprintf("Cán bộ %d", id), AgencyID: agency, UnitID: unit,
 		Clearance: clearance, Roles: []actor.RoleGrant{{Role: string(role), AgencyID: agency}}}
 }
 

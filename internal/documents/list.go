@@ -169,7 +169,8 @@ func (s *Service) List(ctx context.Context, a *actor.Actor, q ListQuery) (ListPa
 	args = append(args, q.PageSize, (q.Page-1)*q.PageSize)
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT d.id, d.direction, d.agency_id, d.series, d.reg_year, d.reg_number, d.symbol, d.type_code,
 		d.issued_on, d.sender, d.summary, d.urgency, d.classification, d.status, d.received_at, d.created_by,
-		CASE WHEN `+namedSQL(a)+` THEN 1 ELSE 0 END, COALESCE((SELECT o.unit_id FROM documents_outgoing o WHERE o.document_id = d.id), 0)
+		CASE WHEN `+namedSQL(a)+` THEN 1 ELSE 0 END, COALESCE((SELECT o.unit_id FROM documents_outgoing o WHERE o.document_id = d.id), 0),
+		CASE WHEN `+readerUnitSQL(a)+` THEN 1 ELSE 0 END
 		FROM documents d WHERE `+w+` ORDER BY d.reg_year DESC, d.received_at DESC, d.id DESC
 		LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
@@ -179,9 +180,9 @@ func (s *Service) List(ctx context.Context, a *actor.Actor, q ListQuery) (ListPa
 	for rows.Next() {
 		var it ListItem
 		var dir, series, urgency, level string
-		var createdBy, named, unit int64
+		var createdBy, named, unit, unitNamed int64
 		if err := rows.Scan(&it.ID, &dir, &it.AgencyID, &series, &it.Year, &it.Number, &it.Symbol, &it.Type, &it.IssuedOn, &it.Sender,
-			&it.Summary, &urgency, &level, &it.Status, &it.ReceivedAt, &createdBy, &named, &unit); err != nil {
+			&it.Summary, &urgency, &level, &it.Status, &it.ReceivedAt, &createdBy, &named, &unit, &unitNamed); err != nil {
 			return ListPage{}, err
 		}
 		it.Direction, it.Series, it.Urgency = Direction(dir), Series(series), Urgency(urgency)
@@ -191,7 +192,11 @@ func (s *Service) List(ctx context.Context, a *actor.Actor, q ListQuery) (ListPa
 		if t, ok := LookupType(it.Type); ok {
 			it.TypeName = t.Name
 		}
-		if !access.Permits(ctx, a, access.DocumentsRead, rowResource(a, it.ID, it.AgencyID, it.Classification, createdBy, named == 1, unit)) {
+		res := rowResource(a, it.ID, it.AgencyID, it.Classification, createdBy, named == 1, unit)
+		if unitNamed == 1 && a.UnitID != 0 {
+			res.Units = append(res.Units, a.UnitID)
+		}
+		if !access.Permits(ctx, a, access.DocumentsRead, res) {
 			// The SQL and access disagree: show less, never more.
 			s.opts.Logger.WarnContext(ctx, "documents list: row not permitted", "document", it.ID, "account", a.AccountID)
 			continue
@@ -232,8 +237,12 @@ func (s *Service) Years(ctx context.Context, a *actor.Actor) ([]int, error) {
 // their agency, or its subtree), then the classification (public to the
 // role; internal to the agency's officials cleared for it; restricted to
 // the named people (the registering clerk, an outgoing document's review
-// chain) and an outgoing document's drafting unit; state secrets to the
-// cleared officials of the agency and named people). Numbers in the
+// chain, the readers of AddReaders) and units (an outgoing document's
+// drafting unit, the units of AddReaders); state secrets to the cleared
+// officials of the agency and named people). A named reader of another
+// agency passes the role step when they hold a role the action grants
+// agency scope (access's namedReader) and reads internal documents too.
+// Numbers in the
 // condition are written by strconv, never text from a request.
 // TestListMatchesAccess compares it with access.Permits.
 func (s *Service) visibleSQL(ctx context.Context, a *actor.Actor) (string, error) {
@@ -279,12 +288,20 @@ func (s *Service) visibleSQL(ctx context.Context, a *actor.Actor) (string, error
 			agencies = append(agencies, ids...)
 		}
 	}
+	named, unit := namedSQL(a), "FALSE"
+	if a.UnitID != 0 {
+		// An outgoing document's drafting unit reads it (Document.Units),
+		// and so do the units named by AddReaders.
+		unit = "((d.agency_id = " + strconv.FormatInt(a.AgencyID, 10) +
+			" AND EXISTS (SELECT 1 FROM documents_outgoing o WHERE o.document_id = d.id AND o.unit_id = " + strconv.FormatInt(a.UnitID, 10) + "))" +
+			" OR " + readerUnitSQL(a) + ")"
+	}
 	var role string
 	switch {
 	case anyAgency:
 		role = "TRUE"
 	case len(agencies) > 0:
-		role = "d.agency_id IN (" + idList(agencies) + ")"
+		role = "d.agency_id IN (" + idList(agencies) + ") OR " + named + " OR " + unit
 	default:
 		return "FALSE", nil
 	}
@@ -296,17 +313,11 @@ func (s *Service) visibleSQL(ctx context.Context, a *actor.Actor) (string, error
 	if err != nil {
 		cleared = access.Public
 	}
-	named, unit := namedSQL(a), "FALSE"
-	if a.UnitID != 0 {
-		// An outgoing document's drafting unit reads it (Document.Units).
-		unit = "(d.agency_id = " + strconv.FormatInt(a.AgencyID, 10) +
-			" AND EXISTS (SELECT 1 FROM documents_outgoing o WHERE o.document_id = d.id AND o.unit_id = " + strconv.FormatInt(a.UnitID, 10) + "))"
-	}
 	levels := []string{"'" + access.Public.String() + "'"}
 	cond := []string{}
 	if cleared >= access.Internal {
 		cond = append(cond,
-			"(d.classification = '"+access.Internal.String()+"' AND "+member+")",
+			"(d.classification = '"+access.Internal.String()+"' AND ("+member+" OR "+named+" OR "+unit+"))",
 			"(d.classification = '"+access.Restricted.String()+"' AND ("+named+" OR "+unit+"))")
 	}
 	var secrets []string
@@ -324,13 +335,23 @@ func (s *Service) visibleSQL(ctx context.Context, a *actor.Actor) (string, error
 
 // namedSQL is whether a is one of a document's named people
 // (Document.Readers: its registering clerk, an outgoing draft's review
-// chain).
+// chain, the people named by AddReaders).
 func namedSQL(a *actor.Actor) string {
 	if a.AccountID == 0 {
 		return "FALSE"
 	}
 	acc := strconv.FormatInt(a.AccountID, 10)
-	return "(d.created_by = " + acc + " OR EXISTS (SELECT 1 FROM documents_chain c WHERE c.document_id = d.id AND c.account_id = " + acc + "))"
+	return "(d.created_by = " + acc + " OR EXISTS (SELECT 1 FROM documents_chain c WHERE c.document_id = d.id AND c.account_id = " + acc + ")" +
+		" OR d.id IN (SELECT r.document_id FROM documents_readers r WHERE r.account_id = " + acc + "))"
+}
+
+// readerUnitSQL is whether a's unit is among the units named by
+// AddReaders (of any agency: unit ids are platform-wide).
+func readerUnitSQL(a *actor.Actor) string {
+	if a.UnitID == 0 {
+		return "FALSE"
+	}
+	return "d.id IN (SELECT r.document_id FROM documents_readers r WHERE r.unit_id = " + strconv.FormatInt(a.UnitID, 10) + ")"
 }
 
 // rowResource is the access resource of a listed row: named is whether the

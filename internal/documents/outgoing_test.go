@@ -81,7 +81,7 @@ func (directory) AgencyByCode(_ context.Context, code string) (documents.AgencyI
 }
 
 func (directory) UnitAbbrev(_ context.Context, agency, unit int64) (string, error) {
-	return map[int64]string{1: "VP", 2: "KT"}[unit], nil
+	return map[int64]string{1: "VP", 2: "KT", other*100 + 1: "VP"}[unit], nil
 }
 
 type flow struct {
