@@ -66,7 +66,7 @@ func TestBlobCheckFindsAFlippedByteAndAMissingFile(t *testing.T) {
 				hashes = append(hashes, stored)
 			}
 			d.Close()
-			path := func(h string) string { return filepath.Join(dir, "files", h[:2], h[2:4], h) }
+			path := func(h string) string { return filepath.Join(dir, "files", h[:2], h) }
 
 			code, out, errOut := calRun(t, append([]string{"blob", "check"}, args...)...)
 			if code != 0 || !strings.Contains(out, "3 tệp") {

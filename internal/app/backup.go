@@ -71,11 +71,11 @@ func (b blobObjects) Open(ctx context.Context, o backup.Object) (io.ReadCloser, 
 }
 
 // localObjectPath is where blob.NewLocal on the data folder's files/ keeps
-// an object (files/ab/cd/abcd…); the backup drill opens restored objects
+// an object (files/ab/abcd…); the backup drill opens restored objects
 // through blob.Local to hold the two together.
 func localObjectPath(h blob.Hash) string {
 	s := h.String()
-	return path.Join("files", s[0:2], s[2:4], s)
+	return path.Join("files", s[0:2], s)
 }
 
 // maxKeyFile bounds one key file read for a backup.

@@ -106,7 +106,7 @@ func TestUploadsThroughTheServer(t *testing.T) {
 				if !bytes.Equal(content, pdf) || got.Name != "Đơn đề nghị.pdf" {
 					t.Fatalf("stored %q as %q", content, got.Name)
 				}
-				_, localErr := os.Stat(filepath.Join(cfg.FilesDir(), u.SHA256[:2], u.SHA256[2:4], u.SHA256))
+				_, localErr := os.Stat(filepath.Join(cfg.FilesDir(), u.SHA256[:2], u.SHA256))
 				if (driver == "local") != (localErr == nil) {
 					t.Fatalf("%s driver: file in the data folder: %v", driver, localErr)
 				}

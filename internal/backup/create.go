@@ -33,7 +33,7 @@ type Progress interface {
 // Object is a file of a content-addressed store.
 type Object struct {
 	// Path is where a restored data folder keeps it, in the layout of the
-	// local store ("files/ab/cd/abcd…"), whichever store it came from.
+	// local store ("files/ab/abcd…"), whichever store it came from.
 	Path   string
 	Size   int64
 	SHA256 [32]byte // of the stored bytes: the object's address

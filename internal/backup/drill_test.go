@@ -72,7 +72,7 @@ func newSite(t *testing.T, engine db.Dialect) *site {
 		content := bytes.Repeat([]byte(fmt.Sprintf("tệp đính kèm %d ", i)), 1000*(i+1))
 		sum := sha256.Sum256(content)
 		h := hex.EncodeToString(sum[:])
-		rel := filepath.Join("files", h[:2], h[2:4], h)
+		rel := filepath.Join("files", h[:2], h)
 		if err := os.MkdirAll(filepath.Join(s.cfg.DataDir, filepath.Dir(rel)), 0o750); err != nil {
 			t.Fatal(err)
 		}

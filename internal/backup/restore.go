@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -198,14 +199,19 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*RestoreReport
 
 // objectHash reports whether an archive part is an object of the file
 // store, which the archive keeps where the local store would
-// (data/files/ab/cd/abcd…), and its address.
+// (data/files/ab/abcd…, or ab/cd/abcd… in archives of earlier versions),
+// and its address.
 func objectHash(name string) (blob.Hash, bool) {
 	rel, ok := strings.CutPrefix(name, dataPrefix+"files/")
-	if !ok || len(rel) != 6+64 {
+	if !ok {
 		return blob.Hash{}, false
 	}
-	h, err := blob.ParseHash(rel[6:])
-	if err != nil || rel[:6] != rel[6:8]+"/"+rel[8:10]+"/" {
+	dir, base := path.Split(rel)
+	h, err := blob.ParseHash(base)
+	if err != nil {
+		return blob.Hash{}, false
+	}
+	if s := h.String(); dir != s[0:2]+"/" && dir != s[0:2]+"/"+s[2:4]+"/" {
 		return blob.Hash{}, false
 	}
 	return h, true

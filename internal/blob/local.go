@@ -11,21 +11,18 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
+	"syscall"
 )
 
-// Local keeps objects in a folder, fanned out by the first two bytes of the
-// hash (ab/cd/abcd…) so no folder grows past a few thousand entries. The
-// 256 first-level folders are made at once; a second-level one is made
-// by the first write into it, and its parent fsynced by the first write
-// into it of each process.
+// Local keeps objects in a folder, fanned out by the first byte of the
+// hash (ab/abcd…): 256 folders, made when the store is opened, so an
+// object's write never makes a folder (a made folder costs the disk one
+// more fsync, of its parent). ext4 and XFS index large folders, so a
+// million objects (about 4,000 a folder) list and open as fast as a few.
+// Stores written before in two levels (ab/cd/abcd…) are moved to this
+// layout when first opened.
 type Local struct {
 	root string
-	// ready has a bit per second-level folder whose entry in its parent
-	// this process made durable. A folder that merely exists may not be:
-	// another upload may have made it and still be syncing its parent, or
-	// a process that crashed may have made it and never synced.
-	ready [1 << 16 / 64]atomic.Uint64
 	// syncFile and syncDir are (*os.File).Sync and syncDir; tests watch
 	// what runs together.
 	syncFile func(*os.File) error
@@ -36,23 +33,103 @@ type Local struct {
 // never a half-written object under its hash.
 const localTmp = "tmp"
 
+// localLayout marks a store in the one-level layout (written once the
+// two-level one, if any, has been moved).
+const localLayout = "layout-1"
+
 // NewLocal opens (creating) a local store rooted at dir.
 func NewLocal(dir string) (*Local, error) {
 	if err := os.MkdirAll(filepath.Join(dir, localTmp), 0o750); err != nil {
 		return nil, fmt.Errorf("blob: create %s: %w", dir, err)
 	}
 	l := &Local{root: dir, syncFile: (*os.File).Sync, syncDir: syncDir}
-	if _, err := os.Stat(filepath.Join(dir, "ff")); err != nil {
-		for i := range 256 {
-			if err := os.Mkdir(filepath.Join(dir, fmt.Sprintf("%02x", i)), 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
-				return nil, fmt.Errorf("blob: %w", err)
-			}
+	for i := range 256 {
+		if err := os.Mkdir(filepath.Join(dir, fmt.Sprintf("%02x", i)), 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("blob: %w", err)
 		}
-		if err := syncDir(dir); err != nil {
+	}
+	// Each process makes the folders' entries durable once: another may
+	// have made them and stopped before its own fsync.
+	if err := syncDir(dir); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, localLayout)); errors.Is(err, fs.ErrNotExist) {
+		if err := l.moveTwoLevel(); err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
+}
+
+// moveTwoLevel moves the objects of the earlier two-level layout
+// (ab/cd/abcd…) up to ab/abcd…, removes the emptied folders and marks the
+// store. A crash midway leaves each object in one place or the other and
+// the next open finishes; two processes opening at once both may move,
+// and one finds the other's work done.
+func (l *Local) moveTwoLevel() error {
+	for i := range 256 {
+		first := filepath.Join(l.root, fmt.Sprintf("%02x", i))
+		subs, err := os.ReadDir(first)
+		if err != nil {
+			return fmt.Errorf("blob: %w", err)
+		}
+		var emptied []string
+		for _, sub := range subs {
+			if !sub.IsDir() || len(sub.Name()) != 2 {
+				continue
+			}
+			second := filepath.Join(first, sub.Name())
+			files, err := os.ReadDir(second)
+			if err != nil {
+				return fmt.Errorf("blob: %w", err)
+			}
+			for _, f := range files {
+				h, err := ParseHash(f.Name())
+				if err != nil || !f.Type().IsRegular() || h.String()[2:4] != sub.Name() || h[0] != byte(i) {
+					continue // not an object: left where it is
+				}
+				if err := os.Rename(filepath.Join(second, f.Name()), l.path(h)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("blob: move %s: %w", h, err)
+				}
+			}
+			emptied = append(emptied, second)
+		}
+		if len(emptied) == 0 {
+			continue
+		}
+		// The moves are durable before the old folders go.
+		if err := l.syncDir(first); err != nil {
+			return err
+		}
+		for _, second := range emptied {
+			// A folder still holding something not an object stays.
+			if err := os.Remove(second); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("blob: %w", err)
+			}
+		}
+		if err := l.syncDir(first); err != nil {
+			return err
+		}
+	}
+	f, err := os.CreateTemp(filepath.Join(l.root, localTmp), "layout-*")
+	if err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	_, err = f.WriteString("objects under ab/<sha256>\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(l.root, localLayout))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("blob: %w", err)
+	}
+	return l.syncDir(l.root)
 }
 
 // Describe names the folder.
@@ -60,14 +137,12 @@ func (l *Local) Describe() string { return "local " + l.root }
 
 func (l *Local) path(h Hash) string {
 	s := h.String()
-	return filepath.Join(l.root, s[0:2], s[2:4], s)
+	return filepath.Join(l.root, s[0:2], s)
 }
 
 // Put writes r to a temporary file (made while the first bytes arrive),
 // fsyncs it, renames it under its hash and fsyncs the folder (while
-// opts.Placed runs), so an acknowledged object survives power loss. The folder's own entry, when
-// not yet known durable, is fsynced while the file is: the two are
-// independent, and together they cost the disk one wait instead of two.
+// opts.Placed runs), so an acknowledged object survives power loss.
 func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, error) {
 	tf := l.startTemp()
 	done := false
@@ -91,18 +166,15 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 	}
 	head := (*bp)[:n]
 	var info Info
-	var folder chan error
 	if whole {
-		// A small object is whole in memory before any file is made: it
-		// is checked there, and its folder is made ready while its file
-		// is created and written, not only while it is fsynced.
+		// A small object is whole in memory before any file is made,
+		// and is checked there.
 		info = src.info()
 		if opts.Check != nil {
 			if _, err := opts.Check(bytes.NewReader(head), int64(n)); err != nil {
 				return Info{}, err
 			}
 		}
-		folder = l.prepare(info.Hash)
 	}
 	<-tf.made
 	if tf.err != nil {
@@ -122,17 +194,10 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 			}
 		}
 		info = src.info()
-		folder = l.prepare(info.Hash)
 	}
 	dst := l.path(info.Hash)
 	dir := filepath.Dir(dst)
-	err = l.syncFile(f)
-	if folder != nil {
-		if ferr := <-folder; err == nil && ferr != nil {
-			return Info{}, ferr
-		}
-	}
-	if err != nil {
+	if err := l.syncFile(f); err != nil {
 		return Info{}, fmt.Errorf("blob: fsync: %w", err)
 	}
 	if err := f.Close(); err != nil {
@@ -142,10 +207,12 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 	// atomic, costs one folder fsync, and repairs a copy that rotted.
 	err = os.Rename(tmp, dst)
 	if errors.Is(err, fs.ErrNotExist) {
-		// The folder was made durable once, then removed under the
-		// running server (by hand): make it again.
-		if err = l.makeReady(info.Hash, dir); err == nil {
-			err = os.Rename(tmp, dst)
+		// The folder was removed under the running server (by hand):
+		// make it again.
+		if err = os.MkdirAll(dir, 0o750); err == nil {
+			if err = l.syncDir(l.root); err == nil {
+				err = os.Rename(tmp, dst)
+			}
 		}
 	}
 	if err != nil {
@@ -186,45 +253,6 @@ func (l *Local) startTemp() *tempFile {
 		close(t.made)
 	}()
 	return t
-}
-
-func readyBit(h Hash) (word int, bit uint64) {
-	i := int(h[0])<<8 | int(h[1])
-	return i / 64, 1 << (i % 64)
-}
-
-// prepare starts makeReady for h's folder unless this process already
-// made it durable; nil then, else the channel of its outcome.
-func (l *Local) prepare(h Hash) chan error {
-	if w, b := readyBit(h); l.ready[w].Load()&b != 0 {
-		return nil
-	}
-	folder := make(chan error, 1)
-	go func() { folder <- l.makeReady(h, filepath.Dir(l.path(h))) }()
-	return folder
-}
-
-// makeReady makes the second-level folder dir of h exist durably: made if
-// missing (with its first-level parent if an operator removed that), and
-// its entry fsynced in the parent even when it was there already, since
-// only this process's own fsync proves it durable.
-func (l *Local) makeReady(h Hash, dir string) error {
-	parent := filepath.Dir(dir)
-	err := os.Mkdir(dir, 0o750)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(dir, 0o750); err == nil {
-			err = l.syncDir(filepath.Dir(parent))
-		}
-	}
-	if err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("blob: %w", err)
-	}
-	if err := l.syncDir(parent); err != nil {
-		return err
-	}
-	w, b := readyBit(h)
-	l.ready[w].Or(b)
-	return nil
 }
 
 // gatherSize is the write size of Put and the most it holds in memory: a

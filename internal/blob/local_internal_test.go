@@ -18,85 +18,55 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
 
-// TestLocalPutFolderDurable checks that Put makes the entry of the
-// object's second-level folder durable in its parent whenever this process
-// has not done so yet, even when the folder already exists, and that this
-// fsync runs while the file's own fsync is in progress, not after it, for
-// an object whole in memory and for one streamed.
-func TestLocalPutFolderDurable(t *testing.T) {
+// TestLocalPutSyncsOnlyItsFolder: an object's write makes no folder, so
+// it fsyncs its file and its folder and nothing else; a folder removed by
+// an operator is made again, and then the root's entry for it is synced
+// too. For an object whole in memory and for one streamed.
+func TestLocalPutSyncsOnlyItsFolder(t *testing.T) {
 	large := bytes.Repeat([]byte("%PDF-1.7 nội dung lớn "), gatherSize/10)
 	for _, content := range [][]byte{[]byte("%PDF-1.7 nội dung"), large} {
-		t.Run(fmt.Sprint(len(content)), func(t *testing.T) { testLocalPutFolderDurable(t, content) })
-	}
-}
-
-func testLocalPutFolderDurable(t *testing.T, content []byte) {
-	h := Hash(sha256.Sum256(content))
-	s := h.String()
-	for _, tc := range []struct {
-		name  string
-		setup func(t *testing.T, root string)
-		syncs []string // folders fsynced, relative to the root, in order of completion
-	}{
-		{"folder missing", func(*testing.T, string) {}, []string{s[:2], s[:2] + "/" + s[2:4]}},
-		{"folder made by another process, never synced by this one", func(t *testing.T, root string) {
-			if err := os.Mkdir(filepath.Join(root, s[:2], s[2:4]), 0o750); err != nil {
-				t.Fatal(err)
-			}
-		}, []string{s[:2], s[:2] + "/" + s[2:4]}},
-		{"first-level folder removed by an operator", func(t *testing.T, root string) {
-			if err := os.RemoveAll(filepath.Join(root, s[:2])); err != nil {
-				t.Fatal(err)
-			}
-		}, []string{".", s[:2], s[:2] + "/" + s[2:4]}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(fmt.Sprint(len(content)), func(t *testing.T) {
+			h := Hash(sha256.Sum256(content))
+			s := h.String()
 			root := t.TempDir()
 			l, err := NewLocal(root)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tc.setup(t, root)
 			var mu sync.Mutex
 			var synced []string
-			parentSynced := make(chan struct{}, 8)
 			l.syncDir = func(dir string) error {
-				err := syncDir(dir)
 				rel, _ := filepath.Rel(root, dir)
 				mu.Lock()
 				synced = append(synced, filepath.ToSlash(rel))
 				mu.Unlock()
-				if rel == s[:2] {
-					parentSynced <- struct{}{}
+				return syncDir(dir)
+			}
+			for _, tc := range []struct {
+				name  string
+				setup func()
+				want  []string
+			}{
+				{"folder made at open", func() {}, []string{s[:2]}},
+				{"again", func() {}, []string{s[:2]}},
+				{"folder removed by an operator", func() {
+					if err := os.RemoveAll(filepath.Join(root, s[:2])); err != nil {
+						t.Fatal(err)
+					}
+				}, []string{".", s[:2]}},
+			} {
+				tc.setup()
+				synced = nil
+				info, err := l.Put(context.Background(), bytes.NewReader(content), PutOptions{})
+				if err != nil || info.Hash != h {
+					t.Fatalf("%s: %v %v", tc.name, info, err)
 				}
-				return err
-			}
-			l.syncFile = func(f *os.File) error {
-				select {
-				case <-parentSynced:
-				case <-time.After(5 * time.Second):
-					t.Error("the folder's entry was not fsynced while the file's fsync was running")
+				if !slices.Equal(synced, tc.want) {
+					t.Errorf("%s: folders fsynced %q, want %q", tc.name, synced, tc.want)
 				}
-				return f.Sync()
-			}
-			info, err := l.Put(context.Background(), bytes.NewReader(content), PutOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.Hash != h {
-				t.Fatalf("hash %s, want %s", info.Hash, h)
-			}
-			if !slices.Equal(synced, tc.syncs) {
-				t.Errorf("folders fsynced %q, want %q", synced, tc.syncs)
-			}
-			// A second object in the same folder needs only the folder's fsync.
-			synced = nil
-			l.syncFile = (*os.File).Sync
-			if _, err := l.Put(context.Background(), bytes.NewReader(content), PutOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if want := []string{s[:2] + "/" + s[2:4]}; !slices.Equal(synced, want) {
-				t.Errorf("second put fsynced %q, want %q", synced, want)
+				if _, err := os.Stat(filepath.Join(root, s[:2], s)); err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
 			}
 			rc, err := l.Open(context.Background(), h)
 			if err != nil {
@@ -107,6 +77,64 @@ func testLocalPutFolderDurable(t *testing.T, content []byte) {
 				t.Errorf("read back %d bytes, want %d", len(got), len(content))
 			}
 		})
+	}
+}
+
+// TestLocalMovesTheTwoLevelLayout: a store written in the earlier layout
+// (ab/cd/abcd…) opens with every object moved to ab/abcd…, readable and
+// listed, its emptied folders gone and anything else left alone; a
+// second open finds nothing to move.
+func TestLocalMovesTheTwoLevelLayout(t *testing.T) {
+	root := t.TempDir()
+	want := map[Hash][]byte{}
+	for i := range 20 {
+		content := []byte(fmt.Sprintf("tệp cũ số %d", i))
+		h := Hash(sha256.Sum256(content))
+		s := h.String()
+		if err := os.MkdirAll(filepath.Join(root, s[:2], s[2:4]), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, s[:2], s[2:4], s), content, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		want[h] = content
+	}
+	stray := filepath.Join(root, "00", "ff", "ghi-chu.txt")
+	os.MkdirAll(filepath.Dir(stray), 0o750)
+	os.WriteFile(stray, []byte("không phải tệp của kho"), 0o640)
+	for range 2 {
+		l, err := NewLocal(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		if err := l.Walk(context.Background(), func(i Info) error { seen++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if seen != len(want) {
+			t.Fatalf("Walk saw %d objects, want %d", seen, len(want))
+		}
+		for h, content := range want {
+			s := h.String()
+			if _, err := os.Stat(filepath.Join(root, s[:2], s[2:4])); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("old folder %s/%s left: %v", s[:2], s[2:4], err)
+			}
+			rc, err := l.Open(context.Background(), h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(got, content) {
+				t.Fatalf("%s: %q", h, got)
+			}
+		}
+		if _, err := os.Stat(stray); err != nil {
+			t.Fatalf("a stray file was touched: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, localLayout)); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -262,7 +262,7 @@ func TestCheckFindsCorruptAndMissing(t *testing.T) {
 		path := func(u blob.Upload) string {
 			var stored string
 			d.Reader().QueryRowContext(ctx, `SELECT stored_sha256 FROM blob_uploads WHERE id = $1`, u.ID).Scan(&stored)
-			return filepath.Join(dir, stored[:2], stored[2:4], stored)
+			return filepath.Join(dir, stored[:2], stored)
 		}
 		// Flip one byte of the encrypted one: detected without its key.
 		b, err := os.ReadFile(path(ups[1]))
