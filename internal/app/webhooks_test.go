@@ -21,6 +21,12 @@ func TestAdminWebhooksPage(t *testing.T) {
 			admin := newBrowser(t, srv).signIn("demo.system_admin", pw)
 			agencyAdmin := newBrowser(t, srv).signIn("demo.agency_admin", pw)
 
+			if _, body := admin.get("/office"); !strings.Contains(body, `href="/admin/webhooks"`) {
+				t.Fatalf("the system administrator's office page does not link /admin/webhooks:\n%s", body)
+			}
+			if _, body := agencyAdmin.get("/office"); strings.Contains(body, `href="/admin/webhooks"`) {
+				t.Fatal("the agency admin's office page links /admin/webhooks")
+			}
 			if code, _ := agencyAdmin.get("/admin/webhooks"); code != 403 {
 				t.Fatalf("agency admin GET /admin/webhooks: %d", code)
 			}

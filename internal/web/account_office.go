@@ -17,6 +17,8 @@ type officeData struct {
 	Audit bool
 	// Jobs links the background jobs page (jobs.view).
 	Jobs bool
+	// Webhooks links the webhook endpoints page (notify.webhook.view).
+	Webhooks bool
 }
 
 // holds reports whether one of a's roles may perform action over some
@@ -42,7 +44,7 @@ func (p *Accounts) office(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead), Audit: holds(a, access.AuditRead),
-		Jobs: holds(a, access.JobsView)}
+		Jobs: holds(a, access.JobsView), Webhooks: holds(a, access.NotifyWebhookView)}
 	if p.agencyName != nil && a.AgencyID != 0 {
 		d.Agency = p.agencyName(r, a.AgencyID)
 	}
