@@ -23,11 +23,14 @@ type scope struct {
 	agencies  []int64 // agencies covered (never 0)
 	own       bool    // objects owned by the reader
 	// Who the reader is.
-	account    int64
-	official   bool
-	clearance  access.Level
-	unit       int64
-	unitAgency int64
+	account   int64
+	official  bool
+	clearance access.Level
+	unit      int64
+	// named: the reader's role step also passes on objects naming them or
+	// their unit, of any agency (access's named readers: an official,
+	// a read action, a role the action grants agency scope).
+	named bool
 	// Agencies the reader belongs to or holds a role in (access's
 	// "in the agency" for internal and state-secret information).
 	memberAll bool
@@ -52,7 +55,7 @@ func visibility(ctx context.Context, a *actor.Actor, action access.Action, subtr
 	case a.Scopes != nil && !tokenAllows(a.Scopes, def):
 		return scope{none: true}, nil
 	}
-	s := scope{account: a.AccountID, official: a.Kind == actor.Official, unit: a.UnitID, unitAgency: a.AgencyID}
+	s := scope{account: a.AccountID, official: a.Kind == actor.Official, unit: a.UnitID}
 	if c, err := access.ParseClearance(a.Clearance); err == nil {
 		s.clearance = c
 	}
@@ -93,6 +96,7 @@ func visibility(ctx context.Context, a *actor.Actor, action access.Action, subtr
 		case access.ScopeAgency:
 			s.anyAgency = s.anyAgency || all
 			s.agencies = append(s.agencies, ids...)
+			s.named = s.official && !def.Write
 		case access.ScopePlatform:
 			s.anyAgency = s.anyAgency || g.AgencyID == 0
 		}
@@ -137,6 +141,13 @@ func (s scope) where() string {
 		}
 		return "EXISTS (SELECT 1 FROM search_readers r WHERE r.entry_id = e.id AND r.role = '" + role + "' AND r.reader_id = " + acc + ")"
 	}
+	// A named unit names its officials wherever it belongs: unit ids are
+	// org's, unique on the platform.
+	unit := "FALSE"
+	if s.unit != 0 {
+		unit = "EXISTS (SELECT 1 FROM search_readers r WHERE r.entry_id = e.id AND r.role = 'unit' AND r.reader_id = " +
+			strconv.FormatInt(s.unit, 10) + ")"
+	}
 	role := []string{}
 	switch {
 	case s.anyAgency:
@@ -148,11 +159,14 @@ func (s scope) where() string {
 		if len(s.agencies) > 0 {
 			role = append(role, "e.agency_id IN ("+ids(s.agencies)+")")
 		}
+		if s.named {
+			role = append(role, reader("person"), unit)
+		}
 	}
 	if len(role) == 0 {
 		return "FALSE"
 	}
-	member := "FALSE"
+	member, namedIn := "FALSE", "FALSE"
 	switch {
 	case !s.official:
 	case s.memberAll:
@@ -160,17 +174,16 @@ func (s scope) where() string {
 	default:
 		member = "e.agency_id IN (" + ids(s.members) + ")"
 	}
-	c := strconv.Itoa(int(s.clearance))
-	unit := "FALSE"
-	if s.unit != 0 {
-		unit = "(e.agency_id = " + strconv.FormatInt(s.unitAgency, 10) + " AND EXISTS (SELECT 1 FROM search_readers r WHERE r.entry_id = e.id AND r.role = 'unit' AND r.reader_id = " +
-			strconv.FormatInt(s.unit, 10) + "))"
+	if s.official {
+		// Internal information is also read by the officials it names.
+		namedIn = "(" + reader("person") + " OR " + unit + ")"
 	}
+	c := strconv.Itoa(int(s.clearance))
 	level := []string{"e.level = 0",
 		"(" + owner + " AND (e.level IN (1, 2) OR e.level <= " + c + "))"}
 	if s.clearance >= access.Internal {
 		level = append(level,
-			"(e.level = 1 AND "+member+")",
+			"(e.level = 1 AND ("+member+" OR "+namedIn+"))",
 			"(e.level = 2 AND ("+reader("person")+" OR "+unit+"))")
 	}
 	level = append(level, "(e.level BETWEEN 3 AND 5 AND e.level <= "+c+" AND ("+member+" OR "+reader("person")+"))")
@@ -242,6 +255,12 @@ func (s scope) prefilter() prefilter {
 		for _, a := range s.agencies {
 			g = append(g, "a"+strconv.FormatInt(a, 10))
 		}
+		if s.named && s.account != 0 {
+			g = append(g, "p"+acc)
+		}
+		if s.named && s.unit != 0 {
+			g = append(g, "u"+strconv.FormatInt(s.unit, 10))
+		}
 		if len(g) == 0 || len(g) > maxPrefilter {
 			return nil
 		}
@@ -283,13 +302,71 @@ func (s scope) prefilter() prefilter {
 // one (each word becomes one alternative per agency).
 const maxPartition = 8
 
+// namedTokens are the scope tokens of the entries naming the reader or
+// their unit (where() lets a named reader through in other agencies), nil
+// when the reader is not one to whom naming matters.
+func (s scope) namedTokens() []string {
+	if !s.named || s.all || s.none || s.anonymous || s.anyAgency {
+		return nil
+	}
+	var t []string
+	if s.account != 0 {
+		t = append(t, "p"+strconv.FormatInt(s.account, 10))
+	}
+	if s.unit != 0 {
+		t = append(t, "u"+strconv.FormatInt(s.unit, 10))
+	}
+	return t
+}
+
 // partition returns the agencies every object the reader may see belongs
 // to, when they are few (where()'s role step is "agency_id IN (…)" and
-// nothing else): the engine may then look the words up among those
+// the objects naming them, whose agencies Search adds: see
+// namedTokens): the engine may then look the words up among those
 // agencies' entries alone. nil otherwise.
 func (s scope) partition() []int64 {
 	if s.all || s.none || s.anonymous || s.anyAgency || (s.own && s.account != 0) || len(s.agencies) == 0 || len(s.agencies) > maxPartition {
 		return nil
 	}
 	return s.agencies
+}
+
+// withNamed adds to a partition the agencies of the entries naming the
+// reader (namedTokens), which where() lets through in other agencies; it
+// returns nil, no partition, when they would make it too many. The
+// entries are found by their scope tokens in the full-text index, a short
+// posting list.
+func (s *Service) withNamed(ctx context.Context, parts []int64, scopes []scope) ([]int64, error) {
+	var tokens []string
+	for _, sc := range scopes {
+		tokens = append(tokens, sc.namedTokens()...)
+	}
+	if len(tokens) == 0 {
+		return parts, nil
+	}
+	slices.Sort(tokens)
+	body, args := s.eng.matches(nil, prefilter{slices.Compact(tokens)}, nil)
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT DISTINCT e.agency_id FROM ("+body+") m JOIN search_entries e ON e.id = m.id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := slices.Clone(parts)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) > maxPartition {
+		return nil, nil
+	}
+	slices.Sort(out)
+	return out, nil
 }
