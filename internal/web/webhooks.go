@@ -22,7 +22,9 @@ type WebhooksPage struct {
 }
 
 // Webhooks returns the webhooks page sharing h's templates.
-func (h *Handler) Webhooks(n *notify.Service) *WebhooksPage { return &WebhooksPage{rd: h.rd, notify: n} }
+func (h *Handler) Webhooks(n *notify.Service) *WebhooksPage {
+	return &WebhooksPage{rd: h.rd, notify: n}
+}
 
 // Register mounts the page on mux.
 func (p *WebhooksPage) Register(mux *http.ServeMux) {
