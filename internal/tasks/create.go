@@ -297,6 +297,9 @@ func (s *Service) insert(ctx context.Context, a *actor.Actor, t *Task, action ac
 				return fmt.Errorf("insert reader: %w", err)
 			}
 		}
+		if err := s.addDocumentReaders(ctx, tx, a, t); err != nil {
+			return err
+		}
 		if err := s.addEvent(ctx, tx, Event{TaskID: t.ID, At: t.CreatedAt, ActorID: a.AccountID, Actor: t.CreatedName, Kind: kind,
 			Text: text, Deadline: t.Deadline}); err != nil {
 			return err
@@ -304,6 +307,33 @@ func (s *Service) insert(ctx context.Context, a *actor.Actor, t *Task, action ac
 		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: string(action), ObjectType: "task",
 			ObjectID: strconv.FormatInt(t.ID, 10), After: auditView(t)})
 	})
+}
+
+// addDocumentReaders names the assignees of a task given from a document
+// (a direction's handlers, co-handlers and those informed) as the
+// document's readers, in the task's transaction: they read the document
+// they must handle, in another agency too, and only if the task
+// committed.
+func (s *Service) addDocumentReaders(ctx context.Context, tx *sql.Tx, a *actor.Actor, t *Task) error {
+	if t.DocumentID == 0 {
+		return nil
+	}
+	var people, units []int64
+	for _, as := range t.Assignees {
+		if as.Kind == AssignPerson {
+			people = append(people, as.ID)
+		} else {
+			units = append(units, as.ID)
+		}
+	}
+	reason := fmt.Sprintf("Được giao nhiệm vụ #%d", t.ID)
+	if t.Kind == KindDirection {
+		reason = fmt.Sprintf("Được chỉ đạo xử lý (#%d)", t.ID)
+	}
+	if err := s.opts.Documents.AddReaders(actor.With(ctx, a), tx, t.DocumentID, people, units, reason); err != nil {
+		return err
+	}
+	return nil
 }
 
 func auditView(t *Task) map[string]any {

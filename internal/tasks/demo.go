@@ -190,6 +190,12 @@ func (s *Service) writePlan(ctx context.Context, tx *sql.Tx, p demoPlan) error {
 			return err
 		}
 	}
+	// The handlers read the document, as after a direction given on the
+	// page (the demo's provincial committee directs to its office's
+	// divisions, another agency).
+	if err := s.addDocumentReaders(ctx, tx, &actor.Actor{AccountID: t.CreatedBy, Kind: actor.Official, Name: t.CreatedName}, t); err != nil {
+		return err
+	}
 	seen := map[int64]bool{}
 	for _, r := range t.Readers {
 		if r != 0 && !seen[r] {

@@ -65,10 +65,14 @@ type Calendars interface {
 	Calendar(ctx context.Context) (*calendar.Calendar, error)
 }
 
-// Documents reads a document for an actor allowed to read it;
-// *documents.Service implements it.
+// Documents reads a document for an actor allowed to read it, and names
+// the people and units a direction or a task gives it to as its readers
+// in the direction's transaction (so a handler, in another agency too,
+// opens, lists and finds what they must handle); *documents.Service
+// implements it.
 type Documents interface {
 	Get(ctx context.Context, a *actor.Actor, id int64) (*documents.Document, error)
+	AddReaders(ctx context.Context, tx *sql.Tx, docID int64, people, units []int64, reason string) error
 }
 
 // Mailer enqueues e-mail in the caller's transaction; *notify.Service
