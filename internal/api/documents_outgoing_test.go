@@ -90,8 +90,10 @@ func TestOutgoingAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Each agency's officials in its own unit (unit ids are org's,
+		// unique on the platform).
 		off := func(id, agency int64, role string) *actor.Actor {
-			return &actor.Actor{AccountID: id, Kind: actor.Official, Name: "Cán bộ " + strconv.FormatInt(id, 10), AgencyID: agency, UnitID: 1,
+			return &actor.Actor{AccountID: id, Kind: actor.Official, Name: "Cán bộ " + strconv.FormatInt(id, 10), AgencyID: agency, UnitID: agency*10 + 1,
 				Clearance: "noi_bo", Roles: []actor.RoleGrant{{Role: role, AgencyID: agency}}}
 		}
 		specialist, leader, clerk, otherClerk := off(8, 3, "specialist"), off(10, 3, "leader"), off(7, 3, "clerk"), off(11, 4, "clerk")
