@@ -63,8 +63,9 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Jobs(a.Jobs).Register(mux)
 	pages.Webhooks(a.Notify).Register(mux)
 	pages.Tasks(web.TasksDeps{Tasks: a.Tasks, Documents: a.Documents, Choices: a.taskChoices}).Register(mux)
-	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks}).Register(mux)
+	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks, Search: a.Search}).Register(mux)
 	pages.Search(a.Search, a.Org).Register(mux)
+	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople}).Register(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.
 	pkihttp.New(a.PKI, a.Log).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and

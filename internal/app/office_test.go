@@ -23,6 +23,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
+	"github.com/chinhquyen/chinhquyen/internal/search/docsearch"
 )
 
 // The office document pages on the demo province, both engines: the
@@ -166,6 +167,11 @@ func TestOfficeDocumentPagesOnTheDemo(t *testing.T) {
 			code, page = clerk.get(h.Get("Location"))
 			if code != 200 || !strings.Contains(page, "KHÔNG hợp lệ") || !strings.Contains(page, "TOTAL-FAILED") || !strings.Contains(page, "Không hợp lệ") {
 				t.Fatalf("the broken signature is not shown: %d\n%s", code, page)
+			}
+			// The file's text is read by a background job the test does not
+			// run: the page says it is not searchable yet.
+			if !strings.Contains(page, docsearch.NotSearchable+": đang đọc nội dung tệp") {
+				t.Errorf("the page does not say the file is not searchable yet:\n%s", page)
 			}
 			file := regexp.MustCompile(`href="(/office/documents/\d+/files/1)"`).FindStringSubmatch(page)
 			if file == nil {

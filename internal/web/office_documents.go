@@ -19,6 +19,8 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/pdfsign"
+	"github.com/chinhquyen/chinhquyen/internal/search"
+	"github.com/chinhquyen/chinhquyen/internal/search/docsearch"
 	"github.com/chinhquyen/chinhquyen/internal/tasks"
 )
 
@@ -34,6 +36,7 @@ type Office struct {
 	blob  *blob.Service
 	org   *org.Service
 	tasks *tasks.Service
+	index *search.Service
 	now   func() time.Time
 }
 
@@ -44,11 +47,14 @@ type OfficeDeps struct {
 	Uploads   *blob.Service
 	Org       *org.Service
 	Tasks     *tasks.Service
+	// Search, when set, tells the page whether the files' text is
+	// searchable yet (extracted or OCRed in a background job).
+	Search *search.Service
 }
 
 // Office returns the document pages sharing h's templates.
 func (h *Handler) Office(d OfficeDeps) *Office {
-	return &Office{rd: h.rd, docs: d.Documents, blob: d.Uploads, org: d.Org, tasks: d.Tasks, now: h.deps.Now}
+	return &Office{rd: h.rd, docs: d.Documents, blob: d.Uploads, org: d.Org, tasks: d.Tasks, index: d.Search, now: h.deps.Now}
 }
 
 // Register mounts the pages on mux. POST /office/documents/new takes
@@ -229,8 +235,11 @@ type docData struct {
 	Timeline     []timelineItem
 	CanDirect    bool
 	CanReply     bool
-	SignedBroken bool   // an attachment's signature failed: shown, never silently
-	Notice       string // catalog key
+	SignedBroken bool // an attachment's signature failed: shown, never silently
+	// ContentNotice says why the files' text cannot be searched yet
+	// (Vietnamese, from docsearch); empty when every file is searchable.
+	ContentNotice string
+	Notice        string // catalog key
 }
 
 func (p *Office) show(w http.ResponseWriter, r *http.Request) {
@@ -264,6 +273,13 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 		}
 		d.SignedBroken = d.SignedBroken || att.SignatureStatus == documents.SigInvalid
 		d.Attachments = append(d.Attachments, v)
+	}
+	if p.index != nil && len(doc.Attachments) > 0 && !doc.Classification.StateSecret() {
+		// Only a notice: a failure to read the text states must not hide
+		// the document.
+		if c, err := docsearch.ContentOf(r.Context(), p.index, doc.ID); err == nil {
+			d.ContentNotice = c.Notice
+		}
 	}
 	d.Timeline, err = p.timeline(r, a, doc)
 	if err != nil {
