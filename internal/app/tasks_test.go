@@ -45,6 +45,20 @@ func TestTaskPagesOnTheDemo(t *testing.T) {
 			if directions < 100 || onTime == 0 || late == 0 || overdue == 0 || onTime < late {
 				t.Fatalf("demo tasks: %d directions, %d on time, %d late, %d overdue", directions, onTime, late, overdue)
 			}
+			// The handlers of the demo's directions read the documents,
+			// an official of another agency (the provincial office's
+			// divisions, directed by the committee) too.
+			var doc int64
+			var login string
+			err := a.DB.Reader().QueryRowContext(ctx, `SELECT r.document_id, MIN(i.login) FROM documents_readers r
+				JOIN documents d ON d.id = r.document_id JOIN identity_accounts i ON i.unit_id = r.unit_id AND r.unit_id > 0
+				WHERE i.agency_id <> d.agency_id AND i.kind = 'official' GROUP BY r.document_id ORDER BY r.document_id LIMIT 1`).Scan(&doc, &login)
+			if err != nil {
+				t.Fatalf("no demo direction to another agency's unit with an official: %v", err)
+			}
+			if _, err := a.Documents.Get(ctx, demoActor(t, a, login), doc); err != nil {
+				t.Errorf("%s, of a unit the demo directed document %d to, cannot open it: %v", login, doc, err)
+			}
 			pw := demoPassword(t, logins)
 			leader := newBrowser(t, srv).signIn("demo.leader", pw)
 			code, body := leader.get("/office/tasks/board")
@@ -63,7 +77,7 @@ func TestTaskPagesOnTheDemo(t *testing.T) {
 			direct := "/office/documents/" + strconv.FormatInt(list.Items[0].ID, 10) + "/direct"
 			code, body = leader.get(direct)
 			unit := regexp.MustCompile(`<option value="(unit:\d+)"`).FindStringSubmatch(body)
-			if code != 200 || unit == nil || !strings.Contains(body, `<label for="main">`) {
+			if code != 200 || unit == nil || !strings.Contains(body, `<label for="main_handler">`) {
 				t.Fatalf("direct form: %d\n%.3000s", code, body)
 			}
 			code, _, body = leader.post(direct, url.Values{"co": {unit[1]}, "deadline_days": {"3"}})

@@ -3,10 +3,12 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
@@ -22,6 +24,11 @@ const maxFormMemory = 1 << 20
 type newDocData struct {
 	Symbol, IssuedOn, Sender, Type, Summary, Urgency, Classification string
 	Types, Urgencies, Levels                                         []option
+	// Agency is the register the document goes into; Agencies are the
+	// agencies whose incoming register the clerk keeps (the provincial
+	// office's clerk keeps the committee's too), offered when more than one.
+	Agency   string
+	Agencies []option
 	// Uploads are files already received (by id and name), carried by a
 	// second submission so the clerk does not upload them again.
 	Uploads []uploadRef
@@ -47,7 +54,30 @@ func levelOptions(selected string) []option {
 func (p *Office) newPage(w http.ResponseWriter, r *http.Request, status int, d newDocData) {
 	d.Types, d.Urgencies, d.Levels = typeOptions(d.Type), urgencyOptions(documents.Urgency(d.Urgency)), levelOptions(d.Classification)
 	d.MaxMB = p.blob.MaxSize() >> 20
+	if a := actor.From(r.Context()); a != nil {
+		for _, id := range registerAgencies(r, a) {
+			v := strconv.FormatInt(id, 10)
+			d.Agencies = append(d.Agencies, option{Value: v, Label: p.agencyName(r, id), Selected: v == d.Agency})
+		}
+	}
 	p.rd.render(w, r, status, "office_document_new", "docnew.title", d)
+}
+
+// registerAgencies are the agencies whose incoming register a may keep:
+// their own and those of their grants, as access permits.
+func registerAgencies(r *http.Request, a *actor.Actor) []int64 {
+	var out []int64
+	add := func(id int64) {
+		if id != 0 && !slices.Contains(out, id) &&
+			access.Permits(r.Context(), a, access.DocumentsIncomingRegister, access.Resource{Type: "document", ID: "new", AgencyID: id}) {
+			out = append(out, id)
+		}
+	}
+	add(a.AgencyID)
+	for _, g := range a.Roles {
+		add(g.AgencyID)
+	}
+	return out
 }
 
 // newForm is the clerk's incoming registration form; others get 403.
@@ -61,7 +91,7 @@ func (p *Office) newForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.newPage(w, r, http.StatusOK, newDocData{Type: documents.CongVan, Urgency: string(documents.UrgencyNormal), Classification: access.Internal.String(),
-		IssuedOn: calendar.DateOf(p.now().In(locale.VN)).VN()})
+		IssuedOn: calendar.DateOf(p.now().In(locale.VN)).VN(), Agency: strconv.FormatInt(a.AgencyID, 10)})
 }
 
 // register stores the form's files as the clerk's uploads (encrypted when
@@ -82,7 +112,7 @@ func (p *Office) register(w http.ResponseWriter, r *http.Request) {
 	}
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	d := newDocData{Symbol: f("symbol"), IssuedOn: f("issued_on"), Sender: f("sender"), Type: f("type"), Summary: f("summary"),
-		Urgency: f("urgency"), Classification: f("classification")}
+		Urgency: f("urgency"), Classification: f("classification"), Agency: f("agency")}
 	fail := func(err error) {
 		httpx.LogError(r, httpx.Status(err), err)
 		d.Error = apperr.MessageOf(err)
@@ -98,6 +128,13 @@ func (p *Office) register(w http.ResponseWriter, r *http.Request) {
 	req := documents.IncomingRequest{Symbol: d.Symbol, Sender: d.Sender, Type: d.Type, Summary: d.Summary, Urgency: d.Urgency,
 		Classification: d.Classification, Force: f("force") == "1"}
 	var err error
+	if d.Agency != "" {
+		// The service asks access.Can for the chosen register.
+		if req.AgencyID, err = strconv.ParseInt(d.Agency, 10, 64); err != nil || req.AgencyID <= 0 {
+			fail(apperr.FieldError("agency_id", "Cơ quan %q không hợp lệ", d.Agency))
+			return
+		}
+	}
 	if req.IssuedOn, err = calendar.ParseVN(d.IssuedOn); err != nil {
 		fail(apperr.FieldError("issued_on", "Ngày ban hành %q không đúng dạng ngày/tháng/năm (ví dụ 05/03/2026)", d.IssuedOn))
 		return

@@ -103,6 +103,28 @@ type newDraftData struct {
 	Types, Urgencies, Levels, Leaders, Officials, Authorities                             []option
 	MaxMB                                                                                 int64
 	Error, Field                                                                          string
+	// RepliesTo is the incoming document this draft answers (the document
+	// page's "reply" link), kept as the draft's replies_to relation.
+	RepliesTo string
+	Related   []relatedDoc
+}
+
+// relatedDoc is a document a draft relates to, as its page shows it.
+type relatedDoc struct {
+	ID            int64
+	Label, Symbol string
+}
+
+// related describes the relations the reader may see (a target they may
+// not read is left out, as the service would refuse it).
+func (p *Drafts) related(ctx context.Context, a *actor.Actor, rels []documents.Relation) []relatedDoc {
+	var out []relatedDoc
+	for _, rel := range rels {
+		if t, err := p.docs.Get(ctx, a, rel.TargetID); err == nil {
+			out = append(out, relatedDoc{ID: t.ID, Label: documents.RelationLabel(rel.Kind), Symbol: t.Symbol + " — " + t.Summary})
+		}
+	}
+	return out
 }
 
 func (p *Drafts) newPage(w http.ResponseWriter, r *http.Request, a *actor.Actor, status int, d newDraftData) {
@@ -137,6 +159,9 @@ func (p *Drafts) newPage(w http.ResponseWriter, r *http.Request, a *actor.Actor,
 		}
 	}
 	d.MaxMB = p.blob.MaxSize() >> 20
+	if id, err := strconv.ParseInt(d.RepliesTo, 10, 64); err == nil && id > 0 {
+		d.Related = p.related(r.Context(), a, []documents.Relation{{Kind: documents.RelRepliesTo, TargetID: id}})
+	}
 	p.rd.render(w, r, status, "office_draft_new", "drafts.new.title", d)
 }
 
@@ -150,7 +175,7 @@ func (p *Drafts) newForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.newPage(w, r, a, http.StatusOK, newDraftData{Type: "QĐ", Urgency: string(documents.UrgencyNormal), Classification: access.Internal.String(),
-		Free: "Như trên;\nLưu: VT."})
+		Free: "Như trên;\nLưu: VT.", RepliesTo: r.URL.Query().Get("replies_to")})
 }
 
 // formFailure is an error shown on the form with its field marked.
@@ -193,7 +218,7 @@ func (p *Drafts) create(w http.ResponseWriter, r *http.Request) {
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	d = newDraftData{Type: f("type"), Summary: f("summary"), Urgency: f("urgency"), Classification: f("classification"),
 		Signer: f("signer"), Authority: f("authority"), Position: f("position"), Recipients: f("recipients"), Free: r.PostFormValue("free"),
-		Reviewers: r.PostForm["reviewers"], Legal: f("legal") == "1"}
+		Reviewers: r.PostForm["reviewers"], Legal: f("legal") == "1", RepliesTo: f("replies_to")}
 	signer, err := strconv.ParseInt(d.Signer, 10, 64)
 	if err != nil {
 		fail(apperr.FieldError("signer.account_id", "Chưa chọn người ký"))
@@ -209,6 +234,15 @@ func (p *Drafts) create(w http.ResponseWriter, r *http.Request) {
 		if id != signer {
 			reviewers = append(reviewers, id)
 		}
+	}
+	var relations []documents.Relation
+	if d.RepliesTo != "" {
+		id, err := strconv.ParseInt(d.RepliesTo, 10, 64)
+		if err != nil || id <= 0 {
+			fail(apperr.FieldError("relations", "Văn bản được trả lời không hợp lệ"))
+			return
+		}
+		relations = append(relations, documents.Relation{Kind: documents.RelRepliesTo, TargetID: id})
 	}
 	level, err := access.ParseLevel(d.Classification)
 	if err != nil {
@@ -227,7 +261,7 @@ func (p *Drafts) create(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, err := p.docs.CreateDraft(r.Context(), a, documents.DraftRequest{Type: d.Type, Summary: d.Summary, Urgency: d.Urgency,
 		Classification: d.Classification, Legal: d.Legal, Recipients: strings.Fields(strings.ReplaceAll(d.Recipients, ",", " ")),
-		FreeRecipients: lines(d.Free), Reviewers: reviewers, File: up.ID,
+		FreeRecipients: lines(d.Free), Reviewers: reviewers, Relations: relations, File: up.ID,
 		Signer: documents.SignerRequest{AccountID: signer, Authority: d.Authority, Position: d.Position}})
 	if err != nil {
 		fail(err)
@@ -245,6 +279,7 @@ type draftData struct {
 	Drafter, Reviewer, Signer, Clerk, Commenter bool
 	Current                                     documents.Reviewer
 	LastIsPDF                                   bool
+	Related                                     []relatedDoc
 	MaxMB                                       int64
 }
 
@@ -282,7 +317,7 @@ func (p *Drafts) showDraft(w http.ResponseWriter, r *http.Request, a *actor.Acto
 		return
 	}
 	o := doc.Outgoing
-	d := draftData{Doc: doc, Events: events, Error: errMsg, MaxMB: p.blob.MaxSize() >> 20}
+	d := draftData{Doc: doc, Events: events, Error: errMsg, MaxMB: p.blob.MaxSize() >> 20, Related: p.related(r.Context(), a, o.Relations)}
 	if ok := r.URL.Query().Get("ok"); ok != "" && errMsg == "" {
 		d.Notice = "drafts.ok." + map[string]string{"created": "created", "version": "version", "submit": "submit", "approve": "approve",
 			"return": "return", "comment": "comment", "sign": "sign", "issue": "issue"}[ok]
