@@ -162,11 +162,11 @@ func (s *Service) RevokeToken(ctx context.Context, a *actor.Actor, id int64) err
 }
 
 func (s *Service) authenticateAPIToken(ctx context.Context, token, ip string) (*actor.Actor, error) {
-	var id, accountID, expires int64
+	var id, accountID, expires, lastUsed int64
 	var scopes string
 	var revoked, mfa bool
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, account_id, scopes, expires_at, revoked_at IS NOT NULL, mfa
-		FROM identity_api_tokens WHERE token_hash = $1`, hashToken(token)).Scan(&id, &accountID, &scopes, &expires, &revoked, &mfa)
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, account_id, scopes, expires_at, revoked_at IS NOT NULL, mfa, last_used_at
+		FROM identity_api_tokens WHERE token_hash = $1`, hashToken(token)).Scan(&id, &accountID, &scopes, &expires, &revoked, &mfa, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.rejectToken(ctx, ip, "", "unknown API token")
 		return nil, apperr.New(apperr.Unauthorized, "Mã truy cập API không hợp lệ")
@@ -187,9 +187,14 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token, ip string) (*
 		s.rejectToken(ctx, ip, idText(accountID), "account disabled")
 		return nil, apperr.New(apperr.Unauthorized, "Tài khoản đã bị khoá")
 	}
-	if _, err := s.db.Writer().ExecContext(ctx, "UPDATE identity_api_tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3",
-		micros(now), id, micros(now.Add(-time.Minute))); err != nil {
-		s.log.WarnContext(ctx, "touch API token", "err", err)
+	// Last use is kept to the minute, and written only when it is older:
+	// on SQLite even an UPDATE that matches nothing waits for the one
+	// writer, which every API request would otherwise queue behind.
+	if stale := micros(now.Add(-time.Minute)); lastUsed < stale {
+		if _, err := s.db.Writer().ExecContext(ctx, "UPDATE identity_api_tokens SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3",
+			micros(now), id, stale); err != nil {
+			s.log.WarnContext(ctx, "touch API token", "err", err)
+		}
 	}
 	// A token never passes a second factor itself: it carries the roles
 	// that require one only if the session that made it had passed one and
