@@ -332,21 +332,32 @@ func (s scope) partition() []int64 {
 }
 
 // withNamed adds to a partition the agencies of the entries naming the
-// reader (namedTokens), which where() lets through in other agencies; it
-// returns nil, no partition, when they would make it too many. The
-// entries are found by their scope tokens in the full-text index, a short
-// posting list.
+// reader (namedTokens) outside it, which where() lets through in other
+// agencies; it returns nil, no partition, when they would make more than
+// maxPartition. The entries are found by their scope tokens in the
+// full-text index: short posting lists, read only until too many
+// agencies. A reader is named by a few agencies in practice (their own
+// and those directing them), so the partition is usually kept.
 func (s *Service) withNamed(ctx context.Context, parts []int64, scopes []scope) ([]int64, error) {
 	var tokens []string
 	for _, sc := range scopes {
 		tokens = append(tokens, sc.namedTokens()...)
 	}
-	if len(tokens) == 0 {
-		return parts, nil
+	if _, ok := s.eng.(sqliteEngine); !ok || len(tokens) == 0 {
+		return parts, nil // only SQLite partitions (sqliteEngine.matches)
 	}
 	slices.Sort(tokens)
-	body, args := s.eng.matches(nil, prefilter{slices.Compact(tokens)}, nil)
-	rows, err := s.db.Reader().QueryContext(ctx, "SELECT DISTINCT e.agency_id FROM ("+body+") m JOIN search_entries e ON e.id = m.id", args...)
+	tokens = slices.Compact(tokens)
+	for i, t := range tokens {
+		tokens[i] = ftsString(t)
+	}
+	own := make([]string, len(parts))
+	for i, g := range parts {
+		own[i] = ftsString("a" + strconv.FormatInt(g, 10))
+	}
+	// The named entries outside the partition: (p… OR u…) NOT (a… OR …).
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT e.agency_id FROM search_fts JOIN search_entries e ON e.id = search_fts.rowid WHERE search_fts MATCH $1",
+		"scope : ("+strings.Join(tokens, " OR ")+") NOT scope : ("+strings.Join(own, " OR ")+")")
 	if err != nil {
 		return nil, err
 	}
@@ -358,14 +369,13 @@ func (s *Service) withNamed(ctx context.Context, parts []int64, scopes []scope) 
 			return nil, err
 		}
 		if !slices.Contains(out, id) {
-			out = append(out, id)
+			if out = append(out, id); len(out) > maxPartition {
+				return nil, nil
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	if len(out) > maxPartition {
-		return nil, nil
 	}
 	slices.Sort(out)
 	return out, nil
