@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -38,7 +39,16 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: dir, SQLiteSync: "NORMAL", LogFormat: "text", LogLevel: "error"}
+	// The port is chosen before the program opens so that the demo's
+	// certificates name the running server as their OCSP responder, CA
+	// issuer and CRL: pdfsig fails a certificate whose OCSP responder it
+	// cannot reach.
+	addr, err := freeAddr()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cfg := app.Config{Addr: addr, DataDir: dir, SQLiteSync: "NORMAL", LogFormat: "text", LogLevel: "error"}
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open app:", err)
@@ -86,6 +96,16 @@ func runMain(m *testing.M) int {
 		browser = bctx
 	}
 	return m.Run()
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // tab opens a new browser tab for one test. Without Chromium the test is
