@@ -26,10 +26,12 @@ type engine interface {
 	// term and holding a token of every group of pf, with score higher for
 	// better matches, and its arguments ($1, $2). terms may be empty when
 	// pf is not: every entry pf lets through, with score 0. agencies,
-	// when not nil, are all the agencies whose entries the reader may see
-	// (few): an engine may look the words up in those agencies' words
-	// alone.
-	matches(terms []term, pf prefilter, agencies []int64) (string, []any)
+	// when not nil, are the agencies whose entries the reader may see
+	// (few), besides the entries holding one of the named scope tokens
+	// (the reader or their unit named on an object of another agency): an
+	// engine may look the words up in those agencies' words and those
+	// entries alone.
+	matches(terms []term, pf prefilter, agencies []int64, named []string) (string, []any)
 }
 
 // ftsRow is what the full-text index holds of one entry: the folded title
@@ -113,7 +115,7 @@ func (sqliteEngine) drop(ctx context.Context, tx *sql.Tx, id int64) error {
 // typed never meets a scope token), the prefilter in the scope column only;
 // FTS5 intersects the two inside the index, so a reader who may see a few
 // thousand documents of a million has only those ranked.
-func (sqliteEngine) matches(terms []term, pf prefilter, agencies []int64) (string, []any) {
+func (sqliteEngine) matches(terms []term, pf prefilter, agencies []int64, named []string) (string, []any) {
 	var expr []string
 	if len(terms) > 0 && len(agencies) > 0 {
 		// Each word (or phrase) in any of the reader's agencies: the
@@ -131,8 +133,23 @@ func (sqliteEngine) matches(terms []term, pf prefilter, agencies []int64) (strin
 			}
 			parts[i] = "(" + strings.Join(alt, " OR ") + ")"
 		}
+		match := strings.Join(parts, " AND ")
+		if len(named) > 0 {
+			// The entries naming the reader, in any agency: their scope
+			// tokens are short posting lists the words are intersected
+			// with inside the index.
+			words := make([]string, len(terms))
+			for i, t := range terms {
+				words[i] = ftsString(strings.Join(t, " "))
+			}
+			tokens := make([]string, len(named))
+			for i, t := range named {
+				tokens[i] = ftsString(t)
+			}
+			match = "(" + match + ") OR (scope : (" + strings.Join(tokens, " OR ") + ") AND {title body} : (" + strings.Join(words, " AND ") + "))"
+		}
 		return `SELECT rowid AS id, -bm25(search_fts, 10.0, 1.0, 0.0, 10.0, 1.0) AS score FROM search_fts WHERE search_fts MATCH $1`,
-			[]any{strings.Join(parts, " AND ")}
+			[]any{match}
 	}
 	if len(terms) > 0 {
 		parts := make([]string, len(terms))
@@ -203,7 +220,7 @@ func (postgresEngine) drop(ctx context.Context, tx *sql.Tx, id int64) error {
 // parsed) so '#a7' stays one lexeme, and GIN intersects the posting lists:
 // the rare scope lexemes skip through the long lists of common words. The
 // rank is of the words alone.
-func (postgresEngine) matches(terms []term, pf prefilter, _ []int64) (string, []any) {
+func (postgresEngine) matches(terms []term, pf prefilter, _ []int64, _ []string) (string, []any) {
 	var scope []string
 	for _, g := range pf {
 		alt := make([]string, len(g))

@@ -416,15 +416,18 @@ func (s *Service) Search(ctx context.Context, reader *actor.Actor, q Query) (Res
 			parts = nil
 		}
 	}
+	var named []string
 	if parts != nil {
-		if parts, err = s.withNamed(ctx, parts, scopes); err != nil {
-			return Results{}, fmt.Errorf("search: %w", err)
+		for _, sc := range scopes {
+			named = append(named, sc.namedTokens()...)
 		}
+		slices.Sort(named)
+		named = slices.Compact(named)
 	}
 	from := "search_entries e"
 	score := "0.0"
 	if ranked || pf != nil {
-		body, a := s.eng.matches(terms, pf, parts)
+		body, a := s.eng.matches(terms, pf, parts, named)
 		args = append(args, a...)
 		from = "(" + body + ") m JOIN search_entries e ON e.id = m.id"
 		score = "m.score"

@@ -321,62 +321,12 @@ func (s scope) namedTokens() []string {
 
 // partition returns the agencies every object the reader may see belongs
 // to, when they are few (where()'s role step is "agency_id IN (…)" and
-// the objects naming them, whose agencies Search adds: see
+// the objects naming them, which Search adds by their scope tokens: see
 // namedTokens): the engine may then look the words up among those
-// agencies' entries alone. nil otherwise.
+// agencies' entries and those objects alone. nil otherwise.
 func (s scope) partition() []int64 {
 	if s.all || s.none || s.anonymous || s.anyAgency || (s.own && s.account != 0) || len(s.agencies) == 0 || len(s.agencies) > maxPartition {
 		return nil
 	}
 	return s.agencies
-}
-
-// withNamed adds to a partition the agencies of the entries naming the
-// reader (namedTokens) outside it, which where() lets through in other
-// agencies; it returns nil, no partition, when they would make more than
-// maxPartition. The entries are found by their scope tokens in the
-// full-text index: short posting lists, read only until too many
-// agencies. A reader is named by a few agencies in practice (their own
-// and those directing them), so the partition is usually kept.
-func (s *Service) withNamed(ctx context.Context, parts []int64, scopes []scope) ([]int64, error) {
-	var tokens []string
-	for _, sc := range scopes {
-		tokens = append(tokens, sc.namedTokens()...)
-	}
-	if _, ok := s.eng.(sqliteEngine); !ok || len(tokens) == 0 {
-		return parts, nil // only SQLite partitions (sqliteEngine.matches)
-	}
-	slices.Sort(tokens)
-	tokens = slices.Compact(tokens)
-	for i, t := range tokens {
-		tokens[i] = ftsString(t)
-	}
-	own := make([]string, len(parts))
-	for i, g := range parts {
-		own[i] = ftsString("a" + strconv.FormatInt(g, 10))
-	}
-	// The named entries outside the partition: (p… OR u…) NOT (a… OR …).
-	rows, err := s.db.Reader().QueryContext(ctx, "SELECT e.agency_id FROM search_fts JOIN search_entries e ON e.id = search_fts.rowid WHERE search_fts MATCH $1",
-		"scope : ("+strings.Join(tokens, " OR ")+") NOT scope : ("+strings.Join(own, " OR ")+")")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := slices.Clone(parts)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		if !slices.Contains(out, id) {
-			if out = append(out, id); len(out) > maxPartition {
-				return nil, nil
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	slices.Sort(out)
-	return out, nil
 }
