@@ -19,7 +19,10 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // install returns a configuration for a fresh installation on the engine.
 func install(t *testing.T, engine db.Dialect) Config {
-	cfg := Config{DataDir: t.TempDir(), SQLiteSync: "NORMAL", LogFormat: "text", LogLevel: "error"}
+	// A few hundred demo documents: the pages and flows tested here need
+	// some of every kind, not the demo's year (documents' own tests seed
+	// the full count).
+	cfg := Config{DataDir: t.TempDir(), SQLiteSync: "NORMAL", LogFormat: "text", LogLevel: "error", DemoDocuments: 400}
 	if engine == db.Postgres {
 		cfg.DatabaseURL = dbtest.NewPostgresDatabase(t)
 	}

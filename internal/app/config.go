@@ -23,6 +23,10 @@ type Config struct {
 	DatabaseURL     string        // empty = SQLite in DataDir; postgres://… = PostgreSQL
 	SQLiteSync      string        // FULL or NORMAL
 	NoDemo          bool          // start empty instead of loading the demo province
+	// DemoDocuments is how many documents the demo province starts with
+	// (0: documents.DefaultDemoCount, a year of them); tests that need
+	// the demo's people but not its year of documents ask for fewer.
+	DemoDocuments int
 	LogFormat       string        // text or json
 	LogLevel        string        // debug, info, warn, error
 	PKI             PKIConfig     // where the CA's private keys live (pki.go)

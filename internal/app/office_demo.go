@@ -97,7 +97,7 @@ func (a *App) seedDemoDocuments(ctx context.Context, demo *org.Demo) error {
 		agencies = append(agencies, da)
 	}
 	start := a.Now()
-	res, err := a.Documents.SeedDemo(ctx, system, documents.DemoSeed{Agencies: agencies, Seed: 2025})
+	res, err := a.Documents.SeedDemo(ctx, system, documents.DemoSeed{Agencies: agencies, Seed: 2025, Count: a.Config.DemoDocuments})
 	if err != nil {
 		return fmt.Errorf("demo documents: %w", err)
 	}
