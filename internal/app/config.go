@@ -16,17 +16,17 @@ import (
 
 // Config is what `serve` and the other database commands share.
 type Config struct {
-	Addr            string        // listen address
-	MetricsAddr     string        // listen address of Prometheus /metrics; empty = not served
-	BaseURL         string        // public URL, used in links and certificates; default http://<addr>
-	DataDir         string        // data folder: SQLite database, files, keys
-	DatabaseURL     string        // empty = SQLite in DataDir; postgres://… = PostgreSQL
-	SQLiteSync      string        // FULL or NORMAL
-	NoDemo          bool          // start empty instead of loading the demo province
+	Addr        string // listen address
+	MetricsAddr string // listen address of Prometheus /metrics; empty = not served
+	BaseURL     string // public URL, used in links and certificates; default http://<addr>
+	DataDir     string // data folder: SQLite database, files, keys
+	DatabaseURL string // empty = SQLite in DataDir; postgres://… = PostgreSQL
+	SQLiteSync  string // FULL or NORMAL
+	NoDemo      bool   // start empty instead of loading the demo province
 	// DemoDocuments is how many documents the demo province starts with
 	// (0: documents.DefaultDemoCount, a year of them); tests that need
 	// the demo's people but not its year of documents ask for fewer.
-	DemoDocuments int
+	DemoDocuments   int
 	LogFormat       string        // text or json
 	LogLevel        string        // debug, info, warn, error
 	PKI             PKIConfig     // where the CA's private keys live (pki.go)
