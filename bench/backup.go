@@ -59,8 +59,7 @@ func benchBackup(o *opts) ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
-		h := info.Hash.String()
-		paths = append(paths, filepath.Join(cfg.FilesDir(), h[:2], h[2:4], h))
+		paths = append(paths, store.Path(info.Hash))
 	}
 	total := float64(files*size) / (1 << 20)
 

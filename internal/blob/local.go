@@ -135,6 +135,10 @@ func (l *Local) moveTwoLevel() error {
 // Describe names the folder.
 func (l *Local) Describe() string { return "local " + l.root }
 
+// Path is where the object h lives on disk; the bench reads it there to
+// measure the store against plain file copies.
+func (l *Local) Path(h Hash) string { return l.path(h) }
+
 func (l *Local) path(h Hash) string {
 	s := h.String()
 	return filepath.Join(l.root, s[0:2], s)
