@@ -76,6 +76,17 @@ var expected = map[Action]map[Role]string{
 	DocumentsDraftSign:        {Leader: "agency"},
 	DocumentsOutgoingIssue:    {Clerk: "agency"},
 	DocumentsDeliveryReceive:  {Clerk: "agency"},
+	OnestopProcedureRead:      {"*": "public"},
+	OnestopProcedureManage:    {AgencyAdmin: "agency", SystemAdmin: "agency"},
+	OnestopDossierSubmit:      {CitizenRole: "own", BusinessRole: "own", OneStopOfficer: "agency"},
+	OnestopDossierRead:        {CitizenRole: "own", BusinessRole: "own", OneStopOfficer: "agency", Specialist: "agency", Leader: "agency"},
+	OnestopDossierApplicant:   {CitizenRole: "own", BusinessRole: "own"},
+	OnestopDossierReceive:     {OneStopOfficer: "agency"},
+	OnestopDossierProcess:     {OneStopOfficer: "agency", Specialist: "agency", Leader: "agency"},
+	OnestopDossierDecide:      {Leader: "agency"},
+	OnestopDossierApologize:   {Leader: "agency"},
+	OnestopDossierReturn:      {OneStopOfficer: "agency"},
+	OnestopStatsRead:          {Leader: "agency", OneStopOfficer: "agency", AgencyAdmin: "agency"},
 }
 
 const (
