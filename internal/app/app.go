@@ -25,6 +25,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/notify"
+	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/search"
@@ -34,7 +35,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations, onestop.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
