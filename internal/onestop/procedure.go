@@ -96,4 +96,8 @@ type Procedure struct {
 	LegalBasis string      `json:"legal_basis,omitempty"`
 	Online     bool        `json:"online"` // may be submitted online (toàn trình or một phần)
 	Active     bool        `json:"active"`
+
+	// communes, when set, is the list of current communes address fields
+	// are checked against (see ValidateForm, WithCommunes).
+	communes CommuneSet
 }
