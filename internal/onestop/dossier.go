@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
@@ -202,6 +201,8 @@ type Dossier struct {
 	// version is refused (ECONFLICT), so two officers never both act.
 	Version   int64     `json:"version"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	prev Status // the status before the change being applied
 }
 
 // Current returns the step holding the dossier, or nil.
@@ -421,97 +422,3 @@ func NewDossiers(d *db.DB, opts DossierOptions) (*DossierService, error) {
 }
 
 var errNotBuilt = apperr.New(apperr.Unavailable, "Chức năng đang được xây dựng")
-
-// Submit stores a new dossier with its code (Circular 03/2025/TT-VPCP):
-// online by the applicant (status 1) or at the desk by a one-stop officer
-// (status 2, received at once). The same IdempotencyKey from the same
-// account returns the first dossier. Errors: EINVALID (a field or a
-// missing component), ENOTFOUND (procedure, upload), EFORBIDDEN.
-func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Get returns a dossier with its personal data to its applicant and the
-// officials handling it (receiving agency, or an agency holding a step).
-func (s *DossierService) Get(ctx context.Context, a *actor.Actor, id int64) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// GetByCode is Get by the dossier code.
-func (s *DossierService) GetByCode(ctx context.Context, a *actor.Actor, code string) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Track is the public view by code, for anyone (no personal data).
-func (s *DossierService) Track(ctx context.Context, code string) (*Tracking, error) {
-	return nil, errNotBuilt
-}
-
-// List returns the dossiers a reads that match f: an officer's queue (the
-// agency's dossiers and those holding a step of theirs), or a citizen's own.
-func (s *DossierService) List(ctx context.Context, a *actor.Actor, f DossierFilter) (*DossierPage, error) {
-	return nil, errNotBuilt
-}
-
-// Accept receives a dossier at the desk: the legal clock starts (the
-// procedure's working days on the stored calendar, 15:00 cut-off), the
-// steps get their due moments, the receipt job is queued.
-func (s *DossierService) Accept(ctx context.Context, a *actor.Actor, id int64, req ActionRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Refuse refuses a dossier at reception with reasons (status 3, Form 03).
-func (s *DossierService) Refuse(ctx context.Context, a *actor.Actor, id int64, req RefuseRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// RequestSupplement asks the applicant, once and in writing, to complete
-// the dossier (status 5, the clock paused).
-func (s *DossierService) RequestSupplement(ctx context.Context, a *actor.Actor, id int64, req SupplementAsk) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Supplement is the applicant's answer: the dossier goes back where the
-// request was made and the due moment is counted again from now.
-func (s *DossierService) Supplement(ctx context.Context, a *actor.Actor, id int64, req SupplementAnswer) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Withdraw is the applicant's withdrawal (status 7).
-func (s *DossierService) Withdraw(ctx context.Context, a *actor.Actor, id int64, req RefuseRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Stop stops processing (status 8), by the leader, with reasons.
-func (s *DossierService) Stop(ctx context.Context, a *actor.Actor, id int64, req RefuseRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// CompleteStep completes the current step and hands the dossier to the
-// next (status 4); a step of another agency is liên thông.
-func (s *DossierService) CompleteStep(ctx context.Context, a *actor.Actor, id int64, req StepRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Decide is the leader's decision: approve (status 9, the result PDF
-// sealed by the agency) or refuse (status 8).
-func (s *DossierService) Decide(ctx context.Context, a *actor.Actor, id int64, req DecideRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// ReturnResult returns the result at the desk (status 10) and classes it
-// early, on time or late.
-func (s *DossierService) ReturnResult(ctx context.Context, a *actor.Actor, id int64, req ActionRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Rate records the applicant's rating, once, after status 10.
-func (s *DossierService) Rate(ctx context.Context, a *actor.Actor, id int64, req RateRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}
-
-// Apologize issues the apology slip with a new appointment (leader, once,
-// at least one working day before the due moment).
-func (s *DossierService) Apologize(ctx context.Context, a *actor.Actor, id int64, req ApologyRequest) (*Dossier, error) {
-	return nil, errNotBuilt
-}

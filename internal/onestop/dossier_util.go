@@ -1,6 +1,10 @@
 package onestop
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/chinhquyen/chinhquyen/internal/locale"
+)
 
 // clipRunes cuts s to at most n bytes on a rune boundary, marking the cut.
 func clipRunes(s string, n int) string {
@@ -12,3 +16,5 @@ func clipRunes(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+func nfc(s string) string { return locale.NFC(s) }
