@@ -12,7 +12,11 @@ func sampleData() map[string]string {
 		"IP": "203.0.113.9", "UserAgent": `Mozilla/5.0 "><script>alert(1)</script>`, "AccountURL": "https://dichvucong.example.vn/account",
 		// tasks.reminder
 		"Title": "Báo cáo <b>An</b> tiến độ", "Source": "Kết luận cuộc họp giao ban", "Role": "Chủ trì", "Deadline": "08/12/2026",
-		"Weekday": "Thứ ba", "Progress": "40", "TaskURL": "https://dichvucong.example.vn/office/tasks/7"}
+		"Weekday": "Thứ ba", "Progress": "40", "TaskURL": "https://dichvucong.example.vn/office/tasks/7",
+		// onestop.status, onestop.step_reminder
+		"Code": "H15.01.01-261207-0001", "Procedure": "Đăng ký <b>An</b> khai sinh", "Status": "Được tiếp nhận", "StatusCode": "2",
+		"Note": "-", "Appointment": "17:00 08/12/2026", "TrackURL": "https://dichvucong.example.vn/portal/track/H15.01.01-261207-0001",
+		"Step": "Thẩm định", "DossierURL": "https://dichvucong.example.vn/office/onestop/dossiers/1"}
 }
 
 func TestEveryTemplateRendersInBothLanguages(t *testing.T) {

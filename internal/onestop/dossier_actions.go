@@ -324,7 +324,11 @@ func (s *DossierService) Withdraw(ctx context.Context, a *actor.Actor, id int64,
 		return nil, err
 	}
 	return s.do(ctx, a, id, req.Version, change{act: ActWithdraw, action: access.OnestopDossierApplicant, audit: "onestop.dossier.withdraw", note: reason,
-		apply: func(tx *sql.Tx, d *Dossier, now time.Time) error { d.Reason = reason; s.closeStep(d, a, now); return saveSteps(ctx, tx, d) }})
+		apply: func(tx *sql.Tx, d *Dossier, now time.Time) error {
+			d.Reason = reason
+			s.closeStep(d, a, now)
+			return saveSteps(ctx, tx, d)
+		}})
 }
 
 // Stop stops processing (status 8, Form 05 stop notice), by the leader of
