@@ -568,3 +568,24 @@ func dossierActorName(a *actor.Actor) string {
 	}
 	return "#" + strconv.FormatInt(a.AccountID, 10)
 }
+
+// RequestFee asks the applicant to pay fees or taxes (status 6, Yêu cầu
+// thực hiện nghĩa vụ tài chính), by the step holding the dossier.
+func (s *DossierService) RequestFee(ctx context.Context, a *actor.Actor, id int64, req ActionRequest) (*Dossier, error) {
+	note, err := trimText("note", "Nội dung nghĩa vụ tài chính", req.Note, MaxReasonBytes, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.do(ctx, a, id, req.Version, change{act: ActRequestFee, action: access.OnestopDossierProcess, agency: currentAgency,
+		audit: "onestop.dossier.request_fee", note: note})
+}
+
+// FeePaid records at the desk that the fees were paid: processing goes on
+// (status 4).
+func (s *DossierService) FeePaid(ctx context.Context, a *actor.Actor, id int64, req ActionRequest) (*Dossier, error) {
+	note, err := trimText("note", "Ghi chú", req.Note, MaxReasonBytes, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.do(ctx, a, id, req.Version, change{act: ActFeePaid, action: access.OnestopDossierReceive, audit: "onestop.dossier.fee_paid", note: note})
+}
