@@ -91,10 +91,13 @@ func TestServiceRefusesEveryIllegalTransition(t *testing.T) {
 				_, err := f.svc.Supplement(f.ctx, sys, id, onestop.SupplementAnswer{Note: "Đã bổ sung"})
 				return err
 			},
-			onestop.ActHandOver:   func(id int64) error { _, err := f.svc.CompleteStep(f.ctx, sys, id, onestop.StepRequest{}); return err },
-			onestop.ActRequestFee: func(id int64) error { _, err := f.svc.RequestFee(f.ctx, sys, id, onestop.ActionRequest{Note: "Lệ phí"}); return err },
-			onestop.ActFeePaid:    func(id int64) error { _, err := f.svc.FeePaid(f.ctx, sys, id, onestop.ActionRequest{}); return err },
-			onestop.ActWithdraw:   func(id int64) error { _, err := f.svc.Withdraw(f.ctx, sys, id, onestop.RefuseRequest{}); return err },
+			onestop.ActHandOver: func(id int64) error { _, err := f.svc.CompleteStep(f.ctx, sys, id, onestop.StepRequest{}); return err },
+			onestop.ActRequestFee: func(id int64) error {
+				_, err := f.svc.RequestFee(f.ctx, sys, id, onestop.ActionRequest{Note: "Lệ phí"})
+				return err
+			},
+			onestop.ActFeePaid:  func(id int64) error { _, err := f.svc.FeePaid(f.ctx, sys, id, onestop.ActionRequest{}); return err },
+			onestop.ActWithdraw: func(id int64) error { _, err := f.svc.Withdraw(f.ctx, sys, id, onestop.RefuseRequest{}); return err },
 			onestop.ActStop: func(id int64) error {
 				_, err := f.svc.Stop(f.ctx, sys, id, onestop.RefuseRequest{Reason: "Không đủ điều kiện"})
 				return err
@@ -107,7 +110,10 @@ func TestServiceRefusesEveryIllegalTransition(t *testing.T) {
 				_, err := f.svc.Decide(f.ctx, sys, id, onestop.DecideRequest{Reason: "Không đủ điều kiện"})
 				return err
 			},
-			onestop.ActReturn: func(id int64) error { _, err := f.svc.ReturnResult(f.ctx, sys, id, onestop.ActionRequest{}); return err },
+			onestop.ActReturn: func(id int64) error {
+				_, err := f.svc.ReturnResult(f.ctx, sys, id, onestop.ActionRequest{})
+				return err
+			},
 		}
 		for _, from := range onestop.Statuses() {
 			if _, err := d.Writer().ExecContext(f.ctx, `UPDATE onestop_dossiers SET status = $1 WHERE id = $2`, int(from), ds.ID); err != nil {
