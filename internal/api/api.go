@@ -16,6 +16,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
+	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/search"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
@@ -40,6 +41,8 @@ type Deps struct {
 	Tasks *tasks.Service
 	// Search finds documents for who may read them; nil answers EUNAVAILABLE.
 	Search *search.Service
+	// Dossiers keeps one-stop dossiers; nil answers EUNAVAILABLE.
+	Dossiers *onestop.DossierService
 }
 
 // API holds the services and the route table.
@@ -83,6 +86,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.taskRoutes()...)
 	a.routes = append(a.routes, a.outgoingRoutes()...)
 	a.routes = append(a.routes, a.searchRoutes()...)
+	a.routes = append(a.routes, a.dossierRoutes()...)
 	return a
 }
 
