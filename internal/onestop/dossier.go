@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
@@ -421,4 +420,3 @@ func NewDossiers(d *db.DB, opts DossierOptions) (*DossierService, error) {
 	return &DossierService{db: d, opts: opts}, nil
 }
 
-var errNotBuilt = apperr.New(apperr.Unavailable, "Chức năng đang được xây dựng")
