@@ -419,4 +419,3 @@ func NewDossiers(d *db.DB, opts DossierOptions) (*DossierService, error) {
 	}
 	return &DossierService{db: d, opts: opts}, nil
 }
-
