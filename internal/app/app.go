@@ -26,6 +26,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/notify"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
+	"github.com/chinhquyen/chinhquyen/internal/onestop/dvcqg"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/search"
@@ -72,6 +73,11 @@ type App struct {
 	Search *search.Service
 	// Tasks keeps the direction of documents and direction tasks.
 	Tasks *tasks.Service
+	// Catalogue is the one-stop procedure catalogue.
+	Catalogue *onestop.Catalogue
+	// DVCQG pushes dossiers' statuses to the National Public Service
+	// Portal (off without --dvcqg-url).
+	DVCQG *dvcqg.Service
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -155,6 +161,12 @@ func (a *App) buildServices(ctx context.Context) error {
 	}
 	if err := a.buildTasks(); err != nil {
 		return err
+	}
+	if err := a.buildCatalogue(); err != nil {
+		return err
+	}
+	if err := a.buildDVCQG(); err != nil {
+		return fmt.Errorf("national portal adapter: %w", err)
 	}
 	a.schedulePlatformJobs()
 	return nil

@@ -42,6 +42,7 @@ type Config struct {
 	Identity       IdentityConfig // sign-in settings (identity.go)
 	Blob           BlobConfig     // file store and uploads (blob.go)
 	Notify         NotifyConfig   // e-mail (notify.go)
+	DVCQG          DVCQGConfig    // the National Public Service Portal (dvcqg.go)
 }
 
 // BindDatabase registers the flags every database command needs.
@@ -58,6 +59,7 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	c.Blob.bind(b)
 	b.Secret(&c.AuditSignerKey, "audit-signer-key", "audit checkpoint signing key PRIVATE+KEY+… (default: "+audit.SignerKeyFile+" in the data folder, generated on first start)")
 	c.Notify.bind(b)
+	c.DVCQG.bind(b)
 }
 
 // BindServe registers the flags of `serve`.
@@ -104,6 +106,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Blob.validate(); err != nil {
+		return err
+	}
+	if err := c.DVCQG.validate(); err != nil {
 		return err
 	}
 	return c.Identity.validate()

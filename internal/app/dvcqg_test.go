@@ -1,0 +1,52 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/onestop"
+	"github.com/chinhquyen/chinhquyen/internal/onestop/dvcqg"
+)
+
+// The adapter is off without --dvcqg-url; on, it needs its account,
+// dstcode and madonvi.
+func TestDVCQGConfig(t *testing.T) {
+	var off DVCQGConfig
+	if err := off.validate(); err != nil {
+		t.Fatalf("adapter off: %v", err)
+	}
+	on := DVCQGConfig{URL: "https://dvc.example.gov.vn", AuthEndpoint: "/api/auth", IntegrationEndpoint: "/api/integration",
+		User: "h15", Password: "p", DstCode: "H15", MaDonVi: "H15.01.01", Timeout: time.Second}
+	if err := on.validate(); err != nil {
+		t.Fatal(err)
+	}
+	on.DstCode = ""
+	if err := on.validate(); err == nil || !strings.Contains(err.Error(), "dvcqg-dstcode") {
+		t.Fatalf("missing dstcode: %v", err)
+	}
+}
+
+// A dossier of the platform maps onto what DongBoHoSoMC takes, and passes
+// its checks.
+func TestDossierSyncMapping(t *testing.T) {
+	at := time.Date(2026, 12, 7, 15, 20, 0, 0, locale.VN)
+	d := &onestop.Dossier{Code: "H15.01.01-261207-0007", ProcedureCode: "2.000815.000.00.00.H15", ProcedureName: "Chứng thực bản sao",
+		AgencyName: "UBND xã Bắc Hà", Applicant: onestop.Applicant{Name: "Lê Thị Mai", IDNumber: "001190012345", Phone: "0912345678"},
+		Channel: onestop.ChannelPostal, Status: onestop.Status(4), ReceivedAt: at, Appointment: at.Add(24 * time.Hour),
+		Files: []onestop.File{{UploadID: "u1", Component: "BS", Kind: onestop.FileComponent, Name: "ban-chinh.pdf"}, {UploadID: "r", Kind: onestop.FileReceipt}},
+		Supplement: &onestop.SupplementRequest{Reason: "Thiếu bản chính", Items: []string{"Bản chính"}, RequestedBy: "Trần Văn Đức", RequestedAt: at}}
+	s := dossierSync(d, true)
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s.MaTTHC != "2.000815" || s.HinhThuc != dvcqg.DeliveryPostal || s.LoaiDoiTuong != dvcqg.ApplicantCitizen ||
+		len(s.TaiLieuNop) != 1 || len(s.DanhSachHoSoBoSung) != 1 || s.DanhSachHoSoBoSung[0].TrangThaiBoSung != 0 || !s.Updating {
+		t.Fatalf("mapped %+v", s)
+	}
+	d.Applicant.IDNumber = "0100109106"
+	if dossierSync(d, false).LoaiDoiTuong != dvcqg.ApplicantBusiness {
+		t.Fatal("a tax code is not a business")
+	}
+}
