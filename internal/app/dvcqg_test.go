@@ -35,7 +35,7 @@ func TestDossierSyncMapping(t *testing.T) {
 	d := &onestop.Dossier{Code: "H15.01.01-261207-0007", ProcedureCode: "2.000815.000.00.00.H15", ProcedureName: "Chứng thực bản sao",
 		AgencyName: "UBND xã Bắc Hà", Applicant: onestop.Applicant{Name: "Lê Thị Mai", IDNumber: "001190012345", Phone: "0912345678"},
 		Channel: onestop.ChannelPostal, Status: onestop.Status(4), ReceivedAt: at, Appointment: at.Add(24 * time.Hour),
-		Files: []onestop.File{{UploadID: "u1", Component: "BS", Kind: onestop.FileComponent, Name: "ban-chinh.pdf"}, {UploadID: "r", Kind: onestop.FileReceipt}},
+		Files:      []onestop.File{{UploadID: "u1", Component: "BS", Kind: onestop.FileComponent, Name: "ban-chinh.pdf"}, {UploadID: "r", Kind: onestop.FileReceipt}},
 		Supplement: &onestop.SupplementRequest{Reason: "Thiếu bản chính", Items: []string{"Bản chính"}, RequestedBy: "Trần Văn Đức", RequestedAt: at}}
 	s := dossierSync(d, true)
 	if err := s.Validate(); err != nil {
