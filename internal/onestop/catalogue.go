@@ -595,3 +595,10 @@ func importError(i int, code string, err error) error {
 	}
 	return &apperr.Error{Code: e.Code, Field: field, Message: fmt.Sprintf("Thủ tục thứ %d (%s): %s", i+1, clip(name, 40), e.Message), Err: e.Err}
 }
+
+// Procedure returns a procedure by code as Get does (active or not: a
+// dossier already received keeps its procedure); it is the
+// ProcedureSource the dossiers read.
+func (c *Catalogue) Procedure(ctx context.Context, code string) (*Procedure, error) {
+	return c.Get(ctx, code)
+}
