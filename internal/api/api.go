@@ -86,6 +86,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.taskRoutes()...)
 	a.routes = append(a.routes, a.outgoingRoutes()...)
 	a.routes = append(a.routes, a.searchRoutes()...)
+	a.routes = append(a.routes, a.deskRoutes()...)
 	a.routes = append(a.routes, a.dossierRoutes()...)
 	return a
 }
