@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,8 +19,8 @@ import (
 type engine interface {
 	// putMany indexes each entry's folded title and body, its scope
 	// tokens (scopeTokens), which only a prefilter matches, and (SQLite)
-	// the title and body words prefixed with the entry's agency
-	// (agencyWords).
+	// the title and body words prefixed with each of the entry's
+	// partitions (partitionPrefixes).
 	putMany(ctx context.Context, tx *sql.Tx, ids []int64, texts []ftsRow) error
 	drop(ctx context.Context, tx *sql.Tx, id int64) error
 	// matches returns a query of the entries (id, score) matching every
@@ -29,43 +30,64 @@ type engine interface {
 	// when not nil, are the agencies whose entries the reader may see
 	// (few), besides the entries holding one of the named scope tokens
 	// (the reader or their unit named on an object of another agency): an
-	// engine may look the words up in those agencies' words and those
-	// entries alone.
+	// engine may look the words up in those agencies' and those names'
+	// partitions alone.
 	matches(terms []term, pf prefilter, agencies []int64, named []string) (string, []any)
 }
 
 // ftsRow is what the full-text index holds of one entry: the folded title
 // and body, the scope tokens, and the title and body words prefixed with
-// the entry's agency.
+// each of the entry's partitions.
 type ftsRow struct {
 	title, body, scope, gtitle, gbody string
 }
 
 func ftsRowOf(d Doc, body string) ftsRow {
 	r := ftsRow{title: foldedText(d.Title, MaxTitle), body: foldedText(body, MaxBody), scope: scopeTokens(d)}
-	r.gtitle, r.gbody = agencyWords(d.AgencyID, r.title), agencyWords(d.AgencyID, r.body)
+	prefixes := partitionPrefixes(d)
+	r.gtitle, r.gbody = prefixedWords(prefixes, r.title), prefixedWords(prefixes, r.body)
 	return r
 }
 
-// agencyWord is a folded word as the index keeps it a second time for the
-// entries of one agency: "g7xsua" ("g", the agency's digits, "x", the
-// word), so a reader who may see a few agencies' entries has the engine
-// walk those agencies' short lists of each word instead of the whole
-// index's (FTS5 steps through a term's list to meet the other terms; the
-// scope prefilter alone left it reading every entry holding each word).
-func agencyWord(agency int64, w string) string {
-	return "g" + strconv.FormatInt(agency, 10) + "x" + w
+// A partition is a short list of entries a reader's words may be looked
+// up in instead of the whole index: an agency's entries ("g7"), or the
+// entries naming one official ("p42") or one unit ("u9") as a reader.
+// Each entry keeps its title and body words a second time under the
+// prefix of every partition it belongs to: "g7xsua" (the prefix, "x",
+// the word), so a reader who may see a few agencies' entries and those
+// naming them has the engine walk those partitions' short lists of each
+// word instead of the whole index's (FTS5 steps through a term's list to
+// meet the other terms: a scope token ANDed with the words left it
+// reading every entry holding each word).
+func partitionPrefixes(d Doc) []string {
+	p := []string{"g" + strconv.FormatInt(d.AgencyID, 10)}
+	for _, l := range []struct {
+		p   string
+		ids []int64
+	}{{"p", d.People}, {"u", d.Units}} {
+		for _, id := range l.ids {
+			p = append(p, l.p+strconv.FormatInt(id, 10))
+		}
+	}
+	slices.Sort(p[1:])
+	return slices.Compact(p)
 }
 
-func agencyWords(agency int64, folded string) string {
+// partitionWord is w as the index keeps it in the partition prefix.
+func partitionWord(prefix, w string) string { return prefix + "x" + w }
+
+func prefixedWords(prefixes []string, folded string) string {
 	if folded == "" {
 		return ""
 	}
 	ws := strings.Split(folded, " ")
-	for i, w := range ws {
-		ws[i] = agencyWord(agency, w)
+	out := make([]string, 0, len(ws)*len(prefixes))
+	for _, p := range prefixes {
+		for _, w := range ws {
+			out = append(out, partitionWord(p, w))
+		}
 	}
-	return strings.Join(ws, " ")
+	return strings.Join(out, " ")
 }
 
 func engineFor(d db.Dialect) engine {
@@ -118,38 +140,29 @@ func (sqliteEngine) drop(ctx context.Context, tx *sql.Tx, id int64) error {
 func (sqliteEngine) matches(terms []term, pf prefilter, agencies []int64, named []string) (string, []any) {
 	var expr []string
 	if len(terms) > 0 && len(agencies) > 0 {
-		// Each word (or phrase) in any of the reader's agencies: the
-		// agency-prefixed words exist only in gtitle and gbody, and no
-		// word typed becomes one unprefixed.
+		// Each word (or phrase) in any of the reader's partitions: their
+		// agencies and the entries naming them (named scope tokens are the
+		// partition prefixes "p…", "u…"). The prefixed words exist only in
+		// gtitle and gbody, and no word typed becomes one unprefixed.
+		prefixes := make([]string, 0, len(agencies)+len(named))
+		for _, g := range agencies {
+			prefixes = append(prefixes, "g"+strconv.FormatInt(g, 10))
+		}
+		prefixes = append(prefixes, named...)
 		parts := make([]string, len(terms))
 		for i, t := range terms {
-			alt := make([]string, len(agencies))
-			for j, g := range agencies {
+			alt := make([]string, len(prefixes))
+			for j, p := range prefixes {
 				ws := make([]string, len(t))
 				for k, w := range t {
-					ws[k] = agencyWord(g, w)
+					ws[k] = partitionWord(p, w)
 				}
 				alt[j] = ftsString(strings.Join(ws, " "))
 			}
 			parts[i] = "(" + strings.Join(alt, " OR ") + ")"
 		}
-		match := strings.Join(parts, " AND ")
-		if len(named) > 0 {
-			// The entries naming the reader, in any agency: their scope
-			// tokens are short posting lists the words are intersected
-			// with inside the index.
-			words := make([]string, len(terms))
-			for i, t := range terms {
-				words[i] = ftsString(strings.Join(t, " "))
-			}
-			tokens := make([]string, len(named))
-			for i, t := range named {
-				tokens[i] = ftsString(t)
-			}
-			match = "(" + match + ") OR (scope : (" + strings.Join(tokens, " OR ") + ") AND {title body} : (" + strings.Join(words, " AND ") + "))"
-		}
 		return `SELECT rowid AS id, -bm25(search_fts, 10.0, 1.0, 0.0, 10.0, 1.0) AS score FROM search_fts WHERE search_fts MATCH $1`,
-			[]any{match}
+			[]any{strings.Join(parts, " AND ")}
 	}
 	if len(terms) > 0 {
 		parts := make([]string, len(terms))
