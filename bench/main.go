@@ -55,6 +55,8 @@ type suite struct {
 type opts struct {
 	short    bool
 	duration time.Duration // per load measurement
+	// searchDocs overrides how many documents the search suite indexes.
+	searchDocs int
 	log      *slog.Logger
 }
 
@@ -64,6 +66,7 @@ func main() {
 	short := flag.Bool("short", false, "smoke run: tiny durations and sizes (CI)")
 	only := flag.String("only", "", "run only suites whose name matches this regular expression")
 	dur := flag.Duration("duration", 3*time.Second, "duration of each load measurement")
+	searchDocs := flag.Int("search-docs", 0, "documents the search suite indexes (0: 1,000,000, or 20,000 with -short)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -78,7 +81,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	o := &opts{short: *short, duration: *dur, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := &opts{short: *short, duration: *dur, searchDocs: *searchDocs, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if o.short {
 		o.duration = 300 * time.Millisecond
 	}

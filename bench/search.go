@@ -46,6 +46,9 @@ func benchSearch(o *opts) ([]row, error) {
 	if o.short {
 		n = 20_000
 	}
+	if o.searchDocs > 0 {
+		n = o.searchDocs
+	}
 	rows, err := searchRows(ctx, o, db.Config{SQLiteSync: "NORMAL"}, "SQLite", n)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
