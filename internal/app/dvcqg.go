@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/config"
@@ -19,6 +20,7 @@ type DVCQGConfig struct {
 	Password            string
 	DstCode             string
 	MaDonVi             string
+	FileHosts           string // comma-separated
 	Timeout             time.Duration
 }
 
@@ -34,13 +36,14 @@ func (c *DVCQGConfig) bind(b *config.Binder) {
 	b.Secret(&c.Password, "dvcqg-password", "password of --dvcqg-user")
 	b.String(&c.DstCode, "dvcqg-dstcode", "", "the province's connection code at the portal, sent as the dstcode header")
 	b.String(&c.MaDonVi, "dvcqg-madonvi", "", "the agency code sent with every call to the portal (madonvi)")
+	b.String(&c.FileHosts, "dvcqg-file-hosts", "", "comma-separated hosts besides --dvcqg-url's that the files of dossiers submitted on the portal are downloaded from")
 	b.Duration(&c.Timeout, "dvcqg-timeout", 30*time.Second, "time limit of one call to the portal")
 }
 
 func (c *DVCQGConfig) client() dvcqg.Config {
 	return dvcqg.Config{BaseURL: c.URL, AuthEndpoint: c.AuthEndpoint, IntegrationEndpoint: c.IntegrationEndpoint,
 		ShareEndpoint: c.ShareEndpoint, Username: c.User, Password: c.Password, DstCode: c.DstCode, MaDonVi: c.MaDonVi,
-		Timeout: c.Timeout}
+		Timeout: c.Timeout, FileHosts: strings.FieldsFunc(c.FileHosts, func(r rune) bool { return r == ',' || r == ' ' })}
 }
 
 // validate checks the portal's settings when the adapter is on.

@@ -54,6 +54,11 @@ type Config struct {
 	Transport http.RoundTripper
 	// Classify tells what a non-success error_code means; nil: Classify.
 	Classify func(code string) Kind
+	// FileHosts are the hosts Download fetches a dossier's files from
+	// (the portal's file servers); BaseURL's host always is one. A file
+	// URL elsewhere is refused, so an inbound dossier cannot make the
+	// platform fetch from its own network.
+	FileHosts []string
 }
 
 // Validate checks the configuration of an adapter that is on.
@@ -449,4 +454,61 @@ func (c *Client) HasDossier(ctx context.Context, code string) (bool, error) {
 		return false, &Error{Service: ServiceLookup, Kind: Retryable, Message: "kết quả tra cứu không phải danh sách", Err: err}
 	}
 	return len(list) > 0, nil
+}
+
+// Download fetches one file of an inbound dossier from the portal's file
+// servers (Config.FileHosts, BaseURL's host), at most max bytes, with the
+// session header dstcode; redirects are not followed. A host not listed,
+// a 4xx or a file over max is a permanent error; the network, a timeout
+// or a 5xx a retryable one.
+func (c *Client) Download(ctx context.Context, f File, max int64) ([]byte, error) {
+	fail := func(kind Kind, status int, msg string, err error) ([]byte, error) {
+		return nil, &Error{Service: "download", Kind: kind, Status: status, Message: msg, Err: err}
+	}
+	u, err := url.Parse(f.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return fail(Permanent, 0, fmt.Sprintf("đường dẫn tệp %q không hợp lệ", clip(f.URL, 200)), nil)
+	}
+	if !c.fileHost(u.Host) {
+		return fail(Permanent, 0, fmt.Sprintf("tệp ở máy chủ %q không thuộc Cổng DVCQG (--dvcqg-file-hosts)", clip(u.Host, 100)), nil)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fail(Permanent, 0, "đường dẫn tệp không hợp lệ", err)
+	}
+	req.Header.Set("dstcode", c.cfg.DstCode)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fail(Retryable, 0, "không tải được tệp", err)
+	}
+	defer resp.Body.Close()
+	switch s := resp.StatusCode; {
+	case s >= 500 || s == http.StatusRequestTimeout || s == http.StatusTooManyRequests:
+		return fail(Retryable, s, "máy chủ tệp đang lỗi", nil)
+	case s < 200 || s >= 300:
+		return fail(Permanent, s, "không tải được tệp", nil)
+	}
+	if resp.ContentLength > max {
+		return fail(Permanent, resp.StatusCode, fmt.Sprintf("tệp %s quá lớn (tối đa %d byte)", clip(f.Name, 100), max), nil)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return fail(Retryable, resp.StatusCode, "tải tệp bị gián đoạn", err)
+	}
+	if int64(len(data)) > max {
+		return fail(Permanent, resp.StatusCode, fmt.Sprintf("tệp %s quá lớn (tối đa %d byte)", clip(f.Name, 100), max), nil)
+	}
+	return data, nil
+}
+
+func (c *Client) fileHost(host string) bool {
+	if base, err := url.Parse(c.cfg.BaseURL); err == nil && strings.EqualFold(base.Host, host) {
+		return true
+	}
+	for _, h := range c.cfg.FileHosts {
+		if strings.EqualFold(strings.TrimSpace(h), host) {
+			return true
+		}
+	}
+	return false
 }

@@ -269,3 +269,54 @@ func FuzzParseResponse(f *testing.F) {
 		_ = dvcqg.Classify(r.ErrorCode)
 	})
 }
+
+// The catalogue's list (LayDanhSachTTHC) and one procedure (LayThuTuc),
+// names normalised to NFC; an unknown code is not found, not an error.
+func TestCatalogue(t *testing.T) {
+	p := newFakePortal(t)
+	c := p.client(t)
+	ctx := context.Background()
+	list, err := c.Procedures(ctx)
+	if err != nil || len(list) != 2 || list[0].MATTHC != "1.001193" || list[0].TENTTHC != "Thủ tục đăng ký khai sinh" {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+	proc, ok, err := c.Procedure(ctx, "1.001193")
+	if err != nil || !ok {
+		t.Fatalf("LayThuTuc: %v, %v", ok, err)
+	}
+	if proc.TENTTHC != "Đăng ký khai sinh" || len(proc.THANHPHANHOSO) != 1 || len(proc.THANHPHANHOSO[0].GIAYTO) != 2 ||
+		proc.CACHTHUCTHUCHIEN[0].THOIGIAN[0].THOIGIANGIAIQUYET.String() != "0" || proc.LINHVUCTHUCHIEN[0].TENLINHVUC != "Hộ tịch" {
+		t.Fatalf("procedure %+v", proc)
+	}
+	if _, ok, err := c.Procedure(ctx, "9.999999"); ok || err != nil {
+		t.Fatalf("unknown code: %v, %v", ok, err)
+	}
+}
+
+// Download fetches an inbound dossier's file from the portal's own hosts
+// only, bounded; a missing file is permanent, a 5xx retried.
+func TestDownload(t *testing.T) {
+	p := newFakePortal(t)
+	c := p.client(t)
+	ctx := context.Background()
+	data, err := c.Download(ctx, dvcqg.File{Name: "to-khai.pdf", URL: p.srv.URL + "/files/to-khai.pdf"}, 1000)
+	if err != nil || string(data) != "%PDF-1.7 tờ khai" {
+		t.Fatalf("download: %q, %v", data, err)
+	}
+	for _, tc := range []struct {
+		url       string
+		retryable bool
+		want      string
+	}{
+		{p.srv.URL + "/files/lon.pdf", false, "quá lớn"},
+		{p.srv.URL + "/files/khong-co.pdf", false, "HTTP 404"},
+		{p.srv.URL + "/files/loi.pdf", true, "HTTP 502"},
+		{"http://169.254.169.254/latest/meta-data", false, "không thuộc Cổng DVCQG"},
+		{"file:///etc/passwd", false, "không hợp lệ"},
+	} {
+		_, err := c.Download(ctx, dvcqg.File{Name: "x.pdf", URL: tc.url}, 1000)
+		if err == nil || dvcqg.IsRetryable(err) != tc.retryable || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v (want retryable %v, %q)", tc.url, err, tc.retryable, tc.want)
+		}
+	}
+}

@@ -54,6 +54,18 @@ func newFakePortal(t *testing.T) *fakePortal {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+authPath, p.auth)
 	mux.HandleFunc("POST "+integration, p.integrate)
+	mux.HandleFunc("GET /files/{name}", func(w http.ResponseWriter, r *http.Request) {
+		switch r.PathValue("name") {
+		case "to-khai.pdf":
+			_, _ = w.Write([]byte("%PDF-1.7 tờ khai"))
+		case "lon.pdf":
+			_, _ = w.Write(make([]byte, 5000))
+		case "loi.pdf":
+			w.WriteHeader(http.StatusBadGateway)
+		default:
+			http.NotFound(w, r)
+		}
+	})
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
 	return p
@@ -200,6 +212,21 @@ func (p *fakePortal) integrate(w http.ResponseWriter, r *http.Request) {
 			p.progress[code] = append(p.progress[code], m)
 		}
 		answer(w, 200, map[string]any{"error_code": "00"})
+	case dvcqg.ServiceProcedureList:
+		answer(w, 200, map[string]any{"error_code": "00", "result": []any{
+			map[string]any{"MATTHC": "1.001193", "TENTTHC": "Thu\u0309 tu\u0323c đăng ký khai sinh"},
+			map[string]any{"MATTHC": "2.000815", "TENTTHC": "Chứng thực bản sao từ bản chính"}}})
+	case dvcqg.ServiceProcedure:
+		var q struct {
+			MaTTHC string `json:"maTTHC"`
+		}
+		_ = json.Unmarshal(raw, &q)
+		if q.MaTTHC != "1.001193" {
+			answer(w, 200, map[string]any{"error_code": "00", "result": []any{}})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(procedureRecord))
 	case dvcqg.ServiceLookup:
 		result := []any{}
 		if d, ok := p.dossiers[body.MaHoSo]; ok {
@@ -218,3 +245,14 @@ func (p *fakePortal) set(fn func(p *fakePortal)) {
 }
 
 func (p *fakePortal) read(fn func(p *fakePortal)) { p.set(fn) }
+
+// procedureRecord is LayThuTuc's answer for birth registration, numbers
+// as the portal sends them.
+const procedureRecord = `{"error_code":"00","result":[{"MATTHC":"1.001193","TENTTHC":"Đăng ký khai sinh",
+"LINHVUCTHUCHIEN":[{"MALINHVUC":"G09-TP03","TENLINHVUC":"Hộ tịch"}],
+"CACHTHUCTHUCHIEN":[{"KENH":2,"THOIGIAN":[{"THOIGIANGIAIQUYET":0,"DONVITINH":"Ngày làm việc","MOTA":"Ngay trong ngày; sau 15 giờ thì trong ngày làm việc tiếp theo",
+"PHILEPHI":[{"MAPHILEPHI":"LP1","SOTIEN":0,"DONVI":"Đồng","MOTA":"Miễn lệ phí đăng ký khai sinh đúng hạn"}]}]}],
+"THANHPHANHOSO":[{"TRUONGHOP":"","GIAYTO":[{"MAGIAYTO":"TK","TENGIAYTO":"Tờ khai đăng ký khai sinh","TENMAUDON":"To khai.docx","URL":""},
+{"MAGIAYTO":"GCS","TENGIAYTO":"Giấy chứng sinh","TENMAUDON":"","URL":""}]}],
+"COQUANTHUCHIEN":[{"MADONVI":"H15.99","TENDONVI":"UBND cấp xã"}],
+"KETQUATHUCHIEN":[{"MAKETQUA":"KQ1","TENKETQUA":"Giấy khai sinh (bản chính)"}],"YEUCAU":"Không"}]}`
