@@ -78,6 +78,9 @@ type App struct {
 	// DVCQG pushes dossiers' statuses to the National Public Service
 	// Portal (off without --dvcqg-url).
 	DVCQG *dvcqg.Service
+	// Dossiers keeps the one-stop dossiers: submission, reception, the
+	// legal clock, processing across agencies, return and statistics.
+	Dossiers *onestop.DossierService
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -163,6 +166,9 @@ func (a *App) buildServices(ctx context.Context) error {
 		return err
 	}
 	if err := a.buildCatalogue(); err != nil {
+		return err
+	}
+	if err := a.buildDossiers(); err != nil {
 		return err
 	}
 	if err := a.buildDVCQG(); err != nil {
