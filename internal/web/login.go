@@ -81,6 +81,8 @@ type loginData struct {
 	// Locked: the login is locked; the form adds the code field with
 	// which the owner passes the lock.
 	Locked bool
+	// Next is the portal page to return to once signed in.
+	Next string
 }
 
 func (p *Accounts) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +90,17 @@ func (p *Accounts) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, home(a), http.StatusSeeOther)
 		return
 	}
-	p.rd.render(w, r, http.StatusOK, "login", "login.title", loginData{})
+	p.rd.render(w, r, http.StatusOK, "login", "login.title", loginData{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+// safeNext is a page of the portal to return to after signing in (the
+// dossier form sends anonymous visitors here with ?next=); anything else,
+// another site above all, is dropped.
+func safeNext(v string) string {
+	if !strings.HasPrefix(v, "/portal/") || strings.ContainsAny(v, "\\\r\n") || strings.Contains(v, "//") {
+		return ""
+	}
+	return v
 }
 
 // home is where a signed-in actor lands.
@@ -108,7 +120,8 @@ func (p *Accounts) login(w http.ResponseWriter, r *http.Request) {
 		Device: identityhttp.DeviceToken(r), Previous: identityhttp.Token(r.Context())})
 	if err != nil {
 		httpx.LogError(r, httpx.Status(err), err)
-		p.rd.render(w, r, httpx.Status(err), "login", "login.title", loginData{Login: login, Error: apperr.MessageOf(err), Locked: identity.IsLocked(err)})
+		p.rd.render(w, r, httpx.Status(err), "login", "login.title", loginData{Login: login, Error: apperr.MessageOf(err), Locked: identity.IsLocked(err),
+			Next: safeNext(r.PostFormValue("next"))})
 		return
 	}
 	identityhttp.SetCookie(w, r, res.Token, p.secure)
@@ -121,6 +134,10 @@ func (p *Accounts) login(w http.ResponseWriter, r *http.Request) {
 	case identity.StageEnrol:
 		http.Redirect(w, r, "/account/totp", http.StatusSeeOther)
 	default:
+		if next := safeNext(r.PostFormValue("next")); next != "" {
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
 		if res.Account.Kind == actor.Official {
 			http.Redirect(w, r, "/office", http.StatusSeeOther)
 			return
