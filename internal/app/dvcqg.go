@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -115,4 +117,39 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// dossierProgress is the progress row of a dossier's latest change: who
+// acted (by), when, in which agency, what, and the current step's start
+// and statutory end.
+func dossierProgress(d *onestop.Dossier, by, note string) dvcqg.Progress {
+	p := dvcqg.Progress{MaHoSo: d.Code, NguoiXuLy: by, ThoiDiemXuLy: d.UpdatedAt, PhongBanXuLy: d.AgencyName,
+		NoiDungXuLy: note, TrangThai: int(d.Status)}
+	if p.NoiDungXuLy == "" {
+		p.NoiDungXuLy = d.Status.Name()
+	}
+	if st := d.Current(); st != nil {
+		p.NgayBatDau, p.NgayKetThucTheoQuyDinh = st.StartedAt, st.DueAt
+		if st.AgencyName != "" {
+			p.PhongBanXuLy = st.AgencyName
+		}
+		if p.NguoiXuLy == "" {
+			p.NguoiXuLy = st.HolderName
+		}
+	}
+	if p.ThoiDiemXuLy.IsZero() {
+		p.ThoiDiemXuLy = d.SubmittedAt
+	}
+	return p
+}
+
+// pushDossier queues the push of d's status change to the portal in tx,
+// the change's transaction, when the adapter is on. created is true for
+// the dossier's first push (its submission), false for any later change
+// (the portal then updates it). by names who acted, note what they did.
+func (a *App) pushDossier(ctx context.Context, tx *sql.Tx, d *onestop.Dossier, created bool, by, note string) error {
+	if !a.DVCQG.Enabled() {
+		return nil
+	}
+	return a.DVCQG.Enqueue(ctx, tx, dossierSync(d, !created), dossierProgress(d, by, note))
 }

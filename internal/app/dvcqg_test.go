@@ -1,10 +1,15 @@
 package app
 
 import (
+	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/onestop/dvcqg"
@@ -48,5 +53,45 @@ func TestDossierSyncMapping(t *testing.T) {
 	d.Applicant.IDNumber = "0100109106"
 	if dossierSync(d, false).LoaiDoiTuong != dvcqg.ApplicantBusiness {
 		t.Fatal("a tax code is not a business")
+	}
+}
+
+// pushDossier queues one push per change in the change's transaction,
+// with its progress row; with the adapter off it queues nothing.
+func TestPushDossier(t *testing.T) {
+	d := dbtest.SQLite(t, audit.Migrations, jobs.Migrations)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, locale.VN)
+	dos := &onestop.Dossier{Code: "H15.01.01-261207-0008", ProcedureCode: "1.001193", ProcedureName: "Đăng ký khai sinh",
+		AgencyName: "UBND xã Bắc Hà", Applicant: onestop.Applicant{Name: "Lê Văn An", IDNumber: "001090012345"},
+		Channel: onestop.ChannelOnline, Status: onestop.Status(2), SubmittedAt: at, ReceivedAt: at, UpdatedAt: at, CurrentStep: -1}
+	a := &App{}
+	push := func() error {
+		return d.Tx(ctx, func(tx *sql.Tx) error {
+			return a.pushDossier(ctx, tx, dos, false, "Trần Văn Đức", "Tiếp nhận hồ sơ")
+		})
+	}
+	if err := push(); err != nil {
+		t.Fatalf("adapter off: %v", err)
+	}
+	client, err := dvcqg.NewClient(dvcqg.Config{BaseURL: "https://dvc.example.gov.vn", AuthEndpoint: "/a", IntegrationEndpoint: "/i",
+		Username: "u", Password: "p", DstCode: "H15", MaDonVi: "H15.01.01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.DVCQG = dvcqg.New(d, dvcqg.Options{Client: client, Now: func() time.Time { return at }})
+	for range 2 { // the same change twice: one push
+		if err := push(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	var payload string
+	if err := d.Reader().QueryRowContext(ctx, "SELECT count(*), max(payload) FROM jobs WHERE kind = $1", dvcqg.JobKind).Scan(&n, &payload); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || !strings.Contains(payload, `"ThoiDiemXuLy":"20261207090000"`) || !strings.Contains(payload, `"NguoiXuLy":"Trần Văn Đức"`) ||
+		!strings.Contains(payload, `"updating":true`) {
+		t.Fatalf("%d jobs, payload %s", n, payload)
 	}
 }
