@@ -41,6 +41,8 @@ type Deps struct {
 	Tasks *tasks.Service
 	// Search finds documents for who may read them; nil answers EUNAVAILABLE.
 	Search *search.Service
+	// Catalogue is the one-stop procedure catalogue; nil answers EUNAVAILABLE.
+	Catalogue *onestop.Catalogue
 	// Dossiers keeps one-stop dossiers; nil answers EUNAVAILABLE.
 	Dossiers *onestop.DossierService
 }
@@ -88,6 +90,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.searchRoutes()...)
 	a.routes = append(a.routes, a.deskRoutes()...)
 	a.routes = append(a.routes, a.dossierRoutes()...)
+	a.routes = append(a.routes, a.procedureRoutes()...)
 	return a
 }
 
