@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
@@ -41,8 +42,8 @@ func newService(t *testing.T, d *db.DB, p *fakePortal) (*dvcqg.Service, *jobs.Ru
 // runnerClock starts at now and follows the real time elapsed since, so
 // back-offs come due while the fixed date holds.
 func runnerClock() func() time.Time {
-	start := time.Now()
-	return func() time.Time { return now.Add(time.Since(start)) }
+	start := clock.Now()
+	return func() time.Time { return now.Add(clock.Now().Sub(start)) }
 }
 
 func start(t *testing.T, r *jobs.Runner) {
@@ -69,8 +70,7 @@ func count(t *testing.T, d *db.DB, q string, args ...any) int {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	for range 2000 {
 		if cond() {
 			return
 		}
