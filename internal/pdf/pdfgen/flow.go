@@ -331,7 +331,7 @@ func (l *flowLayout) rule(p Para, lines []string, x, width, bottom, size float64
 	default:
 		rx = x + (widest-rw)/2
 	}
-	y := bottom + size*0.05
+	y := bottom - size*0.1 // below the descenders and the dots under letters
 	fmt.Fprintf(l.cs(), "%s %s m %s %s l S\n", f(rx), f(y), f(rx+rw), f(y))
 }
 
