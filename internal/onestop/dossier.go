@@ -399,8 +399,9 @@ type DossierOptions struct {
 // DossierService keeps dossiers: submission, reception, processing across
 // agencies, decision, return, rating, with one legal clock.
 type DossierService struct {
-	db   *db.DB
-	opts DossierOptions
+	db     *db.DB
+	opts   DossierOptions
+	sealer Sealer
 }
 
 // NewDossiers returns the dossier service.

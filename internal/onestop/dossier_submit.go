@@ -393,7 +393,7 @@ func (s *DossierService) startClock(ctx context.Context, tx *sql.Tx, cal *calend
 			d.Status = StatusProcessing
 		}
 	}
-	return nil
+	return s.enqueueReceipt(ctx, tx, d)
 }
 
 // spreadSteps gives the steps not yet completed their due moments, counted

@@ -25,8 +25,10 @@ const StepReminderTemplate = "onestop.step_reminder"
 // ReminderAt is when the reminders go out, Vietnam time.
 const ReminderAt = 7 * time.Hour
 
-// Register schedules the daily step reminders on r.
+// Register schedules the daily step reminders on r and registers the
+// jobs rendering and sealing receipts and results.
 func (s *DossierService) Register(r *jobs.Runner) {
+	s.registerPaperJobs(r)
 	r.Periodic(jobs.Periodic{Name: ReminderJob, Daily: true, At: ReminderAt, Handler: func(ctx context.Context, _ jobs.Job) error {
 		_, err := s.Remind(ctx)
 		return err
