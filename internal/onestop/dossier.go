@@ -399,9 +399,26 @@ type DossierOptions struct {
 // DossierService keeps dossiers: submission, reception, processing across
 // agencies, decision, return, rating, with one legal clock.
 type DossierService struct {
-	db     *db.DB
-	opts   DossierOptions
-	sealer Sealer
+	db       *db.DB
+	opts     DossierOptions
+	sealer   Sealer
+	onChange ChangeHook
+}
+
+// ChangeHook is called inside the transaction of every change of a dossier
+// (its submission: created is true), after the change is written: by names
+// who acted, note what they wrote. An error rolls the change back. The
+// national portal adapter queues its push through it.
+type ChangeHook func(ctx context.Context, tx *sql.Tx, d *Dossier, created bool, by, note string) error
+
+// SetOnChange sets the hook called in every change's transaction.
+func (s *DossierService) SetOnChange(h ChangeHook) { s.onChange = h }
+
+func (s *DossierService) changed(ctx context.Context, tx *sql.Tx, d *Dossier, created bool, by, note string) error {
+	if s.onChange == nil {
+		return nil
+	}
+	return s.onChange(ctx, tx, d, created, by, note)
 }
 
 // NewDossiers returns the dossier service.

@@ -130,6 +130,9 @@ func (s *DossierService) do(ctx context.Context, a *actor.Actor, id, version int
 		if err := s.audit(ctx, tx, a, c.audit, d, c.note); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, d, false, dossierActorName(a), c.note); err != nil {
+			return err
+		}
 		if c.silent {
 			return nil
 		}

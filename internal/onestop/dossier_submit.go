@@ -150,6 +150,9 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 		if err := s.audit(ctx, tx, a, "onestop.dossier.submit", d, ""); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, d, true, dossierActorName(a), ""); err != nil {
+			return err
+		}
 		return s.tell(ctx, tx, d, "")
 	})
 	if err != nil {
@@ -339,9 +342,11 @@ func (s *DossierService) attach(ctx context.Context, tx *sql.Tx, a *actor.Actor,
 				}
 				name = u.Name
 			}
-			if err := insertFile(ctx, tx, d.ID, File{UploadID: id, Component: c, Kind: kind, Name: name, AddedAt: now}); err != nil {
+			f := File{UploadID: id, Component: c, Kind: kind, Name: name, AddedAt: now}
+			if err := insertFile(ctx, tx, d.ID, f); err != nil {
 				return err
 			}
+			d.Files = append(d.Files, f)
 		}
 	}
 	return nil

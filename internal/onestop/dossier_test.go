@@ -398,10 +398,23 @@ func TestSupplementPauseRecomputesDue(t *testing.T) {
 func TestIdempotentSubmitAndValidation(t *testing.T) {
 	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
+		created, changes := 0, 0
+		f.svc.SetOnChange(func(_ context.Context, _ *sql.Tx, d *onestop.Dossier, c bool, by, note string) error {
+			if c {
+				created++
+			} else {
+				changes++
+			}
+			return nil
+		})
 		a := f.online(t, "1.001193", "key-1")
 		b := f.online(t, "1.001193", "key-1")
 		if a.ID != b.ID || a.Code != b.Code {
 			t.Fatalf("same key gave %s and %s", a.Code, b.Code)
+		}
+		f.must(f.svc.Accept(f.ctx, desk, a.ID, onestop.ActionRequest{}))
+		if created != 1 || changes != 1 {
+			t.Fatalf("change hook: %d created, %d changes", created, changes)
 		}
 		var n int
 		if err := d.Reader().QueryRowContext(f.ctx, `SELECT COUNT(*) FROM onestop_dossiers`).Scan(&n); err != nil || n != 1 {
