@@ -239,3 +239,26 @@ func stepUnit(st *DossierStep) string {
 	}
 	return st.AgencyName + " – " + st.Name
 }
+
+// BookRowOf maps a dossier to its line of the tracking book (form 07,
+// Sổ theo dõi hồ sơ): the receiving agency leads, the appointment is the
+// due date printed, and the result is taken to be delivered the way the
+// dossier came (the dossier does not record another way).
+func BookRowOf(d *Dossier) forms.BookRow {
+	contact := d.Applicant.Address
+	if d.Applicant.Phone != "" {
+		if contact != "" {
+			contact += "; "
+		}
+		contact += d.Applicant.Phone
+	}
+	due := d.Appointment
+	if due.IsZero() {
+		due = d.DueAt
+	}
+	return forms.BookRow{
+		Code: d.Code, Procedure: d.ProcedureName, Applicant: d.Applicant.Name, Contact: contact,
+		LeadAgency: d.AgencyName, ReceivedAt: d.ReceivedAt, DueAt: due, ReturnedAt: d.ReturnedAt,
+		Delivery: d.Channel.Name(),
+	}
+}

@@ -141,6 +141,14 @@ func TestFormMappers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	b := onestop.BookRowOf(d)
+	if b.Contact != "Phường Cam Đường, tỉnh Lào Cai; 0912345678" || b.Delivery != "Trực tiếp" || !b.DueAt.Equal(d.Appointment) || !b.ReturnedAt.Equal(d.ReturnedAt) {
+		t.Errorf("book row: %+v", b)
+	}
+	if _, err := forms.Book(forms.BookData{Agency: d.AgencyName, Rows: []forms.BookRow{b}}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A dossier still in its second step: no hand-over back to the desk.
 	d.Steps[1].EndedAt, d.ReturnedAt = time.Time{}, time.Time{}
 	if c := onestop.ControlSlipForm(d, h); len(c.Rows) != 2 {

@@ -161,6 +161,12 @@ func allForms() []form {
 // through the ToUnicode map the document carries, and returns each page's
 // decoded content stream.
 func pageText(t *testing.T, data []byte) (texts [][]string, contents []string) {
+	texts, contents, _ = pageBoxText(t, data)
+	return texts, contents
+}
+
+// pageBoxText is pageText with each page's box.
+func pageBoxText(t *testing.T, data []byte) (texts [][]string, contents []string, boxes [][4]float64) {
 	t.Helper()
 	r, err := pdf.Open(data)
 	if err != nil {
@@ -177,9 +183,11 @@ func pageText(t *testing.T, data []byte) (texts [][]string, contents []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if box[2] < 595 || box[2] > 596 || box[3] < 841 || box[3] > 842 {
-			t.Fatalf("page box %v, want A4 portrait", box)
+		w, h := min(box[2], box[3]), max(box[2], box[3])
+		if w < 595 || w > 596 || h < 841 || h > 842 {
+			t.Fatalf("page box %v, want A4", box)
 		}
+		boxes = append(boxes, box)
 		pd, _ := r.Dict(p)
 		res, _ := r.Dict(pd["Resources"])
 		fonts, _ := r.Dict(res["Font"])
@@ -224,7 +232,7 @@ func pageText(t *testing.T, data []byte) (texts [][]string, contents []string) {
 		texts = append(texts, page)
 		contents = append(contents, string(content))
 	}
-	return texts, contents
+	return texts, contents, boxes
 }
 
 // TestForms prints each form twice (same bytes), opens it with
@@ -244,9 +252,9 @@ func TestForms(t *testing.T) {
 			if len(out) > 60_000 {
 				t.Errorf("%d bytes: the font subset should keep a form small", len(out))
 			}
-			texts, _ := pageText(t, out)
-			if len(texts) != 1 {
-				t.Errorf("%d pages, want 1", len(texts))
+			texts, _, boxes := pageBoxText(t, out)
+			if len(texts) != 1 || boxes[0][2] > boxes[0][3] {
+				t.Errorf("%d pages (%v), want 1 A4 portrait", len(texts), boxes)
 			}
 			var all []string
 			for _, p := range texts {
