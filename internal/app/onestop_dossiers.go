@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -9,6 +10,8 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/pki"
+	"github.com/chinhquyen/chinhquyen/internal/signing"
 )
 
 // buildDossiers creates the one-stop dossier service over the catalogue,
@@ -22,8 +25,47 @@ func (a *App) buildDossiers() error {
 	if err != nil {
 		return fmt.Errorf("one-stop dossiers: %w", err)
 	}
+	a.Dossiers.SetSealer(dossierSealer{a})
+	// Every change queues its push to the national portal (when on) in
+	// its own transaction; the adapter is built after this service.
+	a.Dossiers.SetOnChange(func(ctx context.Context, tx *sql.Tx, d *onestop.Dossier, created bool, by, note string) error {
+		if a.DVCQG == nil {
+			return nil
+		}
+		return a.pushDossier(ctx, tx, d, created, by, note)
+	})
 	a.Dossiers.Register(a.Jobs)
 	return nil
+}
+
+// dossierSealer seals receipts and results with the agency's newest valid
+// seal certificate whose key the platform keeps, as the system.
+type dossierSealer struct{ a *App }
+
+func (s dossierSealer) SealPDF(ctx context.Context, agency int64, pdf []byte, reason string) ([]byte, error) {
+	if s.a.PKI == nil || s.a.Signing == nil {
+		return nil, apperr.New(apperr.Unavailable, "Chưa cấu hình chữ ký số: không đóng dấu được")
+	}
+	notRevoked := false
+	certs, err := s.a.PKI.List(ctx, dossierDirectoryActor, pki.ListFilter{Profile: "seal", AgencyID: agency, Revoked: &notRevoked})
+	if err != nil {
+		return nil, err
+	}
+	now := s.a.Now()
+	var best *pki.Certificate
+	for _, c := range certs {
+		if c.KeyRef != "" && c.NotBefore.Before(now) && c.NotAfter.After(now) && (best == nil || c.NotBefore.After(best.NotBefore)) {
+			best = c
+		}
+	}
+	if best == nil {
+		return nil, apperr.New(apperr.Conflict, "Cơ quan chưa có chứng thư số con dấu còn hiệu lực: chưa đóng dấu được")
+	}
+	signed, err := s.a.Signing.Sign(ctx, dossierDirectoryActor, signing.SignRequest{PDF: pdf, Serial: best.Serial, Reason: reason})
+	if err != nil {
+		return nil, err
+	}
+	return signed.PDF, nil
 }
 
 // dossierAgencies resolves receiving and liên thông agencies in org, as
