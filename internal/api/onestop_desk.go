@@ -112,7 +112,7 @@ func (a *API) deskAct(w http.ResponseWriter, r *http.Request, do func(ctx contex
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, d)
+	httpx.JSON(w, http.StatusOK, viewOf(d))
 }
 
 func (a *API) acceptDossier(w http.ResponseWriter, r *http.Request) {
@@ -337,7 +337,7 @@ func Urgency(d *onestop.Dossier, now, soon time.Time) string {
 
 // queueItem is one dossier of the queue with its urgency.
 type queueItem struct {
-	*onestop.Dossier
+	DossierView
 	Urgency string `json:"urgency,omitempty"` // overdue, soon
 }
 
@@ -364,6 +364,10 @@ func (a *API) listDossierQueue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if act.Kind != actor.Official {
+		httpx.Error(w, r, apperr.New(apperr.Forbidden, "Hàng đợi hồ sơ dành cho cán bộ; người nộp xem hồ sơ của mình tại GET /api/v1/me/dossiers"))
+		return
+	}
 	now := a.deps.Now()
 	cal := a.deskCalendar(r.Context())
 	f, err := QueueFilter(r.URL.Query(), now, cal)
@@ -379,7 +383,7 @@ func (a *API) listDossierQueue(w http.ResponseWriter, r *http.Request) {
 	soon := DueSoonLimit(now, cal)
 	out := queuePage{Items: make([]queueItem, 0, len(page.Items)), Total: page.Total, Page: page.Page, PageSize: page.PageSize}
 	for _, d := range page.Items {
-		out.Items = append(out.Items, queueItem{Dossier: d, Urgency: Urgency(d, now, soon)})
+		out.Items = append(out.Items, queueItem{DossierView: viewOf(d), Urgency: Urgency(d, now, soon)})
 	}
 	httpx.JSON(w, http.StatusOK, out)
 }

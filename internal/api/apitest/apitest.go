@@ -83,7 +83,8 @@ func ResponseSchema(d map[string]any, method, path string, status int) (map[stri
 }
 
 // Validate checks v against the subset of JSON Schema the document uses:
-// $ref, type (with "null" in a type list), required, properties, items, enum.
+// $ref, type (with "null" in a type list), required, properties,
+// additionalProperties as a schema, items, enum.
 // Extra properties are errors too, so the document cannot silently lag.
 func Validate(d map[string]any, schema map[string]any, v any, at string) error {
 	if schema == nil {
@@ -119,7 +120,11 @@ func Validate(d map[string]any, schema map[string]any, v any, at string) error {
 		for k, val := range x {
 			ps, ok := props[k].(map[string]any)
 			if !ok {
-				return fmt.Errorf("%s: property %q not documented", at, k)
+				// A map's free keys (form values by field name) follow
+				// additionalProperties when it is a schema.
+				if ps, ok = schema["additionalProperties"].(map[string]any); !ok {
+					return fmt.Errorf("%s: property %q not documented", at, k)
+				}
 			}
 			if err := Validate(d, ps, val, at+"."+k); err != nil {
 				return err
