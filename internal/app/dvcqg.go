@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/onestop/dvcqg"
@@ -151,5 +152,12 @@ func (a *App) pushDossier(ctx context.Context, tx *sql.Tx, d *onestop.Dossier, c
 	if !a.DVCQG.Enabled() {
 		return nil
 	}
-	return a.DVCQG.Enqueue(ctx, tx, dossierSync(d, !created), dossierProgress(d, by, note))
+	err := a.DVCQG.Enqueue(ctx, tx, dossierSync(d, !created), dossierProgress(d, by, note))
+	if apperr.Is(err, apperr.Invalid) {
+		// The portal would refuse it: the dossier's own change must not
+		// fail for that. The log names the field to correct.
+		a.Log.WarnContext(ctx, "dossier not pushed to the national portal", "code", d.Code, "status", int(d.Status), "err", err)
+		return nil
+	}
+	return err
 }

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"database/sql"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +95,15 @@ func TestPushDossier(t *testing.T) {
 	if n != 1 || !strings.Contains(payload, `"ThoiDiemXuLy":"20261207090000"`) || !strings.Contains(payload, `"NguoiXuLy":"Trần Văn Đức"`) ||
 		!strings.Contains(payload, `"updating":true`) {
 		t.Fatalf("%d jobs, payload %s", n, payload)
+	}
+	// A dossier the portal would refuse is not pushed, and its own change
+	// goes through.
+	a.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	dos.ProcedureCode, dos.UpdatedAt = "", at.Add(time.Hour)
+	if err := push(); err != nil {
+		t.Fatalf("a dossier the portal would refuse failed its change: %v", err)
+	}
+	if err := d.Reader().QueryRowContext(ctx, "SELECT count(*) FROM jobs").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d jobs, %v", n, err)
 	}
 }

@@ -68,6 +68,11 @@ var (
 	procedureCodeRE = regexp.MustCompile(`^[0-9]+(\.[0-9A-Za-z]+){1,8}$`)
 )
 
+// receivedStatus are the statuses only a received dossier reaches (a
+// dossier may be withdrawn, refused or asked to complete before it is).
+var receivedStatus = map[int]bool{StatusReceived: true, StatusProcessing: true, StatusFinancial: true,
+	StatusProcessed: true, StatusResultReturn: true}
+
 // Validate checks what the portal requires of a pushed dossier.
 func (d DossierSync) Validate() error {
 	switch {
@@ -83,7 +88,7 @@ func (d DossierSync) Validate() error {
 		return apperr.FieldError("HinhThuc", "Hình thức trả kết quả %d không hợp lệ: 0 tại quầy hoặc trực tuyến, 1 qua bưu chính công ích", d.HinhThuc)
 	case d.ChuHoSo == "":
 		return apperr.FieldError("ChuHoSo", "Thiếu tên chủ hồ sơ")
-	case d.TrangThaiHoSo >= StatusReceived && d.TrangThaiHoSo != StatusRefused && d.NgayTiepNhan.IsZero():
+	case receivedStatus[d.TrangThaiHoSo] && d.NgayTiepNhan.IsZero():
 		return apperr.FieldError("NgayTiepNhan", "Hồ sơ ở trạng thái %d phải có ngày tiếp nhận", d.TrangThaiHoSo)
 	}
 	return nil
