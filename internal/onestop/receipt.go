@@ -262,3 +262,13 @@ func BookRowOf(d *Dossier) forms.BookRow {
 		Delivery: d.Channel.Name(),
 	}
 }
+
+// StopForm maps a withdrawn or stopped dossier to form 05 (Thông báo
+// dừng giải quyết hồ sơ): it stops at the dossier's last change, for the
+// reason recorded; signer is the officer who records it.
+func StopForm(d *Dossier, h forms.Header, signer string) forms.StopData {
+	return forms.StopData{
+		Header: formHeader(h, d, d.UpdatedAt), Applicant: formPerson(d.Applicant), Code: d.Code, Request: d.ProcedureName,
+		ReceivedAt: d.ReceivedAt, StoppedAt: d.UpdatedAt, Reason: d.Reason, Signer: signer,
+	}
+}

@@ -141,6 +141,14 @@ func TestFormMappers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	st := onestop.StopForm(d, h, "Lê Minh Tuấn")
+	if !st.StoppedAt.Equal(d.UpdatedAt) || st.Code != d.Code || st.Reason != d.Reason {
+		t.Errorf("stop notice: %+v", st)
+	}
+	if _, err := forms.Stop(st); err != nil {
+		t.Fatal(err)
+	}
+
 	b := onestop.BookRowOf(d)
 	if b.Contact != "Phường Cam Đường, tỉnh Lào Cai; 0912345678" || b.Delivery != "Trực tiếp" || !b.DueAt.Equal(d.Appointment) || !b.ReturnedAt.Equal(d.ReturnedAt) {
 		t.Errorf("book row: %+v", b)

@@ -2,7 +2,8 @@
 // forms of Circular 03/2025/TT-VPCP) as PDF: 01 the receipt with the
 // appointment (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) and a QR code of
 // the tracking page, 02 the supplement request, 03 the refusal, 04 the
-// apology with a new appointment, 06 the control slip.
+// apology with a new appointment, 05 the stop notice, 06 the control slip
+// and 07 the tracking book (landscape).
 //
 // The package is pure: plain structs in, PDF bytes out (A4 portrait, the
 // national motto block, the embedded Vietnamese font as a glyph subset),

@@ -105,6 +105,14 @@ func apologyData() ApologyData {
 	}
 }
 
+func stopData() StopData {
+	return StopData{
+		Header: hdr, Applicant: applicant, Code: "H15.01.01-261207-0042", Request: "Đăng ký hộ kinh doanh",
+		ReceivedAt: at("07/12/2026 09:30"), AskedAt: at("09/12/2026 14:00"), StoppedAt: at("09/12/2026 14:05"),
+		Reason: "Không còn nhu cầu", Signer: "Lê Minh Tuấn",
+	}
+}
+
 func controlSlipData() ControlSlipData {
 	return ControlSlipData{
 		Header: hdr, Code: "H15.01.01-261207-0042", Request: "Đăng ký hộ kinh doanh", Applicant: "Nguyễn Thị Hoa",
@@ -148,6 +156,11 @@ func allForms() []form {
 		{"apology", func() ([]byte, error) { return Apology(apologyData()) }, []string{
 			"PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Kính gửi: Ông/bà/tổ chức Nguyễn Thị Hoa", "Ngày 07/12/2026",
 			"16:00 ngày 21/12/2026", "10:00 ngày 24/12/2026", "GIÁM ĐỐC", "Hoàng Văn Bình", "cơ quan công an",
+		}},
+		{"stop", func() ([]byte, error) { return Stop(stopData()) }, []string{
+			"THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", "Kính gửi: Ông/bà/tổ chức Nguyễn Thị Hoa", "Ngày 09/12/2026",
+			"Mã hồ sơ: H15.01.01-261207-0042", "09:30 ngày 07/12/2026", "kể từ 14:05 ngày 09/12/2026", "Lý do: Không còn nhu cầu",
+			"Lê Minh Tuấn",
 		}},
 		{"control_slip", func() ([]byte, error) { return ControlSlip(controlSlipData()) }, []string{
 			"PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Phòng Kinh tế xã Bắc Hà", "Thuế cơ sở 5 tỉnh Lào Cai",
@@ -434,6 +447,8 @@ func TestFormsValidate(t *testing.T) {
 		{"apology without new date", func() error { d := apologyData(); d.NewDueAt = time.Time{}; _, err := Apology(d); return err }, "new_due_at"},
 		{"apology new date not later", func() error { d := apologyData(); d.NewDueAt = d.DueAt; _, err := Apology(d); return err }, "new_due_at"},
 		{"apology without reason", func() error { d := apologyData(); d.Reason = ""; _, err := Apology(d); return err }, "reason"},
+		{"stop without moment", func() error { d := stopData(); d.StoppedAt = time.Time{}; _, err := Stop(d); return err }, "stopped_at"},
+		{"stop without code", func() error { d := stopData(); d.Code = ""; _, err := Stop(d); return err }, "code"},
 		{"control slip without code", func() error { d := controlSlipData(); d.Code = ""; _, err := ControlSlip(d); return err }, "code"},
 		{"control slip too many rows", func() error {
 			d := controlSlipData()
