@@ -66,6 +66,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks, Search: a.Search}).Register(mux)
 	pages.Search(a.Search, a.Org).Register(mux)
 	pages.Portal(web.PortalDeps{Dossiers: a.Dossiers, Procedures: a.Catalogue, Uploads: a.Blob, Org: a.Org}).Register(mux)
+	pages.Onestop(web.OnestopDeps{Dossiers: a.Dossiers, Catalogue: a.Catalogue, Uploads: a.Blob, Calendar: a.Calendar}).Register(mux)
 	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople}).Register(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.
 	pkihttp.New(a.PKI, a.Log).Register(mux)

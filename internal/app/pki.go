@@ -277,7 +277,8 @@ const uploadLimit = signing.MaxPDFSize + signing.MaxImageSize + 1<<20
 
 // uploadRoutes take PDF uploads; every other request keeps the small cap.
 var uploadRoutes = map[string]bool{"/sign": true, "/verify": true, "/api/v1/pdf/verify": true, web.NewDocumentRoute: true,
-	web.NewDraftRoute: true, web.DraftVersionRoute: true, web.NewDossierRoute: true, web.SupplementDossierRoute: true}
+	web.NewDraftRoute: true, web.DraftVersionRoute: true, web.NewDossierRoute: true, web.SupplementDossierRoute: true,
+	web.OnestopNewRoute: true, web.OnestopDecisionRoute: true}
 
 // fileUploadRoute takes any file (blob), within --upload-max; it streams
 // to disk, so it holds no more memory than a small request.
