@@ -164,13 +164,30 @@ func (a *API) submitDossier(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := a.deps.Dossiers.Submit(r.Context(), act, onestop.SubmitRequest{ProcedureCode: strings.TrimSpace(b.ProcedureCode),
-		Channel: onestop.ChannelOnline, Fields: b.Fields, Files: b.Components, IdempotencyKey: key})
+		Channel: onestop.ChannelOnline, Applicant: a.applicantOf(r, act), Fields: b.Fields, Files: b.Components, IdempotencyKey: key})
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/dossiers/"+d.Code)
 	httpx.JSON(w, http.StatusCreated, viewOf(d))
+}
+
+// applicantOf is the applicant of an online submission as the account
+// knows them: a citizen's CCCD or a business's tax code (their login), name,
+// e-mail (status changes are e-mailed there) and phone. The form's values
+// complete it; without the identity service only the actor's name is known.
+func (a *API) applicantOf(r *http.Request, act *actor.Actor) onestop.Applicant {
+	ap := onestop.Applicant{AccountID: act.AccountID, Name: act.Name}
+	if a.deps.Identity == nil || (act.Kind != actor.Citizen && act.Kind != actor.Business) {
+		return ap
+	}
+	acc, err := a.deps.Identity.Account(r.Context(), act, act.AccountID)
+	if err != nil {
+		return ap
+	}
+	ap.Name, ap.IDNumber, ap.Email, ap.Phone = acc.Name, acc.Login, acc.Email, acc.Phone
+	return ap
 }
 
 func (a *API) trackDossier(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +200,10 @@ func (a *API) trackDossier(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := a.deps.Dossiers.Track(r.Context(), code)
+	if apperr.CodeOf(err) == apperr.Invalid {
+		// A code that cannot be one is not found, as an unknown one.
+		err = apperr.New(apperr.NotFound, "%s", apperr.MessageOf(err))
+	}
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
