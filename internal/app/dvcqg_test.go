@@ -3,13 +3,20 @@ package app
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
@@ -105,5 +112,85 @@ func TestPushDossier(t *testing.T) {
 	}
 	if err := d.Reader().QueryRowContext(ctx, "SELECT count(*) FROM jobs").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d jobs, %v", n, err)
+	}
+}
+
+// A dossier submitted online and accepted at the desk reaches a loopback
+// portal through the dossier service's change hook and the job runner:
+// its submission as a new dossier (isUpdating False, status 1), then its
+// reception as an update, each with the progress row naming who acted.
+func TestDossierChangesReachThePortal(t *testing.T) {
+	d := dbtest.SQLite(t, apitest.DeskModules()...)
+	desk := apitest.NewDesk(t, d)
+	var mu sync.Mutex
+	var got []string // "isUpdating/service/status/actor"
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Service, IsUpdating string
+			Data                []map[string]any
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/a" {
+			w.Write([]byte(`{"session":"s1","error_code":"00"}`))
+			return
+		}
+		mu.Lock()
+		for _, row := range body.Data {
+			switch body.Service {
+			case dvcqg.ServiceSync:
+				got = append(got, fmt.Sprintf("%s/%s/%v", body.IsUpdating, body.Service, row["TrangThaiHoSo"]))
+			default:
+				got = append(got, fmt.Sprintf("%s/%v/%v", body.Service, row["TrangThai"], row["NguoiXuLy"]))
+			}
+		}
+		mu.Unlock()
+		w.Write([]byte(`{"error_code":"00"}`))
+	}))
+	defer portal.Close()
+	client, err := dvcqg.NewClient(dvcqg.Config{BaseURL: portal.URL, AuthEndpoint: "/a", IntegrationEndpoint: "/i",
+		Username: "u", Password: "p", DstCode: "H15", MaDonVi: apitest.DeskAgencyCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := &App{DB: d, Log: quiet, DVCQG: dvcqg.New(d, dvcqg.Options{Client: client, Now: desk.Now, Logger: quiet})}
+	desk.Dossiers.SetOnChange(a.pushDossier)
+	// The runner's clock follows the real time elapsed from the desk's, so
+	// a push waiting for the earlier one of its dossier comes due again.
+	start := clock.Now()
+	runnerNow := func() time.Time { return desk.Now().Add(clock.Now().Sub(start)) }
+	runner := jobs.NewRunner(d, jobs.Options{Now: runnerNow, Logger: quiet, PollInterval: 10 * time.Millisecond,
+		RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond})
+	a.DVCQG.Register(runner)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	dos := desk.Online(t, 1)
+	desk.Set(desk.Now().Add(30 * time.Minute))
+	if _, err := desk.Dossiers.Accept(desk.Ctx, desk.Officer, dos.ID, onestop.ActionRequest{Note: "Đủ thành phần"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		var n int
+		if err := d.Reader().QueryRowContext(context.Background(), "SELECT count(*) FROM jobs WHERE kind = $1", dvcqg.JobKind).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if i > 1000 {
+			t.Fatalf("%d pushes still queued", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"False/DongBoHoSoMC/1", "CapNhatTienDoHoSoMC/1/Nguyễn Thị Hoa",
+		"True/DongBoHoSoMC/2", "CapNhatTienDoHoSoMC/2/Lê Thị Một Cửa"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the portal received\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
