@@ -65,7 +65,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Tasks(web.TasksDeps{Tasks: a.Tasks, Documents: a.Documents, Choices: a.taskChoices}).Register(mux)
 	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks, Search: a.Search}).Register(mux)
 	pages.Search(a.Search, a.Org).Register(mux)
-	pages.Portal(web.PortalDeps{Dossiers: a.Dossiers, Procedures: a.Catalogue, Uploads: a.Blob, Org: a.Org}).Register(mux)
+	pages.Portal(web.PortalDeps{Dossiers: a.Dossiers, Procedures: a.Catalogue, Uploads: a.Blob, Org: a.Org, Applicant: a.portalApplicant}).Register(mux)
 	pages.Onestop(web.OnestopDeps{Dossiers: a.Dossiers, Catalogue: a.Catalogue, Uploads: a.Blob, Calendar: a.Calendar}).Register(mux)
 	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople}).Register(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.

@@ -41,6 +41,9 @@ type PortalDeps struct {
 	Procedures onestop.ProcedureSource
 	Uploads    *blob.Service
 	Org        *org.Service
+	// Applicant, when set, gives the signed-in account's details (CCCD or
+	// tax code, name, e-mail, phone) for its online submissions.
+	Applicant func(ctx context.Context, a *actor.Actor) onestop.Applicant
 }
 
 // Portal are the citizens' and businesses' dossier pages: the online
@@ -54,12 +57,13 @@ type Portal struct {
 	procs onestop.ProcedureSource
 	blob  *blob.Service
 	org   *org.Service
+	who   func(ctx context.Context, a *actor.Actor) onestop.Applicant
 	now   func() time.Time
 }
 
 // Portal returns the dossier pages sharing h's templates.
 func (h *Handler) Portal(d PortalDeps) *Portal {
-	return &Portal{rd: h.rd, svc: d.Dossiers, procs: d.Procedures, blob: d.Uploads, org: d.Org, now: h.deps.Now}
+	return &Portal{rd: h.rd, svc: d.Dossiers, procs: d.Procedures, blob: d.Uploads, org: d.Org, who: d.Applicant, now: h.deps.Now}
 }
 
 // The routes that take files: the application gives them the upload
@@ -148,9 +152,25 @@ func (p *Portal) procedure(r *http.Request, code string) (*onestop.Procedure, er
 	return proc, nil
 }
 
+// communeLister is the catalogue's list of communes for address selects.
+type communeLister interface {
+	CommuneOptions(ctx context.Context) ([]onestop.CommuneOption, error)
+}
+
 // communes lists the current communes of the province of the procedure's
 // agency, for address fields; nil when unknown.
 func (p *Portal) communes(r *http.Request, proc *onestop.Procedure) []option {
+	// The catalogue lists the communes of the province it serves.
+	if cl, ok := p.procs.(communeLister); ok {
+		list, err := cl.CommuneOptions(r.Context())
+		if err == nil && len(list) > 0 {
+			out := make([]option, 0, len(list))
+			for _, c := range list {
+				out = append(out, option{Value: c.Code, Label: c.Name})
+			}
+			return out
+		}
+	}
 	if p.org == nil {
 		return nil
 	}
@@ -407,8 +427,12 @@ func (p *Portal) newPost(w http.ResponseWriter, r *http.Request) {
 			files[c.Code] = append(files[c.Code], u.ID)
 		}
 	}
+	ap := onestop.Applicant{AccountID: a.AccountID, Name: a.Name}
+	if p.who != nil {
+		ap = p.who(r.Context(), a)
+	}
 	dos, err := p.svc.Submit(r.Context(), a, onestop.SubmitRequest{ProcedureCode: proc.Code, Channel: onestop.ChannelOnline,
-		Fields: values, Files: files, IdempotencyKey: "web:" + d.Key})
+		Applicant: ap, Fields: values, Files: files, IdempotencyKey: "web:" + d.Key})
 	if err != nil {
 		fail(err)
 		return
