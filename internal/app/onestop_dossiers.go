@@ -46,17 +46,27 @@ func (s dossierSealer) SealPDF(ctx context.Context, agency int64, pdf []byte, re
 	if s.a.PKI == nil || s.a.Signing == nil {
 		return nil, apperr.New(apperr.Unavailable, "Chưa cấu hình chữ ký số: không đóng dấu được")
 	}
-	notRevoked := false
-	certs, err := s.a.PKI.List(ctx, dossierDirectoryActor, pki.ListFilter{Profile: "seal", AgencyID: agency, Revoked: &notRevoked})
-	if err != nil {
-		return nil, err
-	}
-	now := s.a.Now()
+	// The agency's own seal, else the nearest parent's (a commune's or
+	// province's public administration centre is part of its people's
+	// committee, whose seal it uses when it has none of its own).
 	var best *pki.Certificate
-	for _, c := range certs {
-		if c.KeyRef != "" && c.NotBefore.Before(now) && c.NotAfter.After(now) && (best == nil || c.NotBefore.After(best.NotBefore)) {
-			best = c
+	for depth := 0; agency != 0 && best == nil && depth < 8; depth++ {
+		notRevoked := false
+		certs, err := s.a.PKI.List(ctx, dossierDirectoryActor, pki.ListFilter{Profile: "seal", AgencyID: agency, Revoked: &notRevoked})
+		if err != nil {
+			return nil, err
 		}
+		now := s.a.Now()
+		for _, c := range certs {
+			if c.KeyRef != "" && c.NotBefore.Before(now) && c.NotAfter.After(now) && (best == nil || c.NotBefore.After(best.NotBefore)) {
+				best = c
+			}
+		}
+		g, err := s.a.Org.Agency(ctx, agency, org.Date{})
+		if err != nil {
+			return nil, err
+		}
+		agency = g.ParentID
 	}
 	if best == nil {
 		return nil, apperr.New(apperr.Conflict, "Cơ quan chưa có chứng thư số con dấu còn hiệu lực: chưa đóng dấu được")

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
@@ -98,8 +100,8 @@ func (s *DossierService) ReceiptData(d *Dossier, p *Procedure) forms.ReceiptData
 			Email: d.Applicant.Email},
 		Days: d.Days, ReceivedAt: d.ReceivedAt, DueAt: d.Appointment, ResultPlace: d.AgencyName,
 		TrackURL: strings.TrimRight(s.opts.BaseURL, "/") + "/portal/track/" + d.Code}
-	if !strings.HasPrefix(rd.TrackURL, "http") {
-		rd.TrackURL = ""
+	if u, err := url.Parse(rd.TrackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		rd.TrackURL = "" // no public address configured: no QR code
 	}
 	if len(d.Steps) > 0 {
 		rd.Receiver = d.Steps[0].DoneByName
@@ -139,8 +141,15 @@ func (s *DossierService) MakeReceipt(ctx context.Context, id int64) error {
 		return fmt.Errorf("receipt of %s: %w", d.Code, err)
 	}
 	if s.sealer != nil {
-		if pdf, err = s.sealer.SealPDF(ctx, d.AgencyID, pdf, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả "+d.Code); err != nil {
+		sealed, err := s.sealer.SealPDF(ctx, d.AgencyID, pdf, "Giấy tiếp nhận hồ sơ và hẹn trả kết quả "+d.Code)
+		switch {
+		case apperr.Is(err, apperr.Conflict):
+			// No seal to use: the applicant still gets the receipt.
+			s.opts.Logger.WarnContext(ctx, "receipt attached unsealed", "dossier", d.Code, "err", err)
+		case err != nil:
 			return err
+		default:
+			pdf = sealed
 		}
 	}
 	return s.attachPaper(ctx, d, pdf, FileReceipt, "giay-tiep-nhan-"+d.Code+".pdf", "receipt_upload", "onestop.dossier.receipt")
@@ -175,7 +184,11 @@ func (s *DossierService) SealResult(ctx context.Context, id int64) error {
 		agency = d.Steps[len(d.Steps)-1].AgencyID
 	}
 	out, err := s.sealer.SealPDF(ctx, agency, in, "Kết quả giải quyết hồ sơ "+d.Code)
-	if err != nil {
+	if apperr.Is(err, apperr.Conflict) {
+		// No seal to use: the result stays as the leader attached it.
+		s.opts.Logger.WarnContext(ctx, "result not sealed", "dossier", d.Code, "err", err)
+		return nil
+	} else if err != nil {
 		return err
 	}
 	return s.attachPaper(ctx, d, out, FileResult, "ket-qua-"+d.Code+".pdf", "result_upload", "onestop.dossier.result_sealed")

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/onestop"
+)
+
+// demoPDF is a one-page PDF to stand for a scanned form.
+var demoPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+// A walk-in dossier at the demo province's public administration centre:
+// the desk officer submits it (received at once, with its code and due
+// moment on the stored calendar), and the receipt job attaches form 01
+// sealed with the seal the centre uses (its committee's).
+func TestDemoDeskDossierGetsASealedReceipt(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			a, _, _ := open(t, cheap(install(t, engine)))
+			ctx := access.WithGuard(context.Background(), a.Guard)
+			var id, agency int64
+			if err := a.DB.Reader().QueryRowContext(ctx, `SELECT id, agency_id FROM identity_accounts WHERE login = 'demo.onestop_officer'`).Scan(&id, &agency); err != nil {
+				t.Fatal(err)
+			}
+			acc, err := a.Identity.Account(ctx, dossierDirectoryActor, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			officer := &actor.Actor{AccountID: acc.ID, Kind: acc.Kind, Name: acc.Name, AgencyID: acc.AgencyID, UnitID: acc.UnitID, Roles: acc.Roles}
+			// A demo procedure of the centre's agency without typed fields to fill.
+			rows, err := a.DB.Reader().QueryContext(ctx, `SELECT code FROM onestop_procedures WHERE active = 1 ORDER BY code`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for rows.Next() {
+				var c string
+				if err := rows.Scan(&c); err != nil {
+					t.Fatal(err)
+				}
+				codes = append(codes, c)
+			}
+			rows.Close()
+			var p *onestop.Procedure
+			fields := map[string]string{}
+		next:
+			for _, c := range codes {
+				pr, err := a.Catalogue.Procedure(ctx, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fields = map[string]string{}
+				for _, f := range pr.Fields {
+					v := map[onestop.FieldType]string{onestop.FieldText: "Nguyễn Văn Mẫu", onestop.FieldNumber: "1", onestop.FieldDate: "01/12/2026",
+						onestop.FieldCCCD: "001090012345", onestop.FieldTaxCode: "0108888888", onestop.FieldPhone: "0912345678"}[f.Type]
+					if f.Type == onestop.FieldSelect && len(f.Options) > 0 {
+						v = f.Options[0]
+					}
+					if v == "" && f.Required {
+						continue next // an address: not typed here
+					}
+					fields[f.Name] = v
+				}
+				p = pr
+				break
+			}
+			if p == nil {
+				t.Fatal("no demo procedure to submit without an address")
+			}
+			files := map[string][]string{}
+			for _, c := range p.Components {
+				if c.Required {
+					up, err := a.Blob.Upload(ctx, officer, bytes.NewReader(demoPDF), blob.Request{Name: "to-khai.pdf"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					files[c.Code] = []string{up.ID}
+				}
+			}
+			d, err := a.Dossiers.Submit(ctx, officer, onestop.SubmitRequest{ProcedureCode: p.Code,
+				Applicant: onestop.Applicant{Name: "Nguyễn Văn Mẫu", IDNumber: "001090012345", Phone: "0912345678"}, Fields: fields, Files: files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.AgencyID != agency || d.ReceivedAt.IsZero() || d.DueAt.IsZero() || (d.Status != onestop.StatusAccepted && d.Status != onestop.StatusProcessing) {
+				t.Fatalf("walk-in dossier %s: status %v, due %v", d.Code, d.Status, d.DueAt)
+			}
+			if err := a.Dossiers.MakeReceipt(ctx, d.ID); err != nil {
+				t.Fatal(err)
+			}
+			got, err := a.Dossiers.Get(ctx, officer, d.ID)
+			if err != nil || got.ReceiptUpload == "" {
+				t.Fatalf("receipt not attached: %v", err)
+			}
+			rc, _, err := a.Blob.Open(ctx, got.ReceiptUpload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pdf, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Contains(pdf, []byte("/ByteRange")) {
+				t.Fatalf("receipt of %s not sealed (%d bytes)", d.Code, len(pdf))
+			}
+		})
+	}
+}
