@@ -132,6 +132,12 @@ func TestDeskActionsAPI(t *testing.T) {
 		if code != 200 || m["total"].(float64) != 4 {
 			t.Fatalf("queue: %d %v", code, m)
 		}
+		code, m = x.do("GET", "/api/v1/onestop/queue?page=2&page_size=3", "/api/v1/onestop/queue", f.Officer, "")
+		if items, _ := m["items"].([]any); code != 200 || m["total"].(float64) != 4 || len(items) != 1 || m["page"].(float64) != 2 {
+			t.Fatalf("queue page 2 of 3 a page: %d %v", code, m)
+		}
+		code, m = x.do("GET", "/api/v1/onestop/queue?page_size=500", "/api/v1/onestop/queue", f.Officer, "")
+		expect("queue page too large", code, m, 400, "EINVALID", "page_size")
 		code, m = x.do("GET", "/api/v1/onestop/queue?status=11", "/api/v1/onestop/queue", f.Officer, "")
 		expect("queue with a bad status", code, m, 400, "EINVALID", "status")
 		code, m = x.do("GET", "/api/v1/onestop/queue?due=ng%C3%A0y+mai", "/api/v1/onestop/queue", f.Officer, "")

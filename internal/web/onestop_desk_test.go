@@ -334,3 +334,51 @@ func TestDeskStatsPage(t *testing.T) {
 		}
 	})
 }
+
+// Liên thông: a dossier received here whose appraisal and decision belong
+// to another agency reaches that agency's queue and officials, who act on
+// it; the receiving agency's leader is not offered their decision.
+func TestDeskLinkedAgencies(t *testing.T) {
+	dbtest.Each(t, apitest.DeskModules(), func(t *testing.T, d *db.DB) {
+		x := newDeskPages(t, d)
+		f := x.f
+		dl := f.Linked(t)
+		page := "/onestop/dossiers/" + dl.Code
+		if _, body := x.get("/onestop", f.OtherSpecialist); strings.Contains(body, dl.Code) {
+			t.Fatal("the other agency sees the dossier before its step")
+		}
+		if rec := x.post(page+"/accept", f.Officer, url.Values{}); rec.Code != 303 {
+			t.Fatalf("accept: %d", rec.Code)
+		}
+		if rec := x.post(page+"/step", f.Officer, url.Values{"note": {"Chuyển Sở Xây dựng thẩm định"}}); rec.Code != 303 {
+			t.Fatalf("desk step: %d %s", rec.Code, rec.Body.String())
+		}
+		code, body := x.get("/onestop", f.OtherSpecialist)
+		if code != 200 || !strings.Contains(body, dl.Code) {
+			t.Fatalf("the other agency's queue lacks the dossier at its step: %d", code)
+		}
+		_, body = x.get(page, f.OtherSpecialist)
+		mustContain(t, "other agency's specialist", body, "Sở Xây dựng", `action="`+page+`/step"`, "Chuyển Sở Xây dựng thẩm định", "trước hạn")
+		if _, body = x.get(page, f.Specialist); strings.Contains(body, `action="`+page+`/step"`) {
+			t.Error("the receiving agency's specialist is offered the other agency's step")
+		}
+		if rec := x.post(page+"/step", f.OtherSpecialist, url.Values{"note": {"Đủ điều kiện"}}); rec.Code != 303 {
+			t.Fatalf("other agency's step: %d %s", rec.Code, rec.Body.String())
+		}
+		if _, body = x.get(page, f.Leader); strings.Contains(body, `action="/onestop/decision"`) {
+			t.Error("the receiving agency's leader is offered the other agency's decision")
+		}
+		_, body = x.get(page, f.OtherLeader)
+		mustContain(t, "other agency's leader", body, `action="/onestop/decision"`, `action="`+page+`/apology"`)
+		rec := x.multipart("/onestop/decision", f.Leader, map[string]string{"code": dl.Code, "decision": "refuse", "reason": "Không phù hợp quy hoạch"}, nil)
+		if rec.Code != 403 {
+			t.Fatalf("the receiving agency's leader decides: %d", rec.Code)
+		}
+		rec = x.multipart("/onestop/decision", f.OtherLeader, map[string]string{"code": dl.Code, "decision": "refuse", "reason": "Không phù hợp quy hoạch"}, nil)
+		if rec.Code != 303 {
+			t.Fatalf("the other agency's leader refuses: %d %s", rec.Code, rec.Body.String())
+		}
+		_, body = x.get(page, f.Officer)
+		mustContain(t, "refused by the other agency", body, "Dừng xử lý", "Không phù hợp quy hoạch")
+	})
+}

@@ -120,19 +120,37 @@ func (p *OnestopPages) dossierData(r *http.Request, a *actor.Actor, d *onestop.D
 	}
 	st := d.Status
 	receive := holds(a, access.OnestopDossierReceive)
-	leader := holds(a, access.OnestopDossierDecide)
 	last := d.CurrentStep >= 0 && d.CurrentStep == len(d.Steps)-1
+	// The agency holding the dossier: the current step's, else the
+	// receiving one; its leader decides, stops and apologizes.
+	holder := d.AgencyID
+	cur := d.Current()
+	if cur != nil && cur.AgencyID != 0 {
+		holder = cur.AgencyID
+	}
+	leader := roleIn(a, "leader", holder)
 	data.CanAccept = receive && st == onestop.StatusNew
 	data.CanRefuse = receive && (st == onestop.StatusNew || (st == onestop.StatusSupplement && d.Supplement != nil && d.Supplement.FromStatus == onestop.StatusNew))
 	data.CanSupplement = receive && d.Supplement == nil && (st == onestop.StatusNew || st == onestop.StatusAccepted || st == onestop.StatusProcessing)
-	if cur := d.Current(); cur != nil && !last && (st == onestop.StatusAccepted || st == onestop.StatusProcessing) {
-		data.CanStep = (cur.HolderID == a.AccountID) || (cur.HolderID == 0 && a.HasRole(cur.Role))
+	if cur != nil && !last && (st == onestop.StatusAccepted || st == onestop.StatusProcessing) {
+		data.CanStep = (cur.HolderID != 0 && cur.HolderID == a.AccountID) || (cur.HolderID == 0 && roleIn(a, cur.Role, holder))
 	}
 	data.CanDecide = leader && last && st == onestop.StatusProcessing
 	data.CanStop = leader && (st == onestop.StatusAccepted || st == onestop.StatusProcessing || st == onestop.StatusSupplement || st == onestop.StatusFinancial)
-	data.CanApologize = holds(a, access.OnestopDossierApologize) && d.Apology == nil && st.ClockRunning() && !d.DueAt.IsZero()
+	data.CanApologize = leader && d.Apology == nil && st.ClockRunning() && !d.DueAt.IsZero()
 	data.CanReturn = holds(a, access.OnestopDossierReturn) && st == onestop.StatusResultReady
 	return data
+}
+
+// roleIn reports whether a holds role in agency (a grant there, or over
+// the subtree above it, which the service's access check confirms).
+func roleIn(a *actor.Actor, role string, agency int64) bool {
+	for _, g := range a.Roles {
+		if g.Role == role && (g.AgencyID == agency || g.Subtree) {
+			return true
+		}
+	}
+	return false
 }
 
 // act runs one of the small POST forms of the dossier page.

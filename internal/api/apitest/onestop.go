@@ -53,13 +53,20 @@ type Desk struct {
 	Ctx context.Context
 
 	Officer, Officer2, Specialist, Leader, Outsider, Citizen *actor.Actor
+	// OtherSpecialist and OtherLeader are of the other agency, which holds
+	// the appraisal and the decision of the liên thông procedure.
+	OtherSpecialist, OtherLeader *actor.Actor
 
 	mu  sync.Mutex
 	now time.Time
 }
 
-// DeskProcedure is the fixture's procedure code.
-const DeskProcedure = "1.001612"
+// DeskProcedure is the fixture's procedure code; LinkedProcedure the
+// liên thông one (received here, appraised and decided by the other agency).
+const (
+	DeskProcedure   = "1.001612"
+	LinkedProcedure = "1.000001"
+)
 
 // Now is the fixture's clock.
 func (f *Desk) Now() time.Time {
@@ -158,8 +165,16 @@ func NewDesk(t testing.TB, d *db.DB) *Desk {
 		Components: []onestop.Component{{Code: "GDN", Name: "Giấy đề nghị đăng ký hộ kinh doanh", Required: true}},
 		Steps: []onestop.Step{{Name: "Tiếp nhận hồ sơ", Role: "onestop_officer", Hours: 4}, {Name: "Thẩm định", Role: "specialist", Hours: 12},
 			{Name: "Phê duyệt", Role: "leader", Hours: 8}}}
-	if _, err := f.Catalogue.Save(f.Ctx, actor.SystemActor("test"), proc); err != nil {
-		t.Fatalf("save the fixture's procedure: %v (%s)", err, apperr.MessageOf(err))
+	linked := proc
+	linked.Code, linked.Name, linked.Field, linked.Level, linked.Days = LinkedProcedure, "Cấp giấy phép xây dựng nhà ở riêng lẻ", "Xây dựng", onestop.LevelProvince, 15
+	linked.Components = []onestop.Component{{Code: "DN", Name: "Đơn đề nghị cấp giấy phép xây dựng", Required: true}}
+	linked.Fields = nil
+	linked.Steps = []onestop.Step{{Name: "Tiếp nhận hồ sơ", Role: "onestop_officer", Hours: 4}, {Name: "Thẩm định hồ sơ", AgencyCode: OtherAgencyCode, Role: "specialist", Hours: 80},
+		{Name: "Phê duyệt", AgencyCode: OtherAgencyCode, Role: "leader", Hours: 36}}
+	for _, p := range []onestop.Procedure{proc, linked} {
+		if _, err := f.Catalogue.Save(f.Ctx, actor.SystemActor("test"), p); err != nil {
+			t.Fatalf("save the fixture's procedure %s: %v (%s)", p.Code, err, apperr.MessageOf(err))
+		}
 	}
 	if f.Dossiers, err = onestop.NewDossiers(d, onestop.DossierOptions{Procedures: deskProcedures{f.Catalogue}, Agencies: deskAgencies{},
 		Audit: lg, Calendar: f.Calendar, Uploads: f.Uploads, Now: f.Now}); err != nil {
@@ -170,6 +185,8 @@ func NewDesk(t testing.TB, d *db.DB) *Desk {
 	f.Specialist = deskOfficial(101, DeskAgency, access.Specialist, "Hoàng Văn Thẩm")
 	f.Leader = deskOfficial(102, DeskAgency, access.Leader, "Nguyễn Văn Lãnh")
 	f.Outsider = deskOfficial(201, OtherAgency, access.OneStopOfficer, "Đỗ Thị Khác")
+	f.OtherSpecialist = deskOfficial(202, OtherAgency, access.Specialist, "Vũ Văn Xây")
+	f.OtherLeader = deskOfficial(203, OtherAgency, access.Leader, "Bùi Thị Sở")
 	f.Citizen = &actor.Actor{AccountID: 500, Kind: actor.Citizen, Name: "Nguyễn Thị Hoa", Roles: []actor.RoleGrant{{Role: string(access.CitizenRole)}}}
 	return f
 }
@@ -184,13 +201,26 @@ func (f *Desk) Upload(t testing.TB, a *actor.Actor, name string) string {
 	return u.ID
 }
 
-// Online submits a dossier as the citizen (status 1, waiting at the desk).
+// Online submits a dossier of DeskProcedure as the citizen (status 1,
+// waiting at the desk).
 func (f *Desk) Online(t testing.TB, n int) *onestop.Dossier {
 	t.Helper()
 	d, err := f.Dossiers.Submit(f.Ctx, f.Citizen, onestop.SubmitRequest{ProcedureCode: DeskProcedure,
 		Applicant: onestop.Applicant{IDNumber: "001190012345", Phone: "0912345678", Address: "Số 5 đường Hoàng Liên"},
 		Fields:    map[string]string{"ten_ho": fmt.Sprintf("Hộ kinh doanh Hoa Sen %d", n)},
 		Files:     map[string][]string{"GDN": {f.Upload(t, f.Citizen, "giay-de-nghi.pdf")}}})
+	if err != nil {
+		t.Fatalf("submit: %v (%s)", err, apperr.MessageOf(err))
+	}
+	return d
+}
+
+// Linked submits a dossier of LinkedProcedure as the citizen.
+func (f *Desk) Linked(t testing.TB) *onestop.Dossier {
+	t.Helper()
+	d, err := f.Dossiers.Submit(f.Ctx, f.Citizen, onestop.SubmitRequest{ProcedureCode: LinkedProcedure,
+		Applicant: onestop.Applicant{IDNumber: "001190012345", Address: "Số 5 đường Hoàng Liên"},
+		Files:     map[string][]string{"DN": {f.Upload(t, f.Citizen, "don-de-nghi.pdf")}}})
 	if err != nil {
 		t.Fatalf("submit: %v (%s)", err, apperr.MessageOf(err))
 	}
