@@ -45,7 +45,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 
 	auditViewer := auditview.New(a.DB, a.Audit)
-	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer, Uploads: a.Blob, Documents: a.Documents, Search: a.Search, Tasks: a.Tasks, Dossiers: a.Dossiers}).Register(mux)
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer, Uploads: a.Blob, Documents: a.Documents, Search: a.Search, Tasks: a.Tasks, Dossiers: a.Dossiers, Catalogue: a.Catalogue}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
 		return nil, nil, err
@@ -65,6 +65,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Tasks(web.TasksDeps{Tasks: a.Tasks, Documents: a.Documents, Choices: a.taskChoices}).Register(mux)
 	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks, Search: a.Search}).Register(mux)
 	pages.Search(a.Search, a.Org).Register(mux)
+	pages.Procedures(a.Catalogue).Register(mux)
 	pages.Portal(web.PortalDeps{Dossiers: a.Dossiers, Procedures: a.Catalogue, Uploads: a.Blob, Org: a.Org, Applicant: a.portalApplicant}).Register(mux)
 	pages.Onestop(web.OnestopDeps{Dossiers: a.Dossiers, Catalogue: a.Catalogue, Uploads: a.Blob, Calendar: a.Calendar}).Register(mux)
 	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople}).Register(mux)
