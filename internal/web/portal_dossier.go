@@ -492,6 +492,8 @@ type dossierPageData struct {
 	Result      bool
 	Error       string
 	Mine        bool
+	// CompNames names the procedure's components by code.
+	CompNames map[string]string
 }
 
 func history(d *onestop.Dossier) []historyItem {
@@ -560,6 +562,10 @@ func (p *Portal) dossierPage(w http.ResponseWriter, r *http.Request, a *actor.Ac
 	if proc != nil {
 		fd := p.formData(r, proc, dos.Form)
 		d.Fields, d.Components = fd.Fields, fd.Components
+		d.CompNames = map[string]string{}
+		for _, c := range proc.Components {
+			d.CompNames[c.Code] = c.Name
+		}
 	} else {
 		for k, v := range dos.Form {
 			d.Fields = append(d.Fields, formField{Field: onestop.Field{Name: k, Label: k}, Value: v, Shown: v})
