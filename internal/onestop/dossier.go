@@ -315,7 +315,7 @@ type DossierFilter struct {
 	AgencyID      int64     // receiving agency or agency holding a step; 0 = the officer's
 	DueBefore     time.Time // due moment before this (overdue and due-soon)
 	Mine          bool      // the citizen's own dossiers (applicant account)
-	Query         string    // code or applicant name, diacritics folded
+	Query         string    // a dossier code (exact, any case)
 	Page          int
 	PageSize      int
 }

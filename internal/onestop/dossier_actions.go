@@ -181,6 +181,7 @@ func (s *DossierService) Accept(ctx context.Context, a *actor.Actor, id int64, r
 			if err := s.startClock(ctx, tx, cal, d, now); err != nil {
 				return err
 			}
+			receivedBy(d, a)
 			return saveSteps(ctx, tx, d)
 		}})
 }
@@ -591,4 +592,12 @@ func (s *DossierService) FeePaid(ctx context.Context, a *actor.Actor, id int64, 
 		return nil, err
 	}
 	return s.do(ctx, a, id, req.Version, change{act: ActFeePaid, action: access.OnestopDossierReceive, audit: "onestop.dossier.fee_paid", note: note})
+}
+
+// receivedBy names the officer who received d on the desk's step (the
+// receipt's signer); the step stays open to the desk's other officers.
+func receivedBy(d *Dossier, a *actor.Actor) {
+	if len(d.Steps) > 0 && d.Steps[0].Role == roleOneStop && a != nil && a.Kind == actor.Official {
+		d.Steps[0].HolderName = dossierActorName(a)
+	}
 }

@@ -103,8 +103,8 @@ func (s *DossierService) ReceiptData(d *Dossier, p *Procedure) forms.ReceiptData
 	if u, err := url.Parse(rd.TrackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		rd.TrackURL = "" // no public address configured: no QR code
 	}
-	if len(d.Steps) > 0 {
-		rd.Receiver = d.Steps[0].DoneByName
+	if len(d.Steps) > 0 && d.Steps[0].Role == roleOneStop {
+		rd.Receiver = d.Steps[0].HolderName
 	}
 	if p != nil {
 		seen := map[string]bool{}

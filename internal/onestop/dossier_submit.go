@@ -140,6 +140,7 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 			if err := s.startClock(ctx, tx, cal, d, now); err != nil {
 				return err
 			}
+			receivedBy(d, a)
 			if err := saveSteps(ctx, tx, d); err != nil {
 				return err
 			}
