@@ -27,6 +27,9 @@ type OnestopDeps struct {
 	Uploads *blob.Service
 	// Calendar decides "due soon" (within one working day); nil counts 24 hours.
 	Calendar *calstore.Service
+	// Holders lists the officials who may take the next step, offered
+	// when a step is completed; nil gives the step to its role as a whole.
+	Holders onestop.HolderDirectory
 }
 
 // The routes of the workspace that take file uploads (the walk-in entry

@@ -40,7 +40,7 @@ func newDeskPages(t *testing.T, d *db.DB) *deskPages {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	h.Onestop(web.OnestopDeps{Dossiers: f.Dossiers, Catalogue: f.Catalogue, Uploads: f.Uploads, Calendar: f.Calendar}).Register(mux)
+	h.Onestop(web.OnestopDeps{Dossiers: f.Dossiers, Catalogue: f.Catalogue, Uploads: f.Uploads, Calendar: f.Calendar, Holders: f.Holders}).Register(mux)
 	return &deskPages{t: t, f: f, mux: mux}
 }
 
@@ -193,13 +193,18 @@ func TestDeskDossierPage(t *testing.T) {
 			t.Error("the conflict page still offers to accept")
 		}
 
-		// The desk's step, then the specialist's; the leader decides with
-		// the result PDF, the desk returns it.
-		if rec = x.post(page+"/step", f.Officer, url.Values{"note": {"Chuyển thẩm định"}}); rec.Code != 303 {
+		// The desk's step, given to the specialist by name, then the
+		// specialist's; the leader decides with the result PDF, the desk
+		// returns it.
+		mustContain(t, "desk's step", body, `<label for="step_to">Giao bước tiếp theo (Thẩm định) cho</label>`, `<option value="101">Hoàng Văn Thẩm</option>`)
+		if rec = x.post(page+"/step", f.Officer, url.Values{"note": {"Chuyển thẩm định"}, "to": {"101"}}); rec.Code != 303 {
 			t.Fatalf("desk step: %d %s", rec.Code, rec.Body.String())
 		}
 		if rec = x.post(page+"/step", f.Officer, url.Values{}); rec.Code != 403 {
 			t.Fatalf("the desk completes the specialist's step: %d", rec.Code)
+		}
+		if _, body = x.get(page, f.Specialist); !strings.Contains(body, "Hoàng Văn Thẩm") {
+			t.Error("the control slip does not name the specialist given the step")
 		}
 		if rec = x.post(page+"/step", f.Specialist, url.Values{"note": {"Đủ điều kiện cấp"}}); rec.Code != 303 {
 			t.Fatalf("specialist's step: %d %s", rec.Code, rec.Body.String())

@@ -41,14 +41,20 @@ type dossierData struct {
 	Slip    []onestop.DossierStep
 	Late    []onestop.DossierStep
 	Urgency string
+
 	// The actions the viewer may take now.
 	CanAccept, CanRefuse, CanSupplement, CanStep, CanDecide, CanStop, CanApologize, CanReturn bool
-	Notice                                                                                    string // catalog key of a done action
-	Error                                                                                     string // the failed action's message
-	ErrorForm                                                                                 string // which form failed
-	Conflict                                                                                  bool   // someone else acted first: the page shows the fresh state
-	Values                                                                                    dossierForms
-	Route                                                                                     string // the decision's route
+
+	Notice    string // catalog key of a done action
+	Error     string // the failed action's message
+	ErrorForm string // which form failed
+	Conflict  bool   // someone else acted first: the page shows the fresh state
+	Values    dossierForms
+	Route     string // the decision's route
+	// Next is the step after the current one and NextHolders the
+	// officials it may be given to (the step form's choice).
+	Next        *onestop.DossierStep
+	NextHolders []onestop.Holder
 }
 
 // load reads the dossier by the path's code for a; access decides.
@@ -135,6 +141,12 @@ func (p *OnestopPages) dossierData(r *http.Request, a *actor.Actor, d *onestop.D
 	if cur != nil && !last && (st == onestop.StatusAccepted || st == onestop.StatusProcessing) {
 		data.CanStep = (cur.HolderID != 0 && cur.HolderID == a.AccountID) || (cur.HolderID == 0 && roleIn(a, cur.Role, holder))
 	}
+	if data.CanStep && d.CurrentStep+1 < len(d.Steps) {
+		data.Next = &d.Steps[d.CurrentStep+1]
+		if p.deps.Holders != nil {
+			data.NextHolders, _ = p.deps.Holders.Holders(r.Context(), data.Next.AgencyID, data.Next.Role)
+		}
+	}
 	data.CanDecide = leader && last && st == onestop.StatusProcessing
 	data.CanStop = leader && (st == onestop.StatusAccepted || st == onestop.StatusProcessing || st == onestop.StatusSupplement || st == onestop.StatusFinancial)
 	data.CanApologize = leader && d.Apology == nil && st.ClockRunning() && !d.DueAt.IsZero()
@@ -194,7 +206,8 @@ func (p *OnestopPages) act(w http.ResponseWriter, r *http.Request) {
 			_, err = svc.RequestSupplement(ctx, a, d.ID, onestop.SupplementAsk{Version: version, Reason: vals.Reason, Items: items})
 		}
 	case "step":
-		_, err = svc.CompleteStep(ctx, a, d.ID, onestop.StepRequest{Version: version, Note: vals.Note})
+		to, _ := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
+		_, err = svc.CompleteStep(ctx, a, d.ID, onestop.StepRequest{Version: version, Note: vals.Note, To: to})
 	case "stop":
 		if vals.Reason == "" {
 			err = apperr.FieldError("reason", "Ghi rõ lý do dừng xử lý hồ sơ")

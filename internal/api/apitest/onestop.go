@@ -56,6 +56,8 @@ type Desk struct {
 	// OtherSpecialist and OtherLeader are of the other agency, which holds
 	// the appraisal and the decision of the liên thông procedure.
 	OtherSpecialist, OtherLeader *actor.Actor
+	// Holders lists the fixture's officials by agency and role.
+	Holders onestop.HolderDirectory
 
 	mu  sync.Mutex
 	now time.Time
@@ -120,6 +122,32 @@ func (deskAgencies) AgencyByCode(ctx context.Context, code string) (onestop.Agen
 	return onestop.AgencyInfo{ID: g.ID, Code: g.Code, Name: g.Name}, nil
 }
 
+type deskHolders struct{ f *Desk }
+
+func (h deskHolders) all() []*actor.Actor {
+	f := h.f
+	return []*actor.Actor{f.Officer, f.Officer2, f.Specialist, f.Leader, f.Outsider, f.OtherSpecialist, f.OtherLeader}
+}
+
+func (h deskHolders) Holders(_ context.Context, agency int64, role string) ([]onestop.Holder, error) {
+	var out []onestop.Holder
+	for _, a := range h.all() {
+		if a.AgencyID == agency && a.HasRole(role) {
+			out = append(out, onestop.Holder{ID: a.AccountID, Name: a.Name})
+		}
+	}
+	return out, nil
+}
+
+func (h deskHolders) Holder(_ context.Context, id int64) (onestop.Holder, error) {
+	for _, a := range h.all() {
+		if a.AccountID == id {
+			return onestop.Holder{ID: a.AccountID, Name: a.Name}, nil
+		}
+	}
+	return onestop.Holder{}, apperr.New(apperr.NotFound, "Không có cán bộ")
+}
+
 type deskProcedures struct{ c *onestop.Catalogue }
 
 func (p deskProcedures) Procedure(ctx context.Context, code string) (*onestop.Procedure, error) {
@@ -176,8 +204,9 @@ func NewDesk(t testing.TB, d *db.DB) *Desk {
 			t.Fatalf("save the fixture's procedure %s: %v (%s)", p.Code, err, apperr.MessageOf(err))
 		}
 	}
+	f.Holders = deskHolders{f}
 	if f.Dossiers, err = onestop.NewDossiers(d, onestop.DossierOptions{Procedures: deskProcedures{f.Catalogue}, Agencies: deskAgencies{},
-		Audit: lg, Calendar: f.Calendar, Uploads: f.Uploads, Now: f.Now}); err != nil {
+		Audit: lg, Calendar: f.Calendar, Uploads: f.Uploads, Holders: f.Holders, Now: f.Now}); err != nil {
 		t.Fatal(err)
 	}
 	f.Officer = deskOfficial(100, DeskAgency, access.OneStopOfficer, "Lê Thị Một Cửa")
