@@ -328,6 +328,10 @@ func TestOnlineJourneyAcrossAgencies(t *testing.T) {
 		if len(slip.LateSteps) == 0 || slip.LateSteps[0].AgencyID != other || slip.LateSteps[0].Name != "Thẩm định hồ sơ" {
 			t.Fatalf("late steps %+v", slip.LateSteps)
 		}
+		st, err := f.svc.Stats(f.ctx, leader, onestop.StatsFilter{})
+		if err != nil || len(st.LateSteps) != 1 || st.LateSteps[0].Agency != "Sở Xây dựng" || st.LateSteps[0].Step != "Thẩm định hồ sơ" || st.Total.Late != 1 {
+			t.Fatalf("late steps in the statistics: %v %+v", err, st)
+		}
 		ds = f.must(f.svc.Rate(f.ctx, citizen, ds.ID, onestop.RateRequest{Rating: onestop.RatingSatisfied, Comment: "Cán bộ nhiệt tình"}))
 		if _, err := f.svc.Rate(f.ctx, citizen, ds.ID, onestop.RateRequest{Rating: onestop.RatingSatisfied}); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("second rating: %v", err)

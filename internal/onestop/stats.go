@@ -66,6 +66,9 @@ type Stats struct {
 	ByProcedure []StatsRow `json:"by_procedure"`
 	ByField     []StatsRow `json:"by_field"`
 	ByMonth     []StatsRow `json:"by_month"`
+	// LateSteps names the steps and agencies that held dossiers past
+	// their share, most often first.
+	LateSteps []LateStep `json:"late_steps"`
 }
 
 // Stats counts the dossiers matching f that a may read statistics of
@@ -95,26 +98,26 @@ func (s *DossierService) Stats(ctx context.Context, a *actor.Actor, f StatsFilte
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if f.AgencyID != 0 {
-		where = append(where, "agency_id = "+arg(f.AgencyID))
+		where = append(where, "d.agency_id = "+arg(f.AgencyID))
 	}
 	if f.ProcedureCode != "" {
-		where = append(where, "procedure_code = "+arg(f.ProcedureCode))
+		where = append(where, "d.procedure_code = "+arg(f.ProcedureCode))
 	}
 	if f.Field != "" {
-		where = append(where, "field = "+arg(locale.NFC(f.Field)))
+		where = append(where, "d.field = "+arg(locale.NFC(f.Field)))
 	}
 	if !f.From.IsZero() {
-		where = append(where, "submitted_at >= "+arg(f.From.UnixMicro()))
+		where = append(where, "d.submitted_at >= "+arg(f.From.UnixMicro()))
 	}
 	if !f.To.IsZero() {
-		where = append(where, "submitted_at < "+arg(f.To.UnixMicro()))
+		where = append(where, "d.submitted_at < "+arg(f.To.UnixMicro()))
 	}
 	cond := "1 = 1"
 	if len(where) > 0 {
 		cond = strings.Join(where, " AND ")
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT agency_name, procedure_code, procedure_name, field, channel, status, submitted_at,
-		due_at, decided_at, returned_at, outcome, supplement <> '', apology <> '', rating FROM onestop_dossiers WHERE `+cond, args...)
+		due_at, decided_at, returned_at, outcome, supplement <> '', apology <> '', rating FROM onestop_dossiers d WHERE `+cond, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +157,40 @@ func (s *DossierService) Stats(ctx context.Context, a *actor.Actor, f StatsFilte
 		sort.Slice(*out[i], func(x, y int) bool { return (*out[i])[x].Key < (*out[i])[y].Key })
 	}
 	st.Total.Key = "Tổng cộng"
+	if st.LateSteps, err = s.lateSteps(ctx, cond, args, now); err != nil {
+		return nil, err
+	}
 	return st, nil
+}
+
+// LateStep counts the hand-overs of one step of one agency made after the
+// step's share of the legal time ran out (or still open past it): how a
+// late dossier's delay is attributed to who held it.
+type LateStep struct {
+	Agency string `json:"agency"`
+	Step   string `json:"step"`
+	Count  int    `json:"count"`
+}
+
+func (s *DossierService) lateSteps(ctx context.Context, cond string, args []any, now time.Time) ([]LateStep, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT st.agency_name, st.name, COUNT(*) FROM onestop_dossier_steps st
+		JOIN onestop_dossiers d ON d.id = st.dossier_id
+		WHERE `+cond+` AND st.started_at > 0 AND st.due_at > 0 AND (st.ended_at > st.due_at OR (st.ended_at = 0 AND d.status IN (2, 4, 6) AND st.due_at < `+
+		"$"+strconv.Itoa(len(args)+1)+`))
+		GROUP BY st.agency_name, st.name ORDER BY COUNT(*) DESC, st.agency_name, st.name`, append(args, now.UnixMicro())...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LateStep
+	for rows.Next() {
+		var l LateStep
+		if err := rows.Scan(&l.Agency, &l.Step, &l.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }
 
 func (r *StatsRow) count(ch Channel, status Status, due, decided time.Time, outcome Timeliness, supp, apol bool, rating Rating, now time.Time, ss Sessions) {
@@ -222,7 +258,8 @@ func (r StatsRow) cells() []any {
 }
 
 // StatsXLSX writes Stats as an xlsx workbook to w: one sheet per grouping
-// (agency, procedure, field, month), each ending with the total.
+// (agency, procedure, field, month), each ending with the total, and the
+// steps held past their share.
 func (s *DossierService) StatsXLSX(ctx context.Context, a *actor.Actor, f StatsFilter, w io.Writer) error {
 	st, err := s.Stats(ctx, a, f)
 	if err != nil {
@@ -272,6 +309,29 @@ func WriteStatsXLSX(w io.Writer, st *Stats) error {
 		if err := sw.Flush(); err != nil {
 			return err
 		}
+	}
+	const late = "Bước quá hạn"
+	if _, err := x.NewSheet(late); err != nil {
+		return err
+	}
+	sw, err := x.NewStreamWriter(late)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", []any{"Cơ quan", "Bước xử lý", "Số lần quá hạn"}); err != nil {
+		return err
+	}
+	for i, l := range st.LateSteps {
+		ref, err := excelize.CoordinatesToCellName(1, i+2)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(ref, []any{l.Agency, l.Step, l.Count}); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
 	}
 	return x.Write(w)
 }
