@@ -54,6 +54,17 @@ func TestProcedurePagesOnTheDemo(t *testing.T) {
 			if code != 200 || !strings.Contains(body, "1.001193") || !strings.Contains(body, `action="/admin/procedures/import"`) {
 				t.Fatalf("admin list: %d", code)
 			}
+			// The province's agency administrator manages the provincial
+			// centre's procedures, not the communes'.
+			agencyAdmin := newBrowser(t, srv).signIn("demo.agency_admin", pw)
+			code, body = agencyAdmin.get("/admin/procedures")
+			if code != 200 || !strings.Contains(body, `href="/admin/procedures/3.000333/edit"`) || strings.Contains(body, `href="/admin/procedures/1.001193/edit"`) ||
+				!strings.Contains(body, "Thủ tục của cơ quan khác") {
+				t.Fatalf("agency admin's list: %d", code)
+			}
+			if code, _, _ := agencyAdmin.post("/admin/procedures/1.001193/active", url.Values{"active": {"0"}}); code != 403 {
+				t.Errorf("agency admin deactivating a commune's procedure: %d", code)
+			}
 			// Export, change one name, add a bad procedure: nothing stored.
 			export, err := app.Catalogue.Export(t.Context(), onestop.DemoSaPaCentre)
 			if err != nil {

@@ -602,3 +602,17 @@ func importError(i int, code string, err error) error {
 func (c *Catalogue) Procedure(ctx context.Context, code string) (*Procedure, error) {
 	return c.Get(ctx, code)
 }
+
+// CanManage reports whether a may change p (access.Permits: records
+// nothing), for pages that offer the edit and deactivation only where
+// they would be allowed; the change itself still asks access.Can.
+func (c *Catalogue) CanManage(ctx context.Context, a *actor.Actor, p *Procedure) bool {
+	if a == nil {
+		return false
+	}
+	id, err := c.agencyID(ctx, p.AgencyCode, "agency_code")
+	if err != nil {
+		return false
+	}
+	return access.Permits(ctx, a, access.OnestopProcedureManage, procResource(p.Code, id))
+}

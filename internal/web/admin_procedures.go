@@ -57,6 +57,9 @@ func (p *ProcedurePages) adminPage(w http.ResponseWriter, r *http.Request, a *ac
 		return
 	}
 	d.Rows = p.rows(r, list)
+	for i := range d.Rows {
+		d.Rows[i].Manage = p.cat.CanManage(r.Context(), a, &d.Rows[i].Procedure)
+	}
 	p.rd.render(w, r, status, "admin_procedures", "proc.admin.title", d)
 }
 

@@ -45,6 +45,7 @@ type procedureRow struct {
 	onestop.Procedure
 	AgencyName string
 	Fee        string // "Miễn phí", "100.000 đ", "từ 7.000 đ"
+	Manage     bool   // the viewer may edit and deactivate it (admin list)
 }
 
 // feeText is the list's "how much": free, one amount, or the lowest of
