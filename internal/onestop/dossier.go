@@ -3,6 +3,7 @@ package onestop
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -436,4 +437,30 @@ func NewDossiers(d *db.DB, opts DossierOptions) (*DossierService, error) {
 		opts.Sessions = DefaultSessions()
 	}
 	return &DossierService{db: d, opts: opts}, nil
+}
+
+// Overdue reports whether d is still being handled (received, not
+// decided, not awaiting a supplement) past its due moment at now.
+func (d *Dossier) Overdue(now time.Time) bool {
+	return d.Status.ClockRunning() && !d.DueAt.IsZero() && now.After(d.DueAt)
+}
+
+// DueWithin reports whether d is being handled and due within window of
+// now, not yet overdue (the queues highlight it as due soon).
+func (d *Dossier) DueWithin(now time.Time, window time.Duration) bool {
+	return d.Status.ClockRunning() && !d.DueAt.IsZero() && !now.After(d.DueAt) && d.DueAt.Sub(now) <= window
+}
+
+// Allowed lists the actions the national status rules allow on d now
+// (the pages offer only these; access still decides who may act).
+func (d *Dossier) Allowed() []Action { return Allowed(d.Status) }
+
+// MarshalJSON adds the Vietnamese names of the status and the channel.
+func (d Dossier) MarshalJSON() ([]byte, error) {
+	type plain Dossier
+	return json.Marshal(struct {
+		plain
+		StatusName  string `json:"status_name"`
+		ChannelName string `json:"channel_name"`
+	}{plain(d), d.Status.Name(), d.Channel.Name()})
 }

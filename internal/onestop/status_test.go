@@ -1,6 +1,7 @@
 package onestop_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +200,21 @@ func FuzzParseDossierCode(f *testing.F) {
 			t.Fatalf("accepted %q", code)
 		}
 	})
+}
+
+func TestDossierJSONNamesStatusAndChannel(t *testing.T) {
+	d := onestop.Dossier{Code: "H15-261207-0001", Status: onestop.StatusProcessing, Channel: onestop.ChannelPostal,
+		DueAt: time.Date(2026, 12, 10, 17, 0, 0, 0, locale.VN)}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"status":4`, `"status_name":"Đang xử lý"`, `"channel_name":"Bưu chính công ích"`, `"code":"H15-261207-0001"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %s", b, want)
+		}
+	}
+	if !d.Overdue(d.DueAt.Add(time.Minute)) || d.Overdue(d.DueAt) || !d.DueWithin(d.DueAt.Add(-time.Hour), 24*time.Hour) {
+		t.Error("overdue/due soon")
+	}
 }
