@@ -3,11 +3,15 @@ package app
 import (
 	"context"
 	"database/sql"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/config"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/onestop/dvcqg"
 )
@@ -160,4 +164,121 @@ func (a *App) pushDossier(ctx context.Context, tx *sql.Tx, d *onestop.Dossier, c
 		return nil
 	}
 	return err
+}
+
+// Client returns a client of the configured portal (the adapter must be on).
+func (c *DVCQGConfig) Client() (*dvcqg.Client, error) { return dvcqg.NewClient(c.client()) }
+
+var componentCodeRE = regexp.MustCompile(`[^A-Za-z0-9_.\-]+`)
+
+// ProcedureFromPortal maps a procedure of the national database (LayThuTuc)
+// onto the catalogue's: code, name, field, the statutory time of the online
+// channel (else the first) in working days, its fees, the document
+// components (mandatory when the procedure has one case), the results; the
+// steps are the usual chain (the desk receives, a specialist examines, the
+// leader decides, the desk returns) sharing the time. The online form is
+// the catalogue's own, so the procedure comes inactive, for an
+// administrator to complete and switch on.
+func ProcedureFromPortal(src dvcqg.CatalogueProcedure, level onestop.Level, agencyCode string) (onestop.Procedure, error) {
+	p := onestop.Procedure{Code: strings.TrimSpace(src.MATTHC), Name: locale.NFC(src.TENTTHC), Level: level,
+		AgencyCode: agencyCode, CutOff: onestop.DefaultCutOff, Fees: []onestop.Fee{}, Components: []onestop.Component{}, Fields: []onestop.Field{}}
+	for _, f := range src.LINHVUCTHUCHIEN {
+		if p.Field = locale.NFC(f.TENLINHVUC); p.Field == "" {
+			p.Field = strings.TrimSpace(f.MALINHVUC)
+		}
+		break
+	}
+	if p.Field == "" {
+		p.Field = strings.TrimSpace(src.MALINHVUC)
+	}
+	channel := -1
+	for i, c := range src.CACHTHUCTHUCHIEN {
+		if c.KENH.String() == "2" {
+			p.Online = true
+			channel = i
+			break
+		}
+	}
+	if channel < 0 && len(src.CACHTHUCTHUCHIEN) > 0 {
+		channel = 0
+	}
+	if channel >= 0 && len(src.CACHTHUCTHUCHIEN[channel].THOIGIAN) > 0 {
+		t := src.CACHTHUCTHUCHIEN[channel].THOIGIAN[0]
+		n, err := t.THOIGIANGIAIQUYET.Float64()
+		if err != nil || n < 0 || n > onestop.MaxDays*onestop.HoursPerWorkingDay {
+			return p, apperr.FieldError("THOIGIANGIAIQUYET", "Thời hạn giải quyết %q của thủ tục %s không hợp lệ", t.THOIGIANGIAIQUYET.String(), p.Code)
+		}
+		if strings.Contains(locale.Fold(strings.ToLower(t.DONVITINH)), "gio") { // in hours
+			n /= onestop.HoursPerWorkingDay
+		}
+		p.Days = int(math.Ceil(n))
+		seen := map[onestop.Fee]bool{}
+		for _, fee := range t.PHILEPHI {
+			amount, err := fee.SOTIEN.Float64()
+			if err != nil || amount < 0 {
+				continue
+			}
+			f := onestop.Fee{Name: locale.NFC(fee.MOTA), Amount: int64(math.Round(amount))}
+			if f.Name == "" {
+				f.Name = "Phí, lệ phí " + strings.TrimSpace(fee.MAPHILEPHI)
+			}
+			if len(f.Name) > 500 {
+				f.Name, f.Note = "Phí, lệ phí "+strings.TrimSpace(fee.MAPHILEPHI), f.Name
+			}
+			if !seen[f] {
+				seen[f] = true
+				p.Fees = append(p.Fees, f)
+			}
+		}
+	}
+	codes := map[string]bool{}
+	for _, c := range src.THANHPHANHOSO {
+		for _, g := range c.GIAYTO {
+			code := componentCodeRE.ReplaceAllString(locale.Fold(strings.TrimSpace(g.MAGIAYTO)), "_")
+			if len(code) > 30 {
+				code = code[:30]
+			}
+			if code == "" || codes[code] {
+				code = "tp" + strconv.Itoa(len(p.Components)+1)
+			}
+			codes[code] = true
+			p.Components = append(p.Components, onestop.Component{Code: code, Name: locale.NFC(g.TENGIAYTO),
+				Required: len(src.THANHPHANHOSO) == 1, Form: locale.NFC(g.TENMAUDON)})
+		}
+	}
+	var results []string
+	for _, r := range src.KETQUATHUCHIEN {
+		if s := locale.NFC(r.TENKETQUA); s != "" {
+			results = append(results, s)
+		}
+	}
+	p.ResultType = strings.Join(results, "; ")
+	p.Steps = usualSteps(p.Days)
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// usualSteps shares a procedure's time among the desk's reception, a
+// specialist's examination, the leader's decision and the desk's return:
+// days × 8 working hours, or one working day for a same-day procedure.
+func usualSteps(days int) []onestop.Step {
+	recv, lead, ret := 4, 4, 4
+	switch {
+	case days <= 1:
+		recv, lead, ret = 1, 2, 1
+	case days > 5:
+		lead = 8
+	}
+	total := days * onestop.HoursPerWorkingDay
+	if days == 0 {
+		total = onestop.HoursPerWorkingDay
+	}
+	return []onestop.Step{
+		{Name: "Tiếp nhận, kiểm tra hồ sơ và chuyển xử lý", Role: "onestop_officer", Hours: recv},
+		{Name: "Thẩm định hồ sơ, dự thảo kết quả", Role: "specialist", Hours: total - recv - lead - ret},
+		{Name: "Xem xét, ký duyệt kết quả", Role: "leader", Hours: lead},
+		{Name: "Trả kết quả cho người nộp", Role: "onestop_officer", Hours: ret},
+	}
 }

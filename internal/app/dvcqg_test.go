@@ -194,3 +194,40 @@ func TestDossierChangesReachThePortal(t *testing.T) {
 		t.Fatalf("the portal received\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A procedure of the national database becomes a valid, inactive
+// catalogue procedure: its time in working days (hours counted in days),
+// fees, components, results, and the usual steps sharing the time.
+func TestProcedureFromPortal(t *testing.T) {
+	const record = `{"MATTHC":"1.001612","TENTTHC":"Đăng ky\u0301 thành lập hộ kinh doanh",
+		"LINHVUCTHUCHIEN":[{"MALINHVUC":"G09-KH01","TENLINHVUC":"Thành lập và hoạt động của hộ kinh doanh"}],
+		"CACHTHUCTHUCHIEN":[{"KENH":1,"THOIGIAN":[{"THOIGIANGIAIQUYET":5,"DONVITINH":"Ngày làm việc"}]},
+			{"KENH":2,"THOIGIAN":[{"THOIGIANGIAIQUYET":24,"DONVITINH":"Giờ làm việc","PHILEPHI":[
+				{"MAPHILEPHI":"LP1","SOTIEN":100000,"DONVI":"Đồng","MOTA":"Lệ phí đăng ký hộ kinh doanh"},
+				{"MAPHILEPHI":"LP1","SOTIEN":100000,"DONVI":"Đồng","MOTA":"Lệ phí đăng ký hộ kinh doanh"}]}]}],
+		"THANHPHANHOSO":[{"TRUONGHOP":"","GIAYTO":[{"MAGIAYTO":"Giấy đề nghị","TENGIAYTO":"Giấy đề nghị đăng ký hộ kinh doanh","TENMAUDON":"Phụ lục III-1"},
+			{"MAGIAYTO":"","TENGIAYTO":"Bản sao hợp đồng thuê địa điểm"}]}],
+		"KETQUATHUCHIEN":[{"MAKETQUA":"KQ","TENKETQUA":"Giấy chứng nhận đăng ký hộ kinh doanh"}]}`
+	var src dvcqg.CatalogueProcedure
+	if err := json.Unmarshal([]byte(record), &src); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ProcedureFromPortal(src, onestop.LevelCommune, "H15.01.01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Code != "1.001612" || p.Name != "Đăng ký thành lập hộ kinh doanh" || p.Field != "Thành lập và hoạt động của hộ kinh doanh" ||
+		p.Days != 3 || !p.Online || p.Active || len(p.Fees) != 1 || p.Fees[0].Amount != 100000 ||
+		len(p.Components) != 2 || p.Components[0].Code != "giay_de_nghi" || p.Components[1].Code != "tp2" || !p.Components[0].Required ||
+		p.ResultType != "Giấy chứng nhận đăng ký hộ kinh doanh" || len(p.Steps) != 4 {
+		t.Fatalf("mapped %+v", p)
+	}
+	src.CACHTHUCTHUCHIEN = src.CACHTHUCTHUCHIEN[:1]
+	src.CACHTHUCTHUCHIEN[0].THOIGIAN[0].THOIGIANGIAIQUYET = "0"
+	if p, err := ProcedureFromPortal(src, onestop.LevelCommune, "H15.01.01"); err != nil || p.Days != 0 || p.Online {
+		t.Fatalf("same-day procedure: %+v, %v", p, err)
+	}
+	if _, err := ProcedureFromPortal(src, onestop.Level("huyen"), "H15.01.01"); err == nil {
+		t.Fatal("a level that no longer exists was accepted")
+	}
+}
