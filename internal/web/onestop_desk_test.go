@@ -233,7 +233,9 @@ func TestDeskDossierPage(t *testing.T) {
 			t.Fatalf("return: %d", rec.Code)
 		}
 		_, body = x.get(page, f.Officer)
-		mustContain(t, "returned", body, "Đã trả kết quả", "Ngày trả kết quả", "Bạn không có thao tác nào")
+		mustContain(t, "returned", body, "Đã trả kết quả", "Ngày trả kết quả", "Bạn không có thao tác nào", "Quá trình xử lý",
+			"Nộp hồ sơ (Trực tuyến)</strong>, Nguyễn Thị Hoa", "Tiếp nhận tại Trung tâm Phục vụ hành chính công tỉnh", "Bắt đầu bước Thẩm định</strong>, Hoàng Văn Thẩm",
+			"Hoàn thành bước Thẩm định</strong>, Hoàng Văn Thẩm: <span>Đủ điều kiện cấp</span>", "Lãnh đạo phê duyệt kết quả</strong>, Nguyễn Văn Lãnh", "Trả kết quả (trước hạn)")
 
 		// Supplement once, refusal with reasons.
 		p2 := "/onestop/dossiers/" + d2.Code

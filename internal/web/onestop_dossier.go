@@ -55,6 +55,8 @@ type dossierData struct {
 	// officials it may be given to (the step form's choice).
 	Next        *onestop.DossierStep
 	NextHolders []onestop.Holder
+	// Timeline is the dossier's history in time order.
+	Timeline []timelineEntry
 }
 
 // load reads the dossier by the path's code for a; access decides.
@@ -87,7 +89,7 @@ func noticeKey(done string) string {
 }
 
 func (p *OnestopPages) dossierData(r *http.Request, a *actor.Actor, d *onestop.Dossier) *dossierData {
-	data := &dossierData{D: d, Slip: d.Steps, Route: OnestopDecisionRoute}
+	data := &dossierData{D: d, Slip: d.Steps, Route: OnestopDecisionRoute, Timeline: dossierTimeline(d)}
 	now := p.now()
 	cal := p.calendar(r.Context())
 	data.Urgency = api.Urgency(d, now, api.DueSoonLimit(now, cal))
