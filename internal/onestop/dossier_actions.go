@@ -83,7 +83,7 @@ type change struct {
 	// apply changes d (already transitioned to `to`) inside tx.
 	apply  func(tx *sql.Tx, d *Dossier, now time.Time) error
 	note   string
-	silent bool // no e-mail to the applicant
+	silent bool // no e-mail to the applicant unless the status changed
 }
 
 func (s *DossierService) do(ctx context.Context, a *actor.Actor, id, version int64, c change) (*Dossier, error) {
@@ -133,7 +133,7 @@ func (s *DossierService) do(ctx context.Context, a *actor.Actor, id, version int
 		if err := s.changed(ctx, tx, d, false, dossierActorName(a), c.note); err != nil {
 			return err
 		}
-		if c.silent {
+		if c.silent && d.prev == d.Status {
 			return nil
 		}
 		return s.tell(ctx, tx, d, c.note)

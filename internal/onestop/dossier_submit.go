@@ -241,8 +241,8 @@ func validPhone(s string) bool {
 
 // checkForm validates the online form's values against the procedure's
 // fields: unknown names refused, required ones present, values NFC and
-// bounded. (The catalogue's typed validation of each field type applies
-// on top when the procedure offers it.)
+// bounded; a complete form also passes the catalogue's typed validation
+// of each field ((*Procedure).ValidateForm).
 func checkForm(p *Procedure, values map[string]string, requireAll bool) (map[string]string, error) {
 	out := map[string]string{}
 	known := map[string]Field{}
@@ -274,10 +274,10 @@ func checkForm(p *Procedure, values map[string]string, requireAll bool) (map[str
 			}
 		}
 	}
-	if v, ok := any(p).(interface {
-		ValidateForm(map[string]string) (map[string]string, error)
-	}); ok && requireAll {
-		return v.ValidateForm(out)
+	if requireAll {
+		// The catalogue's typed checks (number, date, select, CCCD, tax
+		// code, phone, address with a current commune).
+		return p.ValidateForm(out)
 	}
 	return out, nil
 }

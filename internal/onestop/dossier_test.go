@@ -135,7 +135,8 @@ func (holders) Holder(_ context.Context, id int64) (onestop.Holder, error) {
 var catalogue = procedures{
 	"1.001193": {Code: "1.001193", Name: "Đăng ký khai sinh", Field: "Hộ tịch", Level: onestop.LevelCommune, AgencyCode: homeCode,
 		Days: 0, CutOff: "15:00", Online: true, Active: true,
-		Fields:     []onestop.Field{{Name: "ten_tre", Label: "Họ tên trẻ", Type: onestop.FieldText, Required: true}},
+		Fields: []onestop.Field{{Name: "ten_tre", Label: "Họ tên trẻ", Type: onestop.FieldText, Required: true},
+			{Name: "cccd_me", Label: "Số định danh của mẹ", Type: onestop.FieldCCCD}},
 		Components: []onestop.Component{{Code: "TK", Name: "Tờ khai đăng ký khai sinh", Required: true}, {Code: "GCS", Name: "Giấy chứng sinh", Required: false}},
 		Steps: []onestop.Step{{Name: "Tiếp nhận", Role: "onestop_officer", Hours: 2}, {Name: "Thẩm định", Role: "specialist", Hours: 4},
 			{Name: "Phê duyệt", Role: "leader", Hours: 2}}},
@@ -241,6 +242,9 @@ func (f *fixture) online(t *testing.T, code string, key string) *onestop.Dossier
 		Fields:    map[string]string{}, Files: map[string][]string{}}
 	for _, fl := range catalogue[code].Fields {
 		req.Fields[fl.Name] = "Nguyễn Minh An"
+		if fl.Type == onestop.FieldCCCD {
+			req.Fields[fl.Name] = "001190054321"
+		}
 	}
 	for _, c := range catalogue[code].Components {
 		if c.Required {
@@ -437,6 +441,10 @@ func TestIdempotentSubmitAndValidation(t *testing.T) {
 				r.Files = map[string][]string{"TK": {f.upload(t, citizen)}}
 				r.Applicant.IDNumber = "12345"
 			}, "applicant.id_number"},
+			"typed": {func(r *onestop.SubmitRequest) {
+				r.Files = map[string][]string{"TK": {f.upload(t, citizen)}}
+				r.Fields = map[string]string{"ten_tre": "An", "cccd_me": "12ab"}
+			}, "cccd_me"},
 			"field": {func(r *onestop.SubmitRequest) {
 				r.Files = map[string][]string{"TK": {f.upload(t, citizen)}}
 				r.Fields = map[string]string{}
