@@ -57,7 +57,7 @@ type opts struct {
 	duration time.Duration // per load measurement
 	// searchDocs overrides how many documents the search suite indexes.
 	searchDocs int
-	log      *slog.Logger
+	log        *slog.Logger
 }
 
 var suites []suite
