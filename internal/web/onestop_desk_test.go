@@ -206,6 +206,23 @@ func TestDeskDossierPage(t *testing.T) {
 		if _, body = x.get(page, f.Specialist); !strings.Contains(body, "Hoàng Văn Thẩm") {
 			t.Error("the control slip does not name the specialist given the step")
 		}
+		// The specialist asks for the fee; the desk records it paid.
+		_, body = x.get(page, f.Specialist)
+		mustContain(t, "specialist's step", body, `action="`+page+`/fee"`, `<label for="fee_note">`)
+		if rec = x.post(page+"/fee", f.Specialist, url.Values{"note": {""}}); rec.Code != 400 {
+			t.Fatalf("fee request without its content: %d", rec.Code)
+		}
+		if rec = x.post(page+"/fee", f.Specialist, url.Values{"note": {"Lệ phí đăng ký 100.000 đồng, nộp tại bộ phận một cửa"}}); rec.Code != 303 {
+			t.Fatalf("fee request: %d %s", rec.Code, rec.Body.String())
+		}
+		_, body = x.get(page, f.Officer)
+		mustContain(t, "waiting for the fee", body, "Yêu cầu thực hiện nghĩa vụ tài chính", `action="`+page+`/feepaid"`)
+		if rec = x.post(page+"/feepaid", f.Specialist, url.Values{}); rec.Code != 403 {
+			t.Fatalf("the specialist records the fee paid: %d", rec.Code)
+		}
+		if rec = x.post(page+"/feepaid", f.Officer, url.Values{"note": {"Biên lai số 0012"}}); rec.Code != 303 {
+			t.Fatalf("fee paid: %d %s", rec.Code, rec.Body.String())
+		}
 		if rec = x.post(page+"/step", f.Specialist, url.Values{"note": {"Đủ điều kiện cấp"}}); rec.Code != 303 {
 			t.Fatalf("specialist's step: %d %s", rec.Code, rec.Body.String())
 		}

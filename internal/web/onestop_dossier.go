@@ -44,6 +44,8 @@ type dossierData struct {
 
 	// The actions the viewer may take now.
 	CanAccept, CanRefuse, CanSupplement, CanStep, CanDecide, CanStop, CanApologize, CanReturn bool
+	// CanFee asks for fees or taxes (status 6), CanFeePaid records them paid.
+	CanFee, CanFeePaid bool
 
 	Notice    string // catalog key of a done action
 	Error     string // the failed action's message
@@ -82,7 +84,7 @@ func (p *OnestopPages) dossier(w http.ResponseWriter, r *http.Request) {
 // noticeKey maps the ?done= of a redirect after an action to its message.
 func noticeKey(done string) string {
 	switch done {
-	case "accept", "refuse", "supplement", "step", "decide", "stop", "apology", "return", "new":
+	case "accept", "refuse", "supplement", "step", "decide", "stop", "apology", "return", "new", "fee", "feepaid":
 		return "desk.done." + done
 	}
 	return ""
@@ -149,6 +151,8 @@ func (p *OnestopPages) dossierData(r *http.Request, a *actor.Actor, d *onestop.D
 			data.NextHolders, _ = p.deps.Holders.Holders(r.Context(), data.Next.AgencyID, data.Next.Role)
 		}
 	}
+	data.CanFee = data.CanStep && st == onestop.StatusProcessing
+	data.CanFeePaid = receive && st == onestop.StatusFinancial
 	data.CanDecide = leader && last && st == onestop.StatusProcessing
 	data.CanStop = leader && (st == onestop.StatusAccepted || st == onestop.StatusProcessing || st == onestop.StatusSupplement || st == onestop.StatusFinancial)
 	data.CanApologize = leader && d.Apology == nil && st.ClockRunning() && !d.DueAt.IsZero()
@@ -226,6 +230,14 @@ func (p *OnestopPages) act(w http.ResponseWriter, r *http.Request) {
 		default:
 			_, err = svc.Apologize(ctx, a, d.ID, onestop.ApologyRequest{Version: version, Reason: vals.Reason, NewAppointment: at})
 		}
+	case "fee":
+		if vals.Note == "" {
+			err = apperr.FieldError("note", "Ghi rõ nghĩa vụ tài chính người nộp phải thực hiện")
+		} else {
+			_, err = svc.RequestFee(ctx, a, d.ID, onestop.ActionRequest{Version: version, Note: vals.Note})
+		}
+	case "feepaid":
+		_, err = svc.FeePaid(ctx, a, d.ID, onestop.ActionRequest{Version: version, Note: vals.Note})
 	case "return":
 		_, err = svc.ReturnResult(ctx, a, d.ID, onestop.ActionRequest{Version: version, Note: vals.Note})
 	default:
