@@ -246,6 +246,12 @@ type SubmitRequest struct {
 	// IdempotencyKey: the same key from the same account returns the
 	// dossier already submitted, never a second one.
 	IdempotencyKey string
+	// PortalCode is the dossier's code at the National Public Service
+	// Portal for a dossier submitted there and registered by the system
+	// (the adapter): an online dossier (channel 2, status 1) with the
+	// applicant as the portal sent them; the same portal code registers
+	// one dossier only.
+	PortalCode string
 }
 
 // ActionRequest carries the version the officer saw and an optional note.

@@ -1,9 +1,13 @@
 package onestop_test
 
 import (
+	"bytes"
 	"testing"
 
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
+	"github.com/chinhquyen/chinhquyen/internal/blob/blobtest"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
@@ -123,6 +127,36 @@ func TestQueuesAndOwnDossiers(t *testing.T) {
 		}
 		if _, err := f.svc.List(f.ctx, otherSpec, onestop.DossierFilter{AgencyID: home}); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("other agency's queue of home: %v", err)
+		}
+	})
+}
+
+// A dossier submitted on the national portal is registered by the system
+// as an online dossier waiting for the desk, once per portal code.
+func TestPortalSubmissionOncePerPortalCode(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		sys := actor.SystemActor("dvcqg")
+		up, err := f.uploads.Upload(f.ctx, sys, bytes.NewReader(blobtest.PDF()), blob.Request{Name: "don.pdf", PersonalData: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := onestop.SubmitRequest{ProcedureCode: "1.001612", PortalCode: "G22.99-261207-000123",
+			Applicant: onestop.Applicant{Name: "Phạm Văn Cổng", IDNumber: "001090099999", Email: "cong@example.vn"},
+			Files:     map[string][]string{"GDN": {up.ID}}}
+		a := f.must(f.svc.Submit(f.ctx, sys, req))
+		b := f.must(f.svc.Submit(f.ctx, sys, req))
+		if a.ID != b.ID || a.Status != onestop.StatusNew || a.Channel != onestop.ChannelOnline || a.AgencyID != home || a.Applicant.AccountID != 0 {
+			t.Fatalf("portal dossier %+v / %+v", a, b)
+		}
+		if _, err := f.svc.Submit(f.ctx, desk, req); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("an officer registered a portal dossier: %v", err)
+		}
+		// Without an account, the desk records the applicant's supplement.
+		a = f.must(f.svc.RequestSupplement(f.ctx, desk, a.ID, onestop.SupplementAsk{Reason: "Thiếu", Items: []string{"Bản sao CCCD"}}))
+		a = f.must(f.svc.Supplement(f.ctx, desk, a.ID, onestop.SupplementAnswer{Note: "Đã nộp bản sao tại quầy"}))
+		if a.Status != onestop.StatusNew {
+			t.Fatalf("after the desk's record: %v", a.Status)
 		}
 	})
 }

@@ -41,6 +41,16 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 		return nil, apperr.New(apperr.Unauthorized, "Bạn cần đăng nhập để nộp hồ sơ")
 	}
 	key := strings.TrimSpace(req.IdempotencyKey)
+	portal := strings.TrimSpace(req.PortalCode)
+	if portal != "" {
+		if a.Kind != actor.System {
+			return nil, apperr.New(apperr.Forbidden, "Chỉ hệ thống tiếp nhận hồ sơ từ Cổng Dịch vụ công quốc gia")
+		}
+		if len(portal) > 100 {
+			return nil, apperr.FieldError("portal_code", "Mã hồ sơ trên Cổng DVCQG quá dài")
+		}
+		key = "dvcqg:" + portal
+	}
 	if len(key) > MaxIdempotencyKey {
 		return nil, apperr.FieldError("idempotency_key", "Idempotency-Key quá dài (tối đa %d ký tự)", MaxIdempotencyKey)
 	}
@@ -61,8 +71,14 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 	now := s.opts.Now()
 	d := &Dossier{ProcedureCode: p.Code, ProcedureName: p.Name, Field: p.Field, SubmittedBy: a.AccountID, SubmittedAt: now,
 		UpdatedAt: now, Days: p.Days, CutOff: p.CutOff, CurrentStep: -1, Status: StatusNew}
-	desk := a.Kind == actor.Official || a.Kind == actor.System
+	desk := (a.Kind == actor.Official || a.Kind == actor.System) && portal == ""
 	switch {
+	case portal != "":
+		if req.Channel != 0 && req.Channel != ChannelOnline {
+			return nil, apperr.FieldError("channel", "Hồ sơ nộp trên Cổng DVCQG là hồ sơ trực tuyến (2)")
+		}
+		d.Channel = ChannelOnline
+		d.Applicant = req.Applicant
 	case desk:
 		d.Channel = req.Channel
 		if d.Channel == 0 {
