@@ -446,11 +446,19 @@ func (c *Client) HasDossier(ctx context.Context, code string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	var list []json.RawMessage
-	if len(r.Result) == 0 || string(r.Result) == "null" {
+	res := bytes.TrimSpace(r.Result)
+	if len(res) == 0 || string(res) == "null" {
 		return false, nil
 	}
-	if err := json.Unmarshal(r.Result, &list); err != nil {
+	if res[0] == '{' { // one dossier rather than a list of them
+		var one map[string]json.RawMessage
+		if err := json.Unmarshal(res, &one); err != nil {
+			return false, &Error{Service: ServiceLookup, Kind: Retryable, Message: "kết quả tra cứu không đúng định dạng", Err: err}
+		}
+		return len(one) > 0, nil
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(res, &list); err != nil {
 		return false, &Error{Service: ServiceLookup, Kind: Retryable, Message: "kết quả tra cứu không phải danh sách", Err: err}
 	}
 	return len(list) > 0, nil

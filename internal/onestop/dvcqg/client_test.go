@@ -321,3 +321,30 @@ func TestDownload(t *testing.T) {
 		}
 	}
 }
+
+// TraCuuHoSo's result may be a list or one object; either tells whether
+// the portal holds the dossier.
+func TestHasDossier(t *testing.T) {
+	for _, tc := range []struct {
+		result string
+		want   bool
+	}{{`[]`, false}, {`[{"MaHoSo":"x"}]`, true}, {`{}`, false}, {`{"MaHoSo":"x"}`, true}, {`null`, false}} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == authPath {
+				w.Write([]byte(`{"session":"s","error_code":"00"}`))
+				return
+			}
+			w.Write([]byte(`{"error_code":"00","result":` + tc.result + `}`))
+		}))
+		c, err := dvcqg.NewClient(dvcqg.Config{BaseURL: srv.URL, AuthEndpoint: authPath, IntegrationEndpoint: integration,
+			Username: "u", Password: "p", DstCode: "H15", MaDonVi: "H15"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.HasDossier(context.Background(), "H15.01.01-261207-0001")
+		srv.Close()
+		if err != nil || got != tc.want {
+			t.Errorf("result %s: %v, %v", tc.result, got, err)
+		}
+	}
+}
