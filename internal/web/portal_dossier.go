@@ -540,7 +540,7 @@ var notices = map[string]string{
 
 func (p *Portal) dossierPage(w http.ResponseWriter, r *http.Request, a *actor.Actor, dos *onestop.Dossier, status int, errMsg string) {
 	d := dossierPageData{D: dos, StatusName: dos.Status.Name(), History: history(dos), Error: errMsg,
-		Mine:    dos.Applicant.AccountID == a.AccountID || dos.SubmittedBy == a.AccountID,
+		Mine:    dos.Applicant.AccountID != 0 && dos.Applicant.AccountID == a.AccountID,
 		Receipt: dos.ReceiptUpload != "", Result: dos.ResultUpload != "" && dos.Status == onestop.StatusReturned}
 	d.Notice = notices[r.URL.Query().Get("ok")]
 	if d.Mine {
