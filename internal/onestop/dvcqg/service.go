@@ -171,7 +171,8 @@ var errWaiting = errors.New("chờ lần đồng bộ trước của cùng hồ 
 
 // handle sends one push: the dossier (DongBoHoSoMC), then its progress
 // rows (CapNhatTienDoHoSoMC). A retry of a first push asks the portal
-// whether the first attempt reached it, and then updates instead.
+// whether the first attempt reached it, and then updates instead; so does
+// a first push the portal refuses when it turns out to hold the dossier.
 func (s *Service) handle(ctx context.Context, j jobs.Job) error {
 	var p syncJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil || p.Code == "" || len(p.Dossier) == 0 {
@@ -191,7 +192,15 @@ func (s *Service) handle(ctx context.Context, j jobs.Job) error {
 			return classified(err)
 		}
 	}
-	if err := c.SyncDossier(ctx, updating, p.Dossier); err != nil {
+	err = c.SyncDossier(ctx, updating, p.Dossier)
+	if err != nil && !updating && !IsRetryable(err) {
+		// Refused as new: the portal may hold it already (a dossier
+		// submitted on the portal, an attempt whose answer was lost).
+		if has, herr := c.HasDossier(ctx, p.Code); herr == nil && has {
+			err = c.SyncDossier(ctx, true, p.Dossier)
+		}
+	}
+	if err != nil {
 		return classified(err)
 	}
 	if len(p.Progress) > 0 {

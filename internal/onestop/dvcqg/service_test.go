@@ -247,3 +247,21 @@ func TestDisabledAdapter(t *testing.T) {
 		t.Fatalf("disabled adapter: err %v, registered %v", err, r.Registered(dvcqg.JobKind))
 	}
 }
+
+// A first push of a dossier the portal already holds (submitted there) is
+// refused as new ("Hồ sơ đã tồn tại"); the handler finds it with
+// TraCuuHoSo and sends it as an update.
+func TestFirstPushOfADossierThePortalHolds(t *testing.T) {
+	d := dbtest.SQLite(t, modules()...)
+	p := newFakePortal(t)
+	p.set(func(p *fakePortal) { p.dossiers["H15.01.01-261207-0601"] = map[string]any{"TrangThaiHoSo": "1"} })
+	s, r := newService(t, d, p)
+	enqueue(t, d, s, change{"H15.01.01-261207-0601", dvcqg.StatusReceived, false, now})
+	start(t, r)
+	waitFor(t, "the push to be sent", func() bool { return count(t, d, "SELECT count(*) FROM jobs") == 0 })
+	p.read(func(p *fakePortal) {
+		if got := strings.Join(p.statuses["H15.01.01-261207-0601"], ","); got != "2" || p.calls[dvcqg.ServiceLookup] != 1 {
+			t.Fatalf("statuses %s, lookups %d", got, p.calls[dvcqg.ServiceLookup])
+		}
+	})
+}
