@@ -322,7 +322,7 @@ type DossierFilter struct {
 	AgencyID      int64     // receiving agency or agency holding a step; 0 = the officer's
 	DueBefore     time.Time // due moment before this (overdue and due-soon)
 	Mine          bool      // the citizen's own dossiers (applicant account)
-	Query         string    // a dossier code (exact, any case)
+	Query         string    // part of the code, the applicant's name or ID number, diacritics folded
 	Page          int
 	PageSize      int
 }

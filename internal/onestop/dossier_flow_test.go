@@ -112,6 +112,14 @@ func TestQueuesAndOwnDossiers(t *testing.T) {
 		if err != nil || byProc.Total != 1 || byProc.Items[0].ID != b.ID {
 			t.Fatalf("by procedure %v %+v", err, byProc)
 		}
+		found, err := f.svc.List(f.ctx, desk, onestop.DossierFilter{Query: "nguyen thi hoa"})
+		if err != nil || found.Total != 3 {
+			t.Fatalf("search by name without diacritics: %v %+v", err, found)
+		}
+		found, err = f.svc.List(f.ctx, desk, onestop.DossierFilter{Query: b.Code[len(b.Code)-11:]})
+		if err != nil || found.Total != 1 || found.Items[0].ID != b.ID {
+			t.Fatalf("search by code: %v %+v", err, found)
+		}
 		mine, err := f.svc.List(f.ctx, citizen, onestop.DossierFilter{})
 		if err != nil || mine.Total != 3 {
 			t.Fatalf("citizen's %v %+v", err, mine)

@@ -8,6 +8,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
 // Page sizes of List.
@@ -72,7 +73,8 @@ func (s *DossierService) List(ctx context.Context, a *actor.Actor, f DossierFilt
 		if len(q) > 100 {
 			return nil, apperr.FieldError("q", "Từ khóa quá dài")
 		}
-		where = append(where, "d.code = "+arg(strings.ToUpper(q)))
+		folded := strings.NewReplacer(`\`, "", "%", "", "_", "").Replace(locale.Fold(q))
+		where = append(where, "d.search_folded LIKE "+arg("%"+folded+"%"))
 	}
 	cond := "1 = 1"
 	if len(where) > 0 {

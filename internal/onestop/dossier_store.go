@@ -13,6 +13,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
 // dossierColumns are read by scanDossier, in order.
@@ -166,11 +167,12 @@ func insertDossier(ctx context.Context, tx *sql.Tx, d *Dossier, key string) erro
 	}
 	return tx.QueryRowContext(ctx, `INSERT INTO onestop_dossiers (code, procedure_code, procedure_name, field, agency_id, agency_code, agency_name,
 		applicant_account, applicant_name, applicant_id, applicant_phone, applicant_email, applicant_address,
-		channel, status, form, submitted_by, submitted_at, idempotency_key, days, cut_off, version, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22) RETURNING id`,
+		channel, status, form, submitted_by, submitted_at, idempotency_key, days, cut_off, version, updated_at, search_folded)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $23) RETURNING id`,
 		d.Code, d.ProcedureCode, d.ProcedureName, d.Field, d.AgencyID, d.AgencyCode, d.AgencyName,
 		d.Applicant.AccountID, d.Applicant.Name, d.Applicant.IDNumber, d.Applicant.Phone, d.Applicant.Email, d.Applicant.Address,
-		int(d.Channel), int(d.Status), string(form), d.SubmittedBy, toMicros(d.SubmittedAt), idem, d.Days, d.CutOff, toMicros(d.UpdatedAt)).Scan(&d.ID)
+		int(d.Channel), int(d.Status), string(form), d.SubmittedBy, toMicros(d.SubmittedAt), idem, d.Days, d.CutOff, toMicros(d.UpdatedAt),
+		locale.Fold(d.Code+" "+d.Applicant.Name+" "+d.Applicant.IDNumber)).Scan(&d.ID)
 }
 
 // saveDossier writes d's mutable columns if its version is still
