@@ -43,6 +43,7 @@ type Config struct {
 	Blob           BlobConfig     // file store and uploads (blob.go)
 	Notify         NotifyConfig   // e-mail (notify.go)
 	DVCQG          DVCQGConfig    // the National Public Service Portal (dvcqg.go)
+	Onestop        OnestopConfig  // one-stop dossiers (onestop_dossiers.go)
 }
 
 // BindDatabase registers the flags every database command needs.
@@ -60,6 +61,7 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	b.Secret(&c.AuditSignerKey, "audit-signer-key", "audit checkpoint signing key PRIVATE+KEY+… (default: "+audit.SignerKeyFile+" in the data folder, generated on first start)")
 	c.Notify.bind(b)
 	c.DVCQG.bind(b)
+	c.Onestop.bind(b)
 }
 
 // BindServe registers the flags of `serve`.
@@ -109,6 +111,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.DVCQG.validate(); err != nil {
+		return err
+	}
+	if _, err := c.Onestop.sessions(); err != nil {
 		return err
 	}
 	return c.Identity.validate()

@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/calendar"
+	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/org"
@@ -14,12 +17,57 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/signing"
 )
 
+// OnestopConfig holds the one-stop dossiers' settings.
+type OnestopConfig struct {
+	// Sessions are the two half-day sessions a returned result is classed
+	// early, on time or late against (on time within the due moment's
+	// session): "07:00-11:30,13:30-17:00".
+	Sessions string
+}
+
+func (c *OnestopConfig) bind(b *config.Binder) {
+	b.String(&c.Sessions, "onestop-sessions", "07:00-11:30,13:30-17:00",
+		"the office's two half-day sessions for classing one-stop results early, on time or late (on time = within the session of the due moment)")
+}
+
+// sessions parses Sessions ("" = the defaults).
+func (c *OnestopConfig) sessions() (onestop.Sessions, error) {
+	if strings.TrimSpace(c.Sessions) == "" {
+		return onestop.DefaultSessions(), nil
+	}
+	bad := apperr.FieldError("onestop-sessions", "--onestop-sessions %q không đúng dạng hh:mm-hh:mm,hh:mm-hh:mm (ví dụ 07:00-11:30,13:30-17:00)", c.Sessions)
+	halves := strings.Split(c.Sessions, ",")
+	if len(halves) != 2 {
+		return onestop.Sessions{}, bad
+	}
+	var t [4]calendar.TimeOfDay
+	for i, h := range halves {
+		from, to, ok := strings.Cut(strings.TrimSpace(h), "-")
+		if !ok {
+			return onestop.Sessions{}, bad
+		}
+		var err1, err2 error
+		t[2*i], err1 = calendar.ParseTimeOfDay(strings.TrimSpace(from))
+		t[2*i+1], err2 = calendar.ParseTimeOfDay(strings.TrimSpace(to))
+		if err1 != nil || err2 != nil {
+			return onestop.Sessions{}, bad
+		}
+	}
+	if !(t[0] < t[1] && t[1] <= t[2] && t[2] < t[3]) {
+		return onestop.Sessions{}, bad
+	}
+	return onestop.Sessions{MorningStart: t[0], MorningEnd: t[1], AfternoonStart: t[2], AfternoonEnd: t[3]}, nil
+}
+
 // buildDossiers creates the one-stop dossier service over the catalogue,
 // org's agencies, the stored calendar, uploads and e-mail, and schedules
 // its daily step reminders. It runs after buildCatalogue.
 func (a *App) buildDossiers() error {
-	var err error
-	a.Dossiers, err = onestop.NewDossiers(a.DB, onestop.DossierOptions{Procedures: a.Catalogue,
+	sessions, err := a.Config.Onestop.sessions()
+	if err != nil {
+		return err
+	}
+	a.Dossiers, err = onestop.NewDossiers(a.DB, onestop.DossierOptions{Procedures: a.Catalogue, Sessions: sessions,
 		Agencies: dossierAgencies{a.Org}, Audit: a.Audit, Calendar: a.Calendar, Uploads: a.Blob, Mail: a.Notify,
 		Holders: dossierHolders{a.Identity}, BaseURL: a.Config.PublicURL(a.Config.Addr), Now: a.Now, Logger: a.Log})
 	if err != nil {

@@ -112,3 +112,17 @@ func TestDemoDeskDossierGetsASealedReceipt(t *testing.T) {
 		})
 	}
 }
+
+func TestOnestopSessionsFlag(t *testing.T) {
+	for in, ok := range map[string]bool{"": true, "07:00-11:30,13:30-17:00": true, "7:30-11:30, 13:00-16:30": true,
+		"07:00-11:30": false, "11:30-07:00,13:30-17:00": false, "07:00-12:00,11:00-17:00": false, "sáng,chiều": false} {
+		c := OnestopConfig{Sessions: in}
+		s, err := c.sessions()
+		if (err == nil) != ok {
+			t.Errorf("%q: %v", in, err)
+		}
+		if in == "7:30-11:30, 13:00-16:30" && (s.MorningStart != 7*60+30 || s.AfternoonEnd != 16*60+30) {
+			t.Errorf("%q parsed %+v", in, s)
+		}
+	}
+}
