@@ -337,8 +337,29 @@ func Urgency(d *onestop.Dossier, now, soon time.Time) string {
 
 // queueItem is one dossier of the queue with its urgency.
 type queueItem struct {
-	DossierView
-	Urgency string `json:"urgency,omitempty"` // overdue, soon
+	Dossier *onestop.Dossier
+	Urgency string // overdue, soon
+}
+
+// MarshalJSON writes the dossier as getDossier does, with "urgency" added
+// when there is one.
+func (q queueItem) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(viewOf(q.Dossier))
+	if err != nil || q.Urgency == "" {
+		return b, err
+	}
+	b = bytes.TrimRight(b, " \n")
+	if len(b) < 2 || b[len(b)-1] != '}' {
+		return b, nil
+	}
+	u, _ := json.Marshal(q.Urgency)
+	out := append([]byte{}, b[:len(b)-1]...)
+	if len(b) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"urgency":`...)
+	out = append(out, u...)
+	return append(out, '}'), nil
 }
 
 type queuePage struct {
@@ -383,7 +404,7 @@ func (a *API) listDossierQueue(w http.ResponseWriter, r *http.Request) {
 	soon := DueSoonLimit(now, cal)
 	out := queuePage{Items: make([]queueItem, 0, len(page.Items)), Total: page.Total, Page: page.Page, PageSize: page.PageSize}
 	for _, d := range page.Items {
-		out.Items = append(out.Items, queueItem{DossierView: viewOf(d), Urgency: Urgency(d, now, soon)})
+		out.Items = append(out.Items, queueItem{Dossier: d, Urgency: Urgency(d, now, soon)})
 	}
 	httpx.JSON(w, http.StatusOK, out)
 }

@@ -8,12 +8,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/api"
 	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 )
 
@@ -100,6 +102,13 @@ func TestDeskAcceptConflict(t *testing.T) {
 		if ok != 1 || conflict != 1 {
 			t.Fatalf("two accepts: %v %v %v", codes, msgs[0], msgs[1])
 		}
+		// On Friday the dossier received Monday with 3 working days is
+		// overdue in the queue.
+		x.f.Set(time.Date(2026, 12, 11, 9, 0, 0, 0, locale.VN))
+		code, m := x.do("GET", "/api/v1/onestop/queue?due=overdue", "/api/v1/onestop/queue", x.f.Officer, "")
+		if items, _ := m["items"].([]any); code != 200 || len(items) != 1 || items[0].(map[string]any)["urgency"] != "overdue" || items[0].(map[string]any)["code"] != doss.Code {
+			t.Fatalf("overdue queue: %d %v", code, m)
+		}
 		// A third accept without a version is refused by the status rules.
 		if code, m := x.do("POST", "/api/v1/dossiers/"+doss.Code+"/accept", "/api/v1/dossiers/{code}/accept", x.f.Officer, ``); code != 409 {
 			t.Fatalf("accept of an accepted dossier: %d %v", code, m)
@@ -162,7 +171,9 @@ func TestDeskActionsAPI(t *testing.T) {
 		code, m = post(d1, "accept", f.Officer, `{"version":1,"colour":"đỏ"}`)
 		expect("unknown field", code, m, 400, "EINVALID", "")
 
-		// Supplement: items and reason required, once.
+		// Supplement: the desk's, items and reason required, once.
+		code, m = post(d2, "supplement-request", f.Specialist, `{"reason":"Thiếu giấy tờ","items":["Ký giấy đề nghị"]}`)
+		expect("specialist asks for a supplement", code, m, 403, "EFORBIDDEN", "")
 		code, m = post(d2, "supplement-request", f.Officer, `{"reason":"Thiếu giấy tờ","items":[" "]}`)
 		expect("supplement without items", code, m, 400, "EINVALID", "items")
 		code, m = post(d2, "supplement-request", f.Officer, `{"reason":"Giấy đề nghị chưa ký","items":["Ký giấy đề nghị","Bổ sung bản sao CCCD"]}`)
@@ -172,7 +183,9 @@ func TestDeskActionsAPI(t *testing.T) {
 		code, m = post(d2, "supplement-request", f.Officer, `{"reason":"Lần hai","items":["Thêm nữa"]}`)
 		expect("second supplement request", code, m, 409, "ECONFLICT", "")
 
-		// Refuse: reason required.
+		// Refuse: the desk's, reason required.
+		code, m = post(d3, "refuse", f.Leader, `{"reason":"Không thuộc thẩm quyền"}`)
+		expect("leader refuses at reception", code, m, 403, "EFORBIDDEN", "")
 		code, m = post(d3, "refuse", f.Officer, `{"reason":"  "}`)
 		expect("refuse without reason", code, m, 400, "EINVALID", "reason")
 		code, m = post(d3, "refuse", f.Officer, `{"reason":"Thủ tục không thuộc thẩm quyền của cơ quan"}`)

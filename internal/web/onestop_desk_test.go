@@ -125,6 +125,9 @@ func TestDeskQueuePage(t *testing.T) {
 		if strings.Contains(body, d2.Code) {
 			t.Error("a dossier not yet received is listed as overdue")
 		}
+		// The statistics name the step that held d1 past its share.
+		_, body = x.get("/onestop/stats", f.Leader)
+		mustContain(t, "stats on Friday", body, "<td>Trung tâm Phục vụ hành chính công tỉnh</td><td>Tiếp nhận hồ sơ</td><td>1</td>")
 		// Another agency sees none of ours; citizens and visitors no queue.
 		if code, body = x.get("/onestop", f.Outsider); code != 200 || strings.Contains(body, d1.Code) {
 			t.Fatalf("another agency's queue: %d", code)
@@ -344,7 +347,7 @@ func TestDeskStatsPage(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("stats: %d", code)
 		}
-		mustContain(t, "stats", body, "Thống kê một cửa", "Tỷ lệ đúng hạn", "Theo cơ quan", "Theo thủ tục", "Theo lĩnh vực", "Theo tháng",
+		mustContain(t, "stats", body, "Thống kê một cửa", "Tỷ lệ đúng hạn", "Không có bước nào chậm.", "Theo cơ quan", "Theo thủ tục", "Theo lĩnh vực", "Theo tháng",
 			`href="/onestop/stats?format=xlsx&amp;from=01%2F12%2F2026&amp;to=31%2F12%2F2026"`, `<label for="from">`)
 		if code, body = x.get("/onestop/stats?from=hôm+qua", f.Leader); code != 400 || !strings.Contains(body, "Từ ngày") {
 			t.Fatalf("stats with a bad date: %d", code)
