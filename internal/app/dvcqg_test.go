@@ -231,3 +231,25 @@ func TestProcedureFromPortal(t *testing.T) {
 		t.Fatal("a level that no longer exists was accepted")
 	}
 }
+
+// FuzzProcedureFromPortal: any LayThuTuc record is mapped into a valid
+// procedure or refused, never a panic.
+func FuzzProcedureFromPortal(f *testing.F) {
+	f.Add([]byte(`{"MATTHC":"1.001193","TENTTHC":"Đăng ký khai sinh","LINHVUCTHUCHIEN":[{"TENLINHVUC":"Hộ tịch"}],
+		"CACHTHUCTHUCHIEN":[{"KENH":2,"THOIGIAN":[{"THOIGIANGIAIQUYET":0.5,"DONVITINH":"Giờ","PHILEPHI":[{"SOTIEN":1e30,"MOTA":"x"}]}]}],
+		"THANHPHANHOSO":[{"GIAYTO":[{"MAGIAYTO":"a/b","TENGIAYTO":"Tờ khai"},{"MAGIAYTO":"a/b","TENGIAYTO":"Tờ khai 2"}]}]}`))
+	f.Add([]byte(`{"MATTHC":"2.000815","TENTTHC":"x","MALINHVUC":"m","CACHTHUCTHUCHIEN":[{"KENH":"1","THOIGIAN":[{"THOIGIANGIAIQUYET":-3}]}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var src dvcqg.CatalogueProcedure
+		if json.Unmarshal(b, &src) != nil {
+			return
+		}
+		p, err := ProcedureFromPortal(src, onestop.LevelCommune, "H15.01.01")
+		if err != nil {
+			return
+		}
+		if err := p.Validate(); err != nil || p.Active {
+			t.Fatalf("mapped an invalid or active procedure: %+v, %v", p, err)
+		}
+	})
+}
