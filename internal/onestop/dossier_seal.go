@@ -92,37 +92,18 @@ func (s *DossierService) enqueueReceipt(ctx context.Context, tx *sql.Tx, d *Doss
 
 var paperActor = actor.SystemActor("onestop")
 
-// ReceiptData returns the receipt's contents for d (what MakeReceipt
-// prints), for pages that print it again.
-func (s *DossierService) ReceiptData(d *Dossier, p *Procedure) forms.ReceiptData {
-	rd := forms.ReceiptData{Header: forms.Header{Agency: d.AgencyName, Date: d.ReceivedAt}, Code: d.Code, Request: d.ProcedureName,
-		Applicant: forms.Person{Name: d.Applicant.Name, ID: d.Applicant.IDNumber, Address: d.Applicant.Address, Phone: d.Applicant.Phone,
-			Email: d.Applicant.Email},
-		Days: d.Days, ReceivedAt: d.ReceivedAt, DueAt: d.Appointment, ResultPlace: d.AgencyName,
-		TrackURL: strings.TrimRight(s.opts.BaseURL, "/") + "/portal/track/" + d.Code}
-	if u, err := url.Parse(rd.TrackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		rd.TrackURL = "" // no public address configured: no QR code
+// receiptOf maps d to form 01 (ReceiptForm) with the receiving officer
+// and the tracking page's QR code (none without a public address).
+func (s *DossierService) receiptOf(d *Dossier, p *Procedure) forms.ReceiptData {
+	track := TrackURL(s.opts.BaseURL, d.Code)
+	if u, err := url.Parse(track); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		track = "" // no public address configured: no QR code
 	}
+	receiver := ""
 	if len(d.Steps) > 0 && d.Steps[0].Role == roleOneStop {
-		rd.Receiver = d.Steps[0].HolderName
+		receiver = d.Steps[0].HolderName
 	}
-	if p != nil {
-		seen := map[string]bool{}
-		for _, f := range d.Files {
-			if f.Kind != FileComponent || seen[f.Component] {
-				continue
-			}
-			seen[f.Component] = true
-			name := f.Component
-			for _, c := range p.Components {
-				if c.Code == f.Component {
-					name = c.Name
-				}
-			}
-			rd.Documents = append(rd.Documents, forms.DocumentItem{Name: name, Kind: "Bản điện tử"})
-		}
-	}
-	return rd
+	return ReceiptForm(d, p, forms.Header{}, receiver, track)
 }
 
 // MakeReceipt renders d's receipt, seals it (when a sealer is set) and
@@ -136,7 +117,7 @@ func (s *DossierService) MakeReceipt(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	pdf, err := forms.Receipt(s.ReceiptData(d, p))
+	pdf, err := forms.Receipt(s.receiptOf(d, p))
 	if err != nil {
 		return fmt.Errorf("receipt of %s: %w", d.Code, err)
 	}
