@@ -2,6 +2,7 @@ package onestop_test
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -165,6 +166,41 @@ func TestPortalSubmissionOncePerPortalCode(t *testing.T) {
 		a = f.must(f.svc.Supplement(f.ctx, desk, a.ID, onestop.SupplementAnswer{Note: "Đã nộp bản sao tại quầy"}))
 		if a.Status != onestop.StatusNew {
 			t.Fatalf("after the desk's record: %v", a.Status)
+		}
+	})
+}
+
+// A submission retried at once with the same Idempotency-Key (a client
+// after a network error): one dossier, the same answer to every try.
+func TestConcurrentRetriesOneDossier(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		up := f.upload(t, citizen)
+		const n = 10
+		ids := make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ds, err := f.svc.Submit(f.ctx, citizen, onestop.SubmitRequest{ProcedureCode: "1.001612", IdempotencyKey: "retry-1",
+					Applicant: onestop.Applicant{IDNumber: "001190012345"}, Files: map[string][]string{"GDN": {up}}})
+				errs[i] = err
+				if err == nil {
+					ids[i] = ds.ID
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range ids {
+			if errs[i] != nil || ids[i] != ids[0] {
+				t.Fatalf("try %d: %d %v (first %d)", i, ids[i], errs[i], ids[0])
+			}
+		}
+		var count int
+		if err := d.Reader().QueryRowContext(f.ctx, `SELECT COUNT(*) FROM onestop_dossiers`).Scan(&count); err != nil || count != 1 {
+			t.Fatalf("%d dossiers", count)
 		}
 	})
 }
