@@ -1,11 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 )
@@ -75,6 +78,26 @@ func TestDeskPagesOnTheDemo(t *testing.T) {
 				if !strings.Contains(page, want) {
 					t.Errorf("walk-in dossier page: no %q (%d)", want, code)
 				}
+			}
+			// The receipt job seals the receipt; the page links it.
+			code2 := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/onestop/dossiers/")
+			d, err := app.Dossiers.GetByCode(ctx, actor.SystemActor("test"), code2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := app.Dossiers.MakeReceipt(ctx, d.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, page = officer.get("/onestop/dossiers/" + code2)
+			i := strings.Index(page, "Giấy tiếp nhận và hẹn trả kết quả (PDF)")
+			if i < 0 {
+				t.Fatal("the dossier page does not link the receipt")
+			}
+			href := page[strings.LastIndex(page[:i], `href="`)+len(`href="`):]
+			href = href[:strings.Index(href, `"`)]
+			req, _ := http.NewRequest("GET", srv.URL+href, nil)
+			if code, h, pdf := officer.do(req); code != 200 || !bytes.HasPrefix(pdf, []byte("%PDF-")) || h.Get("Content-Type") != "application/pdf" {
+				t.Fatalf("receipt download %s: %d %s", href, code, h.Get("Content-Type"))
 			}
 			leader := newBrowser(t, srv).signIn("demo.leader", pw)
 			if code, body := leader.get("/onestop/stats"); code != 200 || !strings.Contains(body, "Tỷ lệ đúng hạn") {

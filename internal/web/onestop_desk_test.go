@@ -248,7 +248,7 @@ func TestDeskDossierPage(t *testing.T) {
 			t.Fatalf("approval: %d %s", rec.Code, rec.Body.String())
 		}
 		_, body = x.get(page, f.Officer)
-		mustContain(t, "decided", body, "Đã xử lý xong", "Kết quả giải quyết", `action="`+page+`/return"`)
+		mustContain(t, "decided", body, "Đã xử lý xong", "Kết quả giải quyết (PDF)</a>", `action="`+page+`/return"`)
 		if rec = x.post(page+"/return", f.Officer, url.Values{}); rec.Code != 303 {
 			t.Fatalf("return: %d", rec.Code)
 		}

@@ -59,6 +59,9 @@ type dossierData struct {
 	NextHolders []onestop.Holder
 	// Timeline is the dossier's history in time order.
 	Timeline []timelineEntry
+	// ReceiptN and ResultN number the newest receipt and result among
+	// the files (0 when none), linked at the top of the page.
+	ReceiptN, ResultN int
 }
 
 // load reads the dossier by the path's code for a; access decides.
@@ -124,6 +127,12 @@ func (p *OnestopPages) dossierData(r *http.Request, a *actor.Actor, d *onestop.D
 	}
 	for i, f := range d.Files {
 		data.Files = append(data.Files, dossierFile{N: i + 1, File: f, Component: comps[f.Component]})
+		switch f.Kind {
+		case onestop.FileReceipt:
+			data.ReceiptN = i + 1
+		case onestop.FileResult:
+			data.ResultN = i + 1
+		}
 	}
 	if slip, err := p.deps.Dossiers.ControlSlip(r.Context(), a, d.ID); err == nil && slip != nil {
 		data.Slip, data.Late = slip.Rows, slip.LateSteps
