@@ -165,7 +165,7 @@ func insertDossier(ctx context.Context, tx *sql.Tx, d *Dossier, key string) erro
 	if key != "" {
 		idem = key
 	}
-	return tx.QueryRowContext(ctx, `INSERT INTO onestop_dossiers (code, procedure_code, procedure_name, field, agency_id, agency_code, agency_name,
+	err = tx.QueryRowContext(ctx, `INSERT INTO onestop_dossiers (code, procedure_code, procedure_name, field, agency_id, agency_code, agency_name,
 		applicant_account, applicant_name, applicant_id, applicant_phone, applicant_email, applicant_address,
 		channel, status, form, submitted_by, submitted_at, idempotency_key, days, cut_off, version, updated_at, search_folded)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $23) RETURNING id`,
@@ -173,6 +173,10 @@ func insertDossier(ctx context.Context, tx *sql.Tx, d *Dossier, key string) erro
 		d.Applicant.AccountID, d.Applicant.Name, d.Applicant.IDNumber, d.Applicant.Phone, d.Applicant.Email, d.Applicant.Address,
 		int(d.Channel), int(d.Status), string(form), d.SubmittedBy, toMicros(d.SubmittedAt), idem, d.Days, d.CutOff, toMicros(d.UpdatedAt),
 		locale.Fold(d.Code+" "+d.Applicant.Name+" "+d.Applicant.IDNumber)).Scan(&d.ID)
+	if err == nil {
+		d.Version = 1
+	}
+	return err
 }
 
 // saveDossier writes d's mutable columns if its version is still

@@ -178,7 +178,8 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 		}
 		return nil, err
 	}
-	return s.get(ctx, d.ID)
+	// d is what was written (files and steps included): no read back.
+	return d, nil
 }
 
 // byIdempotency returns the dossier a submitted with key; ENOTFOUND when none.
