@@ -1,15 +1,20 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
@@ -148,6 +153,30 @@ func dossierProgress(d *onestop.Dossier, by, note string) dvcqg.Progress {
 	return p
 }
 
+// portalCodeOf is the code at the national portal of a dossier submitted
+// there, "" for any other. The dossier service keeps it as the system's
+// idempotency key "dvcqg:<code>" (SubmitRequest.PortalCode) without
+// exposing it on Dossier, so it is read from the dossier's row, in the
+// change's transaction.
+func portalCodeOf(ctx context.Context, tx *sql.Tx, d *onestop.Dossier) (string, error) {
+	if d.Channel != onestop.ChannelOnline || d.SubmittedBy != 0 || d.ID == 0 {
+		return "", nil
+	}
+	var key sql.NullString
+	err := tx.QueryRowContext(ctx, "SELECT idempotency_key FROM onestop_dossiers WHERE id = $1", d.ID).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("dvcqg: read the dossier's portal code: %w", err)
+	}
+	code, ok := strings.CutPrefix(key.String, "dvcqg:")
+	if !ok {
+		return "", nil
+	}
+	return code, nil
+}
+
 // pushDossier queues the push of d's status change to the portal in tx,
 // the change's transaction, when the adapter is on. created is true for
 // the dossier's first push (its submission), false for any later change
@@ -156,7 +185,17 @@ func (a *App) pushDossier(ctx context.Context, tx *sql.Tx, d *onestop.Dossier, c
 	if !a.DVCQG.Enabled() {
 		return nil
 	}
-	err := a.DVCQG.Enqueue(ctx, tx, dossierSync(d, !created), dossierProgress(d, by, note))
+	sync, progress := dossierSync(d, !created), dossierProgress(d, by, note)
+	portalCode, err := portalCodeOf(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	if portalCode != "" {
+		// Submitted on the portal: the portal knows it by its own code
+		// and already holds it.
+		sync.MaHoSo, progress.MaHoSo, sync.Updating = portalCode, portalCode, true
+	}
+	err = a.DVCQG.Enqueue(ctx, tx, sync, progress)
 	if apperr.Is(err, apperr.Invalid) {
 		// The portal would refuse it: the dossier's own change must not
 		// fail for that. The log names the field to correct.
@@ -281,4 +320,50 @@ func usualSteps(days int) []onestop.Step {
 		{Name: "Xem xét, ký duyệt kết quả", Role: "leader", Hours: lead},
 		{Name: "Trả kết quả cho người nộp", Role: "onestop_officer", Hours: ret},
 	}
+}
+
+// portalSubmitter registers dossiers submitted on the national portal as
+// the system: each file downloaded from the portal's hosts into an upload
+// (personal data, encrypted at rest), then the dossier submitted with its
+// portal code, online, waiting for the desk. The portal code makes a
+// dossier delivered twice one dossier.
+type portalSubmitter struct {
+	dossiers *onestop.DossierService
+	uploads  *blob.Service
+	client   *dvcqg.Client
+	maxFile  int64
+}
+
+var portalActor = actor.SystemActor("dvcqg")
+
+func (p portalSubmitter) SubmitFromPortal(ctx context.Context, s dvcqg.Submission) (string, error) {
+	files := map[string][]string{}
+	for _, f := range s.Files {
+		data, err := p.client.Download(ctx, f, p.maxFile)
+		if err != nil {
+			return "", apperr.Wrap(err, apperr.Unavailable, "Không tải được tệp %q của hồ sơ %s từ Cổng DVCQG", f.Name, s.PortalCode)
+		}
+		u, err := p.uploads.Upload(ctx, portalActor, bytes.NewReader(data), blob.Request{Name: f.Name, PersonalData: true})
+		if err != nil {
+			return "", err
+		}
+		files[f.ComponentCode] = append(files[f.ComponentCode], u.ID)
+	}
+	d, err := p.dossiers.Submit(ctx, portalActor, onestop.SubmitRequest{ProcedureCode: s.ProcedureCode, PortalCode: s.PortalCode,
+		Channel: onestop.ChannelOnline, Applicant: onestop.Applicant{Name: s.Applicant.Name, IDNumber: s.Applicant.IDNumber,
+			Phone: s.Applicant.Phone, Email: s.Applicant.Email, Address: s.Applicant.Address},
+		Fields: s.Fields, Files: files})
+	if err != nil {
+		return "", err
+	}
+	return d.Code, nil
+}
+
+// PortalSubmitter is the Submitter of dossiers arriving from the national
+// portal, nil when the adapter is off.
+func (a *App) PortalSubmitter() dvcqg.Submitter {
+	if !a.DVCQG.Enabled() || a.Dossiers == nil {
+		return nil
+	}
+	return portalSubmitter{dossiers: a.Dossiers, uploads: a.Blob, client: a.DVCQG.Client(), maxFile: a.Config.Blob.maxUpload()}
 }

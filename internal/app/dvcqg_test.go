@@ -16,6 +16,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/blob/blobtest"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
@@ -252,4 +253,66 @@ func FuzzProcedureFromPortal(f *testing.F) {
 			t.Fatalf("mapped an invalid or active procedure: %+v, %v", p, err)
 		}
 	})
+}
+
+// A dossier submitted on the portal is registered through the portal
+// submitter: its file downloaded from the portal into an upload, the
+// dossier online and waiting for the desk; delivered again, it is the
+// same dossier; its submission is pushed back under the portal's code as
+// an update. A file on another host is refused and registers nothing.
+func TestPortalSubmitter(t *testing.T) {
+	d := dbtest.SQLite(t, apitest.DeskModules()...)
+	desk := apitest.NewDesk(t, d)
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/files/gdn.pdf" {
+			w.Write(blobtest.PDF())
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer files.Close()
+	client, err := dvcqg.NewClient(dvcqg.Config{BaseURL: files.URL, AuthEndpoint: "/a", IntegrationEndpoint: "/i",
+		Username: "u", Password: "p", DstCode: "H15", MaDonVi: apitest.DeskAgencyCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := &App{DB: d, Log: quiet, Dossiers: desk.Dossiers, Blob: desk.Uploads,
+		DVCQG: dvcqg.New(d, dvcqg.Options{Client: client, Now: desk.Now, Logger: quiet})}
+	desk.Dossiers.SetOnChange(a.pushDossier)
+	sub := a.PortalSubmitter()
+	inbound := `[{"MaHoSo":"G22.99-261207-000777","MaTTHC":"` + apitest.DeskProcedure + `","ChuHoSo":"Vũ Thị Lan","LoaiDoiTuong":"1",
+		"SoDinhDanh":"001190012345","SoDienThoai":"0912345678","DiaChi":"Số 5 đường Hoàng Liên",
+		"DuLieuBieuMau":{"ten_ho":"Hộ kinh doanh Lan Anh"},
+		"TaiLieuNop":[{"MaThanhPhanHoSo":"GDN","TenTepDinhKem":"giay-de-nghi.pdf","DuongDanTaiTepTin":"` + files.URL + `/files/gdn.pdf"}]},
+		{"MaHoSo":"G22.99-261207-000778","MaTTHC":"` + apitest.DeskProcedure + `","ChuHoSo":"Vũ Văn Nam","SoDinhDanh":"001090012345",
+		"DuLieuBieuMau":{"ten_ho":"Hộ kinh doanh Nam"},
+		"TaiLieuNop":[{"MaThanhPhanHoSo":"GDN","TenTepDinhKem":"x.pdf","DuongDanTaiTepTin":"http://169.254.169.254/x.pdf"}]}]`
+	batch, err := dvcqg.ParseInbound(strings.NewReader(inbound))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, errs := dvcqg.Intake(desk.Ctx, sub, batch, desk.Now())
+	code := codes["G22.99-261207-000777"]
+	if code == "" || len(errs) != 1 || errs["G22.99-261207-000778"] == nil || !strings.Contains(errs["G22.99-261207-000778"].Error(), "không thuộc Cổng DVCQG") {
+		t.Fatalf("codes %v, errors %v", codes, errs)
+	}
+	dos, err := desk.Dossiers.GetByCode(desk.Ctx, desk.Officer, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dos.Status != onestop.StatusNew || dos.Channel != onestop.ChannelOnline || len(dos.Files) != 1 || dos.Applicant.Name != "Vũ Thị Lan" {
+		t.Fatalf("registered %+v", dos)
+	}
+	again, _ := dvcqg.Intake(desk.Ctx, sub, batch[:1], desk.Now())
+	var dossiers, pushes int
+	var payload string
+	_ = d.Reader().QueryRowContext(context.Background(), "SELECT count(*) FROM onestop_dossiers").Scan(&dossiers)
+	_ = d.Reader().QueryRowContext(context.Background(), "SELECT count(*), max(payload) FROM jobs WHERE kind = $1", dvcqg.JobKind).Scan(&pushes, &payload)
+	if again["G22.99-261207-000777"] != code || dossiers != 1 || pushes != 1 {
+		t.Fatalf("delivered twice: code %q (first %q), %d dossiers, %d pushes", again["G22.99-261207-000777"], code, dossiers, pushes)
+	}
+	if !strings.Contains(payload, `"MaHoSo":"G22.99-261207-000777"`) || !strings.Contains(payload, `"updating":true`) {
+		t.Fatalf("the push of a portal dossier: %s", payload)
+	}
 }

@@ -51,6 +51,14 @@ func New(d *db.DB, opts Options) *Service {
 	return &Service{db: d, opts: opts}
 }
 
+// Client is the portal's client, nil when the adapter is off.
+func (s *Service) Client() *Client {
+	if s == nil {
+		return nil
+	}
+	return s.opts.Client
+}
+
 // Enabled reports whether the adapter sends anything (a nil Service is off).
 func (s *Service) Enabled() bool { return s != nil && s.opts.Client != nil }
 
