@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"sort"
 	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/app"
@@ -18,6 +21,7 @@ func init() {
 	register(&command{name: "dvcqg", summary: "Cổng Dịch vụ công quốc gia (the national portal; see its subcommands)", run: dvcqgGroup})
 	register(&command{name: "dvcqg procedures", summary: "liệt kê thủ tục trên Cổng DVCQG, kiểm tra kết nối (list the portal's procedures)", run: dvcqgProcedures})
 	register(&command{name: "dvcqg import", summary: "nhập thủ tục từ CSDL quốc gia vào danh mục, ở trạng thái tạm dừng (import procedures, inactive)", run: dvcqgImport})
+	register(&command{name: "dvcqg receive", summary: "tiếp nhận hồ sơ nộp trên Cổng DVCQG từ tệp JSON hoặc - (register dossiers submitted on the portal)", run: dvcqgReceive})
 }
 
 func dvcqgGroup(ctx context.Context, e *env, args []string) error {
@@ -27,7 +31,7 @@ func dvcqgGroup(ctx context.Context, e *env, args []string) error {
 		w = e.stderr
 	}
 	fmt.Fprintln(w, "Cách dùng / usage: chinhquyen dvcqg <lệnh> …")
-	for _, c := range []string{"dvcqg procedures", "dvcqg import"} {
+	for _, c := range []string{"dvcqg procedures", "dvcqg import", "dvcqg receive"} {
 		fmt.Fprintf(w, "  %-20s %s\n", c, commands[c].summary)
 	}
 	if w == e.stderr {
@@ -127,5 +131,64 @@ func dvcqgImport(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Đã nhập %d thủ tục (mới %d, cập nhật %d, không đổi %d), ở trạng thái tạm dừng: hãy bổ sung tờ khai trực tuyến, các bước xử lý rồi bật tại /admin/procedures\n",
 		len(rep.Codes), rep.Created, rep.Updated, rep.Unchanged)
+	return nil
+}
+
+// dvcqgReceive registers the dossiers of a batch the portal delivered (a
+// JSON list, or {"data": [...]}, from a file or - for standard input) as
+// online dossiers waiting for the desk, printing "portal code<TAB>dossier
+// code" for each registered and the reason for each refused; the exit code
+// is 1 when any was refused. A batch delivered again registers nothing
+// twice.
+func dvcqgReceive(ctx context.Context, e *env, args []string) error {
+	var cfg app.Config
+	b := config.NewBinder(newFlags(e, "dvcqg receive", "TỆP.json|-"))
+	cfg.BindDatabase(b)
+	if err := parseFlags(b, args); err != nil {
+		return err
+	}
+	if b.FS.NArg() != 1 {
+		return usageError(e, b, "cần đúng một tệp JSON (hoặc - để đọc từ đầu vào chuẩn)")
+	}
+	if _, err := portalClient(&cfg); err != nil {
+		return err
+	}
+	var in io.Reader = os.Stdin
+	if name := b.FS.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return apperr.Wrap(err, apperr.NotFound, "Không mở được tệp %s", clipArg(name))
+		}
+		defer f.Close()
+		in = f
+	}
+	batch, err := dvcqg.ParseInbound(in)
+	if err != nil {
+		return err
+	}
+	a, ctx, _, err := openOperator(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	codes, errs := dvcqg.Intake(ctx, a.PortalSubmitter(), batch, a.Now())
+	keys := make([]string, 0, len(codes)+len(errs))
+	for k := range codes {
+		keys = append(keys, k)
+	}
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if code, ok := codes[k]; ok {
+			fmt.Fprintf(e.stdout, "%s\t%s\n", k, code)
+		} else {
+			fmt.Fprintf(e.stdout, "%s\tlỗi: %s\n", k, apperr.MessageOf(errs[k]))
+		}
+	}
+	if len(errs) > 0 {
+		return apperr.New(apperr.Invalid, "%d trong %d hồ sơ không tiếp nhận được", len(errs), len(batch))
+	}
 	return nil
 }

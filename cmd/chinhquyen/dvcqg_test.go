@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,6 +58,18 @@ func TestDVCQGCommands(t *testing.T) {
 		if code, _, errOut := runCmd(t, bad.args...); code == 0 || !strings.Contains(errOut, bad.want) {
 			t.Errorf("%v: exit %d, %s", bad.args, code, errOut)
 		}
+	}
+	// receive: a dossier of a procedure the catalogue lacks is refused by
+	// name, exit 1; a malformed batch is refused whole.
+	batch := filepath.Join(t.TempDir(), "batch.json")
+	os.WriteFile(batch, []byte(`{"data":[{"MaHoSo":"G22.99-261207-000001","MaTTHC":"1.001193","ChuHoSo":"Lê Văn An","SoDinhDanh":"001090012345"}]}`), 0o600)
+	code, out, errOut = runCmd(t, "dvcqg", "receive", batch)
+	if code != 1 || !strings.Contains(out, "G22.99-261207-000001\tlỗi: Không có thủ tục hành chính mã") || !strings.Contains(errOut, "1 trong 1 hồ sơ") {
+		t.Fatalf("dvcqg receive: %d\n%s\n%s", code, out, errOut)
+	}
+	os.WriteFile(batch, []byte(`{"data": 5}`), 0o600)
+	if code, _, errOut := runCmd(t, "dvcqg", "receive", batch); code == 0 || !strings.Contains(errOut, "cần một danh sách hồ sơ") {
+		t.Fatalf("malformed batch: %d %s", code, errOut)
 	}
 	t.Setenv("CHINHQUYEN_DVCQG_DSTCODE", "H99")
 	if code, _, errOut := runCmd(t, "dvcqg", "procedures"); code == 0 || !strings.Contains(errOut, "Cổng DVCQG") {
