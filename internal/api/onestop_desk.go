@@ -247,8 +247,9 @@ func clip(s string, n int) string {
 // QueueFilter reads the queue's filters from a query string: status (one
 // or several, comma-separated codes 1–10), procedure, due (overdue: due
 // before now; soon: due within one working day; a date dd/mm/yyyy or
-// yyyy-mm-dd: due before the end of that day), q, page, page_size. The
-// pages and the API share it.
+// yyyy-mm-dd: due before the end of that day; without a status, only the
+// dossiers being handled), q, page, page_size. The pages and the API share
+// it.
 func QueueFilter(q map[string][]string, now time.Time, cal *calendar.Calendar) (onestop.DossierFilter, error) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
@@ -297,6 +298,10 @@ func QueueFilter(q map[string][]string, now time.Time, cal *calendar.Calendar) (
 			*p.to = n
 		}
 	}
+	if !f.DueBefore.IsZero() && len(f.Statuses) == 0 {
+		// Overdue and due soon are said of dossiers still being handled.
+		f.Statuses = PendingStatuses()
+	}
 	if f.Page == 0 {
 		f.Page = 1
 	}
@@ -304,6 +309,12 @@ func QueueFilter(q map[string][]string, now time.Time, cal *calendar.Calendar) (
 		f.PageSize = 50
 	}
 	return f, nil
+}
+
+// PendingStatuses are the statuses in which the legal clock runs: the
+// dossiers a due date filter and the urgency speak of.
+func PendingStatuses() []onestop.Status {
+	return []onestop.Status{onestop.StatusAccepted, onestop.StatusProcessing, onestop.StatusFinancial}
 }
 
 // DueSoonLimit is the end of the next working day after now: a dossier

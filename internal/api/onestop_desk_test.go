@@ -262,6 +262,13 @@ func TestDeskActionsAPI(t *testing.T) {
 		if code, m = post(d2, "refuse", f.Officer, `{"reason":"Quá hạn bổ sung"}`); code != 200 {
 			t.Fatalf("refuse d2 after its supplement request: %d %v", code, m)
 		}
+		// Weeks later nothing is overdue: the dossiers are returned,
+		// refused or stopped, whatever their due moment was.
+		f.Set(time.Date(2026, 12, 31, 9, 0, 0, 0, locale.VN))
+		code, m = x.do("GET", "/api/v1/onestop/queue?due=overdue", "/api/v1/onestop/queue", f.Officer, "")
+		if code != 200 || m["total"].(float64) != 0 {
+			t.Fatalf("overdue queue after the dossiers ended: %d %v", code, m)
+		}
 	})
 }
 

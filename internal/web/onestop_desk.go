@@ -111,8 +111,8 @@ type queueData struct {
 	Query      string
 	Statuses   []onestop.Status
 	Procedures []onestop.Procedure
-	Overdue    int // on this page
-	Soon       int
+	Overdue    int // pending past their due moment, of the chosen procedure
+	Soon       int // pending, due within one working day
 	Error      string
 	CanNew     bool
 	CanStats   bool
@@ -151,15 +151,22 @@ func (p *OnestopPages) queue(w http.ResponseWriter, r *http.Request) {
 	}
 	soon := api.DueSoonLimit(now, cal)
 	for _, x := range page.Items {
-		row := queueRow{Dossier: x, Urgency: api.Urgency(x, now, soon)}
-		switch row.Urgency {
-		case "overdue":
-			d.Overdue++
-		case "soon":
-			d.Soon++
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, queueRow{Dossier: x, Urgency: api.Urgency(x, now, soon)})
 	}
+	// The counts of the whole queue (of the chosen procedure).
+	for _, c := range []struct {
+		before time.Time
+		to     *int
+	}{{now, &d.Overdue}, {soon, &d.Soon}} {
+		cp, err := p.deps.Dossiers.List(r.Context(), a, onestop.DossierFilter{Statuses: api.PendingStatuses(), ProcedureCode: f.ProcedureCode,
+			DueBefore: c.before, Page: 1, PageSize: 1})
+		if err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+		*c.to = cp.Total
+	}
+	d.Soon -= d.Overdue
 	d.Total, d.Page = page.Total, f.Page
 	d.Pages = (page.Total + f.PageSize - 1) / f.PageSize
 	link := func(n int) string {

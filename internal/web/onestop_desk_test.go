@@ -105,7 +105,7 @@ func TestDeskQueuePage(t *testing.T) {
 			t.Fatalf("queue: %d", code)
 		}
 		mustContain(t, "queue", body, d1.Code, d2.Code, "Đăng ký thành lập hộ kinh doanh", "Nguyễn Thị Hoa", "Mới đăng ký", "Được tiếp nhận", `<label for="status">`, `<label for="due">`,
-			`href="/onestop/new"`, "2 hồ sơ; trên trang này 0 quá hạn, 0 sắp đến hạn.")
+			`href="/onestop/new"`, "2 hồ sơ; đang giải quyết: 0 quá hạn, 0 sắp đến hạn")
 		code, body = x.get("/onestop?status=1", f.Officer)
 		if code != 200 || strings.Contains(body, d1.Code) || !strings.Contains(body, d2.Code) {
 			t.Fatalf("status filter: %d", code)
@@ -118,10 +118,10 @@ func TestDeskQueuePage(t *testing.T) {
 		// Wednesday afternoon it is due soon, on Friday overdue.
 		f.Set(time.Date(2026, 12, 9, 14, 0, 0, 0, locale.VN))
 		_, body = x.get("/onestop", f.Officer)
-		mustContain(t, "queue on Wednesday", body, `class="soon"`, "Sắp đến hạn", "0 quá hạn, 1 sắp đến hạn")
+		mustContain(t, "queue on Wednesday", body, `class="soon"`, "Sắp đến hạn", "đang giải quyết: 0 quá hạn, 1 sắp đến hạn")
 		f.Set(time.Date(2026, 12, 11, 9, 0, 0, 0, locale.VN))
 		_, body = x.get("/onestop?due=overdue", f.Officer)
-		mustContain(t, "queue on Friday", body, `class="overdue"`, "<strong class=\"badge overdue\">Quá hạn</strong>", d1.Code)
+		mustContain(t, "queue on Friday", body, `class="overdue"`, "<strong class=\"badge overdue\">Quá hạn</strong>", d1.Code, "đang giải quyết: 1 quá hạn, 0 sắp đến hạn")
 		if strings.Contains(body, d2.Code) {
 			t.Error("a dossier not yet received is listed as overdue")
 		}
