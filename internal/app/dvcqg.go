@@ -3,10 +3,12 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/config"
+	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/onestop/dvcqg"
@@ -34,6 +37,9 @@ type DVCQGConfig struct {
 	MaDonVi             string
 	FileHosts           string // comma-separated
 	Timeout             time.Duration
+	// InboundToken is the token the portal (or the LGSP) presents
+	// to deliver dossiers (POST InboundPath); empty = not received.
+	InboundToken string
 }
 
 // bind registers the portal's flags. Every command that opens the platform
@@ -49,6 +55,7 @@ func (c *DVCQGConfig) bind(b *config.Binder) {
 	b.String(&c.DstCode, "dvcqg-dstcode", "", "the province's connection code at the portal, sent as the dstcode header")
 	b.String(&c.MaDonVi, "dvcqg-madonvi", "", "the agency code sent with every call to the portal (madonvi)")
 	b.String(&c.FileHosts, "dvcqg-file-hosts", "", "comma-separated hosts besides --dvcqg-url's that the files of dossiers submitted on the portal are downloaded from")
+	b.Secret(&c.InboundToken, "dvcqg-inbound-token", "token the portal or the LGSP presents in the "+InboundTokenHeader+" header to deliver dossiers submitted on the portal (POST "+InboundPath+"); empty = not received")
 	b.Duration(&c.Timeout, "dvcqg-timeout", 30*time.Second, "time limit of one call to the portal")
 }
 
@@ -59,7 +66,17 @@ func (c *DVCQGConfig) client() dvcqg.Config {
 }
 
 // validate checks the portal's settings when the adapter is on.
-func (c *DVCQGConfig) validate() error { return c.client().Validate() }
+func (c *DVCQGConfig) validate() error {
+	if c.InboundToken != "" {
+		if c.URL == "" {
+			return apperr.FieldError("dvcqg-inbound-token", "Đã đặt --dvcqg-inbound-token nhưng chưa bật kết nối Cổng DVCQG (--dvcqg-url): hồ sơ nhận về cần tải tệp từ Cổng")
+		}
+		if len(c.InboundToken) < 24 {
+			return apperr.FieldError("dvcqg-inbound-token", "Mã xác thực --dvcqg-inbound-token quá ngắn: cần ít nhất 24 ký tự ngẫu nhiên")
+		}
+	}
+	return c.client().Validate()
+}
 
 // buildDVCQG creates the portal adapter (off without --dvcqg-url) and
 // registers its push job.
@@ -366,4 +383,69 @@ func (a *App) PortalSubmitter() dvcqg.Submitter {
 		return nil
 	}
 	return portalSubmitter{dossiers: a.Dossiers, uploads: a.Blob, client: a.DVCQG.Client(), maxFile: a.Config.Blob.maxUpload()}
+}
+
+// InboundPath is where the national portal (or the province's LGSP)
+// delivers dossiers submitted on it, when --dvcqg-inbound-token is set.
+const InboundPath = "/dvcqg/dossiers"
+
+// InboundTokenHeader carries --dvcqg-inbound-token (not Authorization,
+// which the platform reads as a session or API token).
+const InboundTokenHeader = "X-Dvcqg-Token"
+
+// registerDVCQG mounts the inbound endpoint: POST InboundPath with the
+// header X-Dvcqg-Token: <--dvcqg-inbound-token> and a batch of dossiers
+// (a list or {"data": […]}, at most 1 MB); the answer is the portal's own
+// envelope, error_code "00" when every dossier was registered, with one
+// result row per dossier (its portal code, the dossier code or the
+// refusal). Not mounted without the token or with the adapter off.
+func (a *App) registerDVCQG(mux *http.ServeMux) {
+	token := a.Config.DVCQG.InboundToken
+	if token == "" || !a.DVCQG.Enabled() {
+		return
+	}
+	mux.HandleFunc("POST "+InboundPath, func(w http.ResponseWriter, r *http.Request) {
+		answer := func(status int, code, msg string, result []map[string]string) {
+			body := map[string]any{"error_code": code, "message": msg}
+			if result != nil {
+				body["result"] = result
+			}
+			httpx.JSON(w, status, body)
+		}
+		got := r.Header.Get(InboundTokenHeader)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			answer(http.StatusUnauthorized, "401", "Sai hoặc thiếu mã xác thực", nil)
+			return
+		}
+		batch, err := dvcqg.ParseInbound(r.Body)
+		if err != nil {
+			answer(http.StatusBadRequest, "05", apperr.MessageOf(err), nil)
+			return
+		}
+		codes, errs := dvcqg.Intake(r.Context(), a.PortalSubmitter(), batch, a.Now())
+		result := make([]map[string]string, 0, len(batch))
+		for i, in := range batch {
+			key := strings.TrimSpace(in.MaHoSo)
+			if _, seen := codes[key]; !seen {
+				if _, failed := errs[key]; !failed {
+					key = fmt.Sprintf("#%d", i+1)
+				}
+			}
+			row := map[string]string{"MaHoSo": key}
+			if code, ok := codes[key]; ok {
+				row["error_code"], row["MaHoSoMotCua"] = "00", code
+			} else if err := errs[key]; err != nil {
+				row["error_code"], row["message"] = "05", apperr.MessageOf(err)
+				if !apperr.Is(err, apperr.Invalid) && !apperr.Is(err, apperr.NotFound) {
+					row["error_code"] = "99" // try again later
+				}
+			}
+			result = append(result, row)
+		}
+		if len(errs) > 0 {
+			answer(http.StatusOK, "01", fmt.Sprintf("%d trong %d hồ sơ không tiếp nhận được", len(errs), len(batch)), result)
+			return
+		}
+		answer(http.StatusOK, "00", "Thành công", result)
+	})
 }

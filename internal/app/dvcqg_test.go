@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/api/apitest"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/blob/blobtest"
@@ -314,5 +315,82 @@ func TestPortalSubmitter(t *testing.T) {
 	}
 	if !strings.Contains(payload, `"MaHoSo":"G22.99-261207-000777"`) || !strings.Contains(payload, `"updating":true`) {
 		t.Fatalf("the push of a portal dossier: %s", payload)
+	}
+}
+
+// The inbound endpoint takes a batch from the portal with its token only,
+// answers in the portal's envelope with one row per dossier, and refuses a
+// malformed batch whole.
+func TestInboundEndpoint(t *testing.T) {
+	d := dbtest.SQLite(t, apitest.DeskModules()...)
+	desk := apitest.NewDesk(t, d)
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(blobtest.PDF()) }))
+	defer files.Close()
+	const token = "mot-ma-xac-thuc-du-dai-0123456789"
+	cfg := DVCQGConfig{URL: files.URL, AuthEndpoint: "/a", IntegrationEndpoint: "/i", User: "u", Password: "p", DstCode: "H15",
+		MaDonVi: apitest.DeskAgencyCode, InboundToken: token}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	client, err := cfg.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := &App{Config: Config{DVCQG: cfg}, DB: d, Log: quiet, Dossiers: desk.Dossiers, Blob: desk.Uploads, Now: desk.Now,
+		DVCQG: dvcqg.New(d, dvcqg.Options{Client: client, Now: desk.Now, Logger: quiet})}
+	mux := http.NewServeMux()
+	a.registerDVCQG(mux)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r.WithContext(access.WithGuard(r.Context(), desk.Guard)))
+	}))
+	defer srv.Close()
+	post := func(tok, body string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", srv.URL+InboundPath, strings.NewReader(body))
+		if tok != "" {
+			req.Header.Set(InboundTokenHeader, tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	batch := `{"data":[{"MaHoSo":"G22.99-261207-000901","MaTTHC":"` + apitest.DeskProcedure + `","ChuHoSo":"Vũ Thị Lan",
+		"SoDinhDanh":"001190012345","SoDienThoai":"0912345678","DiaChi":"Số 5","DuLieuBieuMau":{"ten_ho":"Hộ Lan"},
+		"TaiLieuNop":[{"MaThanhPhanHoSo":"GDN","TenTepDinhKem":"gdn.pdf","DuongDanTaiTepTin":"` + files.URL + `/gdn.pdf"}]},
+		{"MaHoSo":"G22.99-261207-000902","MaTTHC":"9.999999","ChuHoSo":"Vũ Văn Nam","SoDinhDanh":"001090012345"}]}`
+	for _, tok := range []string{"", "sai"} {
+		if code, out := post(tok, batch); code != 401 || out["error_code"] != "401" {
+			t.Fatalf("token %q: %d %v", tok, code, out)
+		}
+	}
+	code, out := post(token, batch)
+	rows, _ := out["result"].([]any)
+	if code != 200 || out["error_code"] != "01" || len(rows) != 2 {
+		t.Fatalf("batch: %d %v", code, out)
+	}
+	first, second := rows[0].(map[string]any), rows[1].(map[string]any)
+	if first["error_code"] != "00" || !strings.HasPrefix(first["MaHoSoMotCua"].(string), apitest.DeskAgencyCode+"-") ||
+		second["error_code"] != "05" || !strings.Contains(second["message"].(string), "9.999999") {
+		t.Fatalf("rows %v", rows)
+	}
+	if code, out := post(token, `{"data": 5}`); code != 400 || out["error_code"] != "05" {
+		t.Fatalf("malformed: %d %v", code, out)
+	}
+	// Off without the token.
+	a.Config.DVCQG.InboundToken = ""
+	off := http.NewServeMux()
+	a.registerDVCQG(off)
+	if _, pattern := off.Handler(httptest.NewRequest("POST", InboundPath, nil)); pattern != "" {
+		t.Fatalf("mounted without a token: %q", pattern)
+	}
+	bad := cfg
+	bad.InboundToken = "ngan"
+	if err := bad.validate(); err == nil {
+		t.Fatal("a short token was accepted")
 	}
 }

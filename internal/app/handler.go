@@ -69,6 +69,8 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Portal(web.PortalDeps{Dossiers: a.Dossiers, Procedures: a.Catalogue, Uploads: a.Blob, Org: a.Org, Applicant: a.portalApplicant}).Register(mux)
 	pages.Onestop(web.OnestopDeps{Dossiers: a.Dossiers, Catalogue: a.Catalogue, Uploads: a.Blob, Calendar: a.Calendar, Holders: dossierHolders{a.Identity}}).Register(mux)
 	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople}).Register(mux)
+	// Dossiers delivered by the national portal (dvcqg.go), with its token.
+	a.registerDVCQG(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.
 	pkihttp.New(a.PKI, a.Log).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and
