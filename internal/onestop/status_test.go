@@ -218,3 +218,21 @@ func TestDossierJSONNamesStatusAndChannel(t *testing.T) {
 		t.Error("overdue/due soon")
 	}
 }
+
+func FuzzParseStatus(f *testing.F) {
+	for _, s := range []string{"1", "10", "0", "11", "-1", "04", "+3", " 2", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		st, err := onestop.ParseStatus(s)
+		if err != nil {
+			if !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		if !st.Valid() || st.Name() == "Không xác định" {
+			t.Fatalf("%q parsed to %d", s, st)
+		}
+	})
+}
