@@ -321,13 +321,23 @@ func (s *DossierService) Supplement(ctx context.Context, a *actor.Actor, id int6
 		}})
 }
 
-// Withdraw is the applicant's withdrawal (status 7), with an optional reason.
+// Withdraw is the applicant's withdrawal (status 7), with an optional
+// reason; a walk-in applicant without an account asks at the desk, whose
+// officer records it.
 func (s *DossierService) Withdraw(ctx context.Context, a *actor.Actor, id int64, req RefuseRequest) (*Dossier, error) {
 	reason, err := trimText("reason", "Lý do rút hồ sơ", req.Reason, MaxReasonBytes, false)
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, a, id, req.Version, change{act: ActWithdraw, action: access.OnestopDossierApplicant, audit: "onestop.dossier.withdraw", note: reason,
+	d0, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	action := access.OnestopDossierApplicant
+	if d0.Applicant.AccountID == 0 {
+		action = access.OnestopDossierReceive // a walk-in applicant asks at the desk
+	}
+	return s.do(ctx, a, id, req.Version, change{act: ActWithdraw, action: action, audit: "onestop.dossier.withdraw", note: reason,
 		apply: func(tx *sql.Tx, d *Dossier, now time.Time) error {
 			d.Reason = reason
 			s.closeStep(d, a, now)

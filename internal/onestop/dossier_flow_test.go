@@ -167,6 +167,13 @@ func TestPortalSubmissionOncePerPortalCode(t *testing.T) {
 		if a.Status != onestop.StatusNew {
 			t.Fatalf("after the desk's record: %v", a.Status)
 		}
+		if _, err := f.svc.Withdraw(f.ctx, citizen, a.ID, onestop.RefuseRequest{}); err == nil {
+			t.Fatal("a citizen withdrew a dossier not theirs")
+		}
+		a = f.must(f.svc.Withdraw(f.ctx, desk, a.ID, onestop.RefuseRequest{Reason: "Người nộp đề nghị rút tại quầy"}))
+		if a.Status != onestop.StatusWithdrawn {
+			t.Fatalf("withdrawn at the desk: %v", a.Status)
+		}
 	})
 }
 
