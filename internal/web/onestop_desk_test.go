@@ -81,6 +81,20 @@ func (x *deskPages) multipart(path string, who *actor.Actor, fields map[string]s
 	return x.serve(req, who)
 }
 
+// uniqueIDs checks that every id of a page is unique: labels and anchors
+// name one element.
+func uniqueIDs(t *testing.T, what, body string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, part := range strings.Split(body, ` id="`)[1:] {
+		id := part[:strings.Index(part, `"`)]
+		if seen[id] {
+			t.Errorf("%s: id %q twice", what, id)
+		}
+		seen[id] = true
+	}
+}
+
 func mustContain(t *testing.T, what, body string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
@@ -104,6 +118,7 @@ func TestDeskQueuePage(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("queue: %d", code)
 		}
+		uniqueIDs(t, "queue", body)
 		mustContain(t, "queue", body, d1.Code, d2.Code, "Đăng ký thành lập hộ kinh doanh", "Nguyễn Thị Hoa", "Mới đăng ký", "Được tiếp nhận", `<label for="status">`, `<label for="due">`,
 			`href="/onestop/new"`, "2 hồ sơ; đang giải quyết: 0 quá hạn, 0 sắp đến hạn")
 		code, body = x.get("/onestop?status=1", f.Officer)
@@ -184,6 +199,7 @@ func TestDeskDossierPage(t *testing.T) {
 			t.Fatalf("accept: %d %s", rec.Code, rec.Body.String())
 		}
 		code, body = x.get(page+"?done=accept", f.Officer)
+		uniqueIDs(t, "accepted dossier", body)
 		mustContain(t, "accepted", body, "Đã tiếp nhận hồ sơ; thời hạn giải quyết bắt đầu tính.", "Được tiếp nhận", "Phiếu kiểm soát",
 			"Tiếp nhận hồ sơ", "Thẩm định", "Phê duyệt", `aria-current="step"`, `action="`+page+`/step"`)
 		rec = x.post(page+"/accept", f.Officer2, url.Values{"version": {"1"}})
@@ -230,6 +246,7 @@ func TestDeskDossierPage(t *testing.T) {
 			t.Fatalf("specialist's step: %d %s", rec.Code, rec.Body.String())
 		}
 		_, body = x.get(page, f.Leader)
+		uniqueIDs(t, "leader's page", body)
 		mustContain(t, "leader's page", body, `action="/onestop/decision"`, `enctype="multipart/form-data"`, `name="code" value="`+d1.Code+`"`,
 			`action="`+page+`/apology"`, `action="`+page+`/stop"`, "Đủ điều kiện cấp")
 		if strings.Contains(body, `action="`+page+`/step"`) {
@@ -302,6 +319,7 @@ func TestDeskWalkIn(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("walk-in form: %d", code)
 		}
+		uniqueIDs(t, "walk-in form", body)
 		mustContain(t, "walk-in form", body, `<label for="applicant_name">`, `<label for="f_ten_ho">Tên hộ kinh doanh *</label>`,
 			`<label for="c_GDN">Giấy đề nghị đăng ký hộ kinh doanh *</label>`, `name="channel" value="3" checked`)
 		if code, _ = x.get("/onestop/new", f.Specialist); code != 403 {
@@ -349,6 +367,7 @@ func TestDeskStatsPage(t *testing.T) {
 		}
 		mustContain(t, "stats", body, "Thống kê một cửa", "Tỷ lệ đúng hạn", "Không có bước nào chậm.", "Theo cơ quan", "Theo thủ tục", "Theo lĩnh vực", "Theo tháng",
 			`href="/onestop/stats?format=xlsx&amp;from=01%2F12%2F2026&amp;to=31%2F12%2F2026"`, `<label for="from">`)
+		uniqueIDs(t, "stats page", body)
 		if code, body = x.get("/onestop/stats?from=hôm+qua", f.Leader); code != 400 || !strings.Contains(body, "Từ ngày") {
 			t.Fatalf("stats with a bad date: %d", code)
 		}

@@ -87,10 +87,10 @@ func (p *OnestopPages) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Stats, d.Total = st, rateOf(st.Total)
 	d.Sections = []statsSection{
-		{ID: "agency", Heading: "desk.stats.by.agency", Rows: rowsOf(st.ByAgency)},
-		{ID: "procedure", Heading: "desk.stats.by.procedure", Rows: rowsOf(st.ByProcedure)},
-		{ID: "field", Heading: "desk.stats.by.field", Rows: rowsOf(st.ByField)},
-		{ID: "month", Heading: "desk.stats.by.month", Rows: rowsOf(st.ByMonth)},
+		{ID: "by-agency", Heading: "desk.stats.by.agency", Rows: rowsOf(st.ByAgency)},
+		{ID: "by-procedure", Heading: "desk.stats.by.procedure", Rows: rowsOf(st.ByProcedure)},
+		{ID: "by-field", Heading: "desk.stats.by.field", Rows: rowsOf(st.ByField)},
+		{ID: "by-month", Heading: "desk.stats.by.month", Rows: rowsOf(st.ByMonth)},
 	}
 	v := url.Values{}
 	for _, k := range []string{"from", "to", "procedure", "field"} {
