@@ -279,7 +279,7 @@ func (p *OnestopPages) after(w http.ResponseWriter, r *http.Request, a *actor.Ac
 }
 
 // supplementItems splits the numbered items, one a line, dropping a
-// typed "1." or "1)" numbering (the form numbers them).
+// typed "1. " or "1) " numbering (the form numbers them; "1.5 m" stays).
 func supplementItems(s string) []string {
 	var out []string
 	for _, line := range strings.Split(s, "\n") {
@@ -288,7 +288,7 @@ func supplementItems(s string) []string {
 		for i < len(line) && line[i] >= '0' && line[i] <= '9' {
 			i++
 		}
-		if i > 0 && i < len(line) && (line[i] == '.' || line[i] == ')') {
+		if i > 0 && i < len(line) && (line[i] == '.' || line[i] == ')') && (i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t') {
 			line = strings.TrimSpace(line[i+1:])
 		}
 		if line != "" {
