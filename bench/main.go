@@ -68,7 +68,18 @@ func main() {
 	dur := flag.Duration("duration", 3*time.Second, "duration of each load measurement")
 	searchDocs := flag.Int("search-docs", 0, "documents the search suite indexes (0: 1,000,000, or 20,000 with -short)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	blockProfile := flag.String("blockprofile", "", "write a profile of where goroutines waited (channels, locks, the database pool) to this file")
 	flag.Parse()
+	if *blockProfile != "" {
+		runtime.SetBlockProfileRate(10_000) // one sample per 10 µs waited
+		defer func() {
+			f, err := os.Create(*blockProfile)
+			if err == nil {
+				pprof.Lookup("block").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

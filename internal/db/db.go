@@ -135,7 +135,7 @@ func openSQLite(cfg Config) (*DB, error) {
 	if sync != "FULL" && sync != "NORMAL" {
 		return nil, apperr.New(apperr.Invalid, "Chế độ đồng bộ SQLite %q không hợp lệ (FULL hoặc NORMAL)", cfg.SQLiteSync)
 	}
-	write, err := sql.Open("sqlite", sqliteDSN(path, sync, false))
+	write, err := openCached("sqlite", sqliteDSN(path, sync, false))
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "Không mở được cơ sở dữ liệu SQLite")
 	}
@@ -143,7 +143,7 @@ func openSQLite(cfg Config) (*DB, error) {
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", sqliteDSN(path, sync, true))
+	read, err := openCached("sqlite", sqliteDSN(path, sync, true))
 	if err != nil {
 		write.Close()
 		return nil, apperr.Wrap(err, apperr.Internal, "Không mở được cơ sở dữ liệu SQLite")
