@@ -111,7 +111,7 @@ func benchOnestop(o *opts) ([]row, error) {
 				return err
 			})
 		}
-		ours, p99, err := closedLoop(clients, o.duration, submit)
+		ours, _, err := closedLoop(clients, o.duration, submit)
 		if err != nil {
 			return nil, fmt.Errorf("submit: %w", err)
 		}
@@ -119,10 +119,17 @@ func benchOnestop(o *opts) ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The latency goal is at the goal's rate: the same clients
+		// submitting 1,000 dossiers a second between them, each timed
+		// from the moment it was due (a late start counts).
+		paced, p99, err := pacedLoop(clients, 1000, o.duration, submit)
+		if err != nil {
+			return nil, fmt.Errorf("submit: %w", err)
+		}
 		rows = append(rows,
 			row{Name: fmt.Sprintf("dossiers submitted through the API (code, row, audit, jobs), %d clients, SQLite FULL", clients), Value: ours, Unit: "dossiers/s",
 				Limit: "the same rows inserted by the same clients, same durability", LimitV: limit, Goal: "≥ 1,000/s"},
-			row{Name: fmt.Sprintf("dossier submission p99 latency, %d clients", clients), Value: ms(p99), Unit: "ms", Goal: "≤ 50 ms"})
+			row{Name: fmt.Sprintf("submission p99 latency at 1,000 dossiers/s offered by %d clients (%.0f/s served)", clients, paced), Value: ms(p99), Unit: "ms", Goal: "≤ 50 ms"})
 	}
 	if len(codes) == 0 {
 		return nil, fmt.Errorf("no dossier submitted")
@@ -140,6 +147,52 @@ func benchOnestop(o *opts) ([]row, error) {
 	rows = append(rows, row{Name: "public tracking lookups (GET /api/v1/track/{code}), full stack, 16 clients", Value: ours, Unit: "lookups/s",
 		Limit: "hello-world handler, same load", LimitV: hw, Goal: "≥ 10,000/s"})
 	return rows, nil
+}
+
+// pacedLoop offers fn at rate calls a second for d, spread over n clients
+// (call k is due at k/rate and made by client k mod n), and returns the
+// rate served and the p99 of each call's time from when it was due.
+func pacedLoop(n int, rate float64, d time.Duration, fn func() error) (float64, time.Duration, error) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lat []time.Duration
+	var firstErr error
+	start := clock.Now()
+	total := int(rate * d.Seconds())
+	for c := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for k := c; k < total; k += n {
+				due := start.Add(time.Duration(float64(k) / rate * float64(time.Second)))
+				if wait := due.Sub(clock.Now()); wait > 0 {
+					time.Sleep(wait)
+				}
+				if err := fn(); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, clock.Now().Sub(due))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, 0, firstErr
+	}
+	if len(lat) == 0 {
+		return 0, 0, fmt.Errorf("nothing completed")
+	}
+	slices.Sort(lat)
+	return float64(len(lat)) / clock.Now().Sub(start).Seconds(), lat[(len(lat)-1)*99/100], nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
