@@ -59,6 +59,11 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "first start:", err)
 		return 1
 	}
+	// The jobs and the audit integrator run as under serve: receipts and
+	// results are sealed by jobs.
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	a.RunBackground(bg)
 	srv, err := a.Listen(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "listen:", err)

@@ -1,15 +1,19 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/chinhquyen/chinhquyen/internal/pdf/pdftest"
+	"github.com/chinhquyen/chinhquyen/internal/pdfsign/pdfsigntest"
 )
 
 // The citizen's online submission through the portal's pages on the demo:
@@ -18,8 +22,12 @@ import (
 // (a date dd/mm/yyyy, selects, a CCCD, a phone, an address from the
 // commune list), attaches the two mandatory documents, reviews what will be
 // sent and submits; the dossier's page gives its code, and the public
-// tracking page shows its status without personal data. Each page passes
-// axe-core.
+// tracking page shows its status without personal data. Then the dossier
+// goes the whole way (Decree 118/2025): the commune's one-stop officer
+// accepts it and hands it on, the commune's civil-status officer examines
+// it, the commune's chair approves with the result, which is sealed by
+// the agency, the one-stop officer returns it, and the citizen downloads
+// the result whose seal pdfsig accepts. Each page passes axe-core.
 func TestCitizenSubmitsADossierOnline(t *testing.T) {
 	ctx := tab(t)
 	vietnamese(t, ctx)
@@ -117,4 +125,74 @@ func TestCitizenSubmitsADossierOnline(t *testing.T) {
 		}
 	}
 	checkAccessibility(t, ctx)
+	journey(t, tab(t), code, dir) // a tab of its own: the tab's minute is spent
+}
+
+// journey takes an online dossier of the commune from the desk to the
+// citizen's signed result through the officers' pages.
+func journey(t *testing.T, ctx context.Context, code, dir string) {
+	page := "/onestop/dossiers/" + code
+	open := func(login string) {
+		as(t, ctx, "demo."+login)
+		do(t, ctx, chromedp.Navigate(baseURL+page), chromedp.WaitVisible(chromedp.CSS("h1")))
+	}
+	act := func(form, want string) {
+		submit(t, ctx, `form[action$="`+form+`"] button[type="submit"]`)
+		if got := text(t, ctx, "main"); !strings.Contains(got, want) {
+			t.Fatalf("after %s the dossier's page does not say %q:\n%s", form, want, got)
+		}
+	}
+
+	open("commune_onestop_officer")
+	checkAccessibility(t, ctx)
+	act("/accept", "Được tiếp nhận")
+	act("/step", "Đang xử lý")
+
+	open("commune_specialist")
+	act("/step", "Đang xử lý")
+
+	open("commune_leader")
+	result := filepath.Join(dir, "giay-khai-sinh.pdf")
+	if err := os.WriteFile(result, pdftest.New(pdftest.Options{Pages: 1}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('#dec_result')`)) {
+		t.Fatalf("the chair is offered no decision:\n%s", text(t, ctx, "main"))
+	}
+	do(t, ctx, chromedp.SetUploadFiles(chromedp.CSS("#dec_result"), []string{result}))
+	submit(t, ctx, `form:has(#dec_result) button[type="submit"]`)
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Đã xử lý xong") {
+		t.Fatalf("after the decision the dossier's page says:\n%s", got)
+	}
+
+	open("commune_onestop_officer")
+	act("/return", "Đã trả kết quả")
+
+	// The citizen's result, sealed by the agency (the seal's job may still
+	// be running when the officer returns it).
+	citizen, _ := demoLogin(t, "citizen")
+	as(t, ctx, citizen)
+	var sealed []byte
+	for i := 0; ; i++ {
+		do(t, ctx, chromedp.Navigate(baseURL+"/portal/dossiers/"+code), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if get(t, ctx, chromedp.Evaluate[bool](`!!document.querySelector('main a[href$="/files/result"]')`)) {
+			if sealed = fetchBytes(t, ctx, "/portal/dossiers/"+code+"/files/result"); bytes.Contains(sealed, []byte("/ByteRange")) {
+				break
+			}
+		}
+		if i == 100 {
+			t.Fatalf("no sealed result on the citizen's page after 20 s (%d bytes, link %v):\n%s", len(sealed),
+				get(t, ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('main a')].map(a => a.getAttribute('href')).join(' ')`)), text(t, ctx, "main"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Đã trả kết quả") {
+		t.Errorf("the citizen's page does not say the result was returned:\n%s", got)
+	}
+	checkAccessibility(t, ctx)
+	root := filepath.Join(dir, "root.pem")
+	if err := os.WriteFile(root, fetchBytes(t, ctx, "/pki/ca/root.pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pdfsigntest.Check(t, sealed, root, 1, false)
 }

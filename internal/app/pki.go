@@ -197,7 +197,7 @@ func (a *App) refreshPKI(ctx context.Context, _ jobs.Job) error {
 
 // seedDemoPKI, on the demo's first start, initialises the platform CA
 // (like `chinhquyen ca init`), issues personal certificates to the demo
-// leader and clerk, and the seal of UBND tỉnh Lào Cai; the clerk of the
+// leader and clerk, and the seals of UBND tỉnh Lào Cai and UBND xã Bắc Hà; the clerk of the
 // provincial office keeps that seal (a clerk role in the committee), and
 // the demo security officer runs the CA (platform-wide). Keys stay in the
 // key store; nothing secret is printed.
@@ -252,11 +252,22 @@ func (a *App) seedDemoPKI(ctx context.Context, demo *org.Demo) error {
 			}
 		}
 	}
-	seal, err := a.PKI.Issue(ctx, sys, pki.IssueRequest{Profile: "seal", AgencyID: committee.ID})
-	if err != nil {
-		return err
+	seals := []int64{committee.ID}
+	for _, c := range demo.Communes {
+		// The commune with demo officials seals its one-stop results
+		// (a birth certificate is the commune committee's, not the
+		// province's).
+		if c.Code == demoOnestopCommune {
+			seals = append(seals, c.Committee)
+		}
 	}
-	issued = append(issued, seal.Serial)
+	for _, agency := range seals {
+		seal, err := a.PKI.Issue(ctx, sys, pki.IssueRequest{Profile: "seal", AgencyID: agency})
+		if err != nil {
+			return err
+		}
+		issued = append(issued, seal.Serial)
+	}
 	if o, ok := demo.Official(org.DemoSecurityOfficer); ok {
 		acc, err := account(o)
 		if err != nil {
@@ -270,6 +281,10 @@ func (a *App) seedDemoPKI(ctx context.Context, demo *org.Demo) error {
 	a.Log.Info("demo certificates issued (keys in the platform key store)", "serials", issued)
 	return nil
 }
+
+// demoOnestopCommune is Xã Bắc Hà, whose committee, one-stop centre and
+// officials the demo's commune procedures run through.
+const demoOnestopCommune = "02839"
 
 // uploadLimit is the request-body cap of the routes that take a PDF
 // upload (signing.MaxPDFSize plus a signature image and form fields).

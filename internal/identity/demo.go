@@ -187,7 +187,7 @@ func DemoRole(orgRole string) (access.Role, bool) {
 		return access.OneStopOfficer, true
 	case "commune_clerk":
 		return access.Clerk, true
-	case "ministry_specialist":
+	case "ministry_specialist", "commune_specialist":
 		return access.Specialist, true
 	}
 	r, err := access.ParseRole(orgRole)

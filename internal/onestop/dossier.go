@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
@@ -443,6 +444,19 @@ func NewDossiers(d *db.DB, opts DossierOptions) (*DossierService, error) {
 		opts.Sessions = DefaultSessions()
 	}
 	return &DossierService{db: d, opts: opts}, nil
+}
+
+// DecisionStep is the index of the step at which the leader approves or
+// refuses the result: the last step held by a leader, or the last step
+// when none is. Steps after it are the desk's (returning the result), as
+// procedures list them ("Trả kết quả cho người nộp").
+func (d *Dossier) DecisionStep() int {
+	for i := len(d.Steps) - 1; i >= 0; i-- {
+		if d.Steps[i].Role == string(access.Leader) {
+			return i
+		}
+	}
+	return len(d.Steps) - 1
 }
 
 // Overdue reports whether d is still being handled (received, not

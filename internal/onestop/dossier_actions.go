@@ -371,8 +371,9 @@ func (s *DossierService) closeStep(d *Dossier, a *actor.Actor, now time.Time) {
 // next (status 4), recorded on the control slip (Form 06) with the times.
 // The official must hold the step's role in the agency holding it (a step
 // of another agency is liên thông: its officials act on it); a step given
-// to one official is completed by them. The last step is the decision
-// (Decide). req.To names the official given the next step, if any.
+// to one official is completed by them. The decision step is the leader's
+// (Decide), and a step after it is the desk's return (ReturnResult).
+// req.To names the official given the next step, if any.
 func (s *DossierService) CompleteStep(ctx context.Context, a *actor.Actor, id int64, req StepRequest) (*Dossier, error) {
 	note, err := trimText("note", "Ý kiến xử lý", req.Note, MaxReasonBytes, false)
 	if err != nil {
@@ -394,8 +395,11 @@ func (s *DossierService) CompleteStep(ctx context.Context, a *actor.Actor, id in
 			if st == nil {
 				return apperr.New(apperr.Conflict, "Hồ sơ không ở bước xử lý nào")
 			}
-			if d.CurrentStep == len(d.Steps)-1 {
-				return apperr.New(apperr.Conflict, "Đây là bước cuối (%s): lãnh đạo phê duyệt hoặc từ chối kết quả", st.Name)
+			switch dec := d.DecisionStep(); {
+			case d.CurrentStep == dec:
+				return apperr.New(apperr.Conflict, "Đây là bước phê duyệt (%s): lãnh đạo phê duyệt hoặc từ chối kết quả", st.Name)
+			case d.CurrentStep > dec:
+				return apperr.New(apperr.Conflict, "Hồ sơ đã được phê duyệt: bộ phận một cửa trả kết quả cho người nộp")
 			}
 			if err := holdsStep(a, st); err != nil {
 				return err
@@ -446,7 +450,7 @@ func (s *DossierService) Decide(ctx context.Context, a *actor.Actor, id int64, r
 	}
 	return s.do(ctx, a, id, req.Version, change{act: act, action: access.OnestopDossierDecide, agency: currentAgency, audit: "onestop.dossier.decide", note: reason,
 		check: func(d *Dossier) error {
-			if d.CurrentStep != len(d.Steps)-1 {
+			if d.CurrentStep != d.DecisionStep() {
 				return apperr.New(apperr.Conflict, "Hồ sơ chưa đến bước phê duyệt kết quả")
 			}
 			return nil
@@ -472,6 +476,11 @@ func (s *DossierService) Decide(ctx context.Context, a *actor.Actor, id int64, r
 				if err := s.enqueueSeal(ctx, tx, d); err != nil {
 					return err
 				}
+				if d.CurrentStep+1 < len(d.Steps) {
+					// The desk's step of returning the result begins.
+					d.CurrentStep++
+					d.Current().StartedAt = now
+				}
 			}
 			return saveSteps(ctx, tx, d)
 		}})
@@ -489,6 +498,10 @@ func (s *DossierService) ReturnResult(ctx context.Context, a *actor.Actor, id in
 		apply: func(tx *sql.Tx, d *Dossier, now time.Time) error {
 			d.ReturnedAt = now
 			d.Outcome = s.opts.Sessions.Classify(now, d.DueAt)
+			if st := d.Current(); st != nil && st.Started() && !st.Done() {
+				s.closeStep(d, a, now)
+				return saveSteps(ctx, tx, d)
+			}
 			return nil
 		}})
 }

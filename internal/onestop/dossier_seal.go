@@ -160,9 +160,11 @@ func (s *DossierService) SealResult(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	// The agency that decided seals its result (not the desk that
+	// returns it).
 	agency := d.AgencyID
-	if len(d.Steps) > 0 {
-		agency = d.Steps[len(d.Steps)-1].AgencyID
+	if i := d.DecisionStep(); i >= 0 && d.Steps[i].AgencyID != 0 {
+		agency = d.Steps[i].AgencyID
 	}
 	out, err := s.sealer.SealPDF(ctx, agency, in, "Kết quả giải quyết hồ sơ "+d.Code)
 	if apperr.Is(err, apperr.Conflict) {

@@ -145,6 +145,13 @@ var catalogue = procedures{
 		Components: []onestop.Component{{Code: "GDN", Name: "Giấy đề nghị đăng ký hộ kinh doanh", Required: true}},
 		Steps: []onestop.Step{{Name: "Tiếp nhận", Role: "onestop_officer", Hours: 4}, {Name: "Thẩm định", Role: "specialist", Hours: 12},
 			{Name: "Phê duyệt", Role: "leader", Hours: 8}}},
+	// As the demo's procedures list them: the desk's return after the
+	// leader's decision.
+	"2.000884": {Code: "2.000884", Name: "Chứng thực chữ ký", Field: "Chứng thực", Level: onestop.LevelCommune, AgencyCode: homeCode,
+		Days: 1, Online: true, Active: true,
+		Components: []onestop.Component{{Code: "GT", Name: "Giấy tờ cần chứng thực chữ ký", Required: true}},
+		Steps: []onestop.Step{{Name: "Tiếp nhận", Role: "onestop_officer", Hours: 1}, {Name: "Thẩm định", Role: "specialist", Hours: 4},
+			{Name: "Ký chứng thực", Role: "leader", Hours: 2}, {Name: "Trả kết quả", Role: "onestop_officer", Hours: 1}}},
 	"1.000001": {Code: "1.000001", Name: "Cấp giấy phép xây dựng nhà ở riêng lẻ", Field: "Xây dựng", Level: onestop.LevelProvince,
 		AgencyCode: homeCode, Days: 15, Online: true, Active: true,
 		Components: []onestop.Component{{Code: "DN", Name: "Đơn đề nghị", Required: true}},
@@ -342,6 +349,40 @@ func TestOnlineJourneyAcrossAgencies(t *testing.T) {
 		}
 		if n := f.mail.count(onestop.StatusTemplate); n < 4 {
 			t.Fatalf("%d status e-mails", n)
+		}
+	})
+}
+
+// The leader decides at the leader's step, not at the last one: a step
+// after it is the desk's return of the result, which starts with the
+// decision and ends with the return, and nobody completes the decision
+// step as an ordinary step.
+func TestDecisionAtTheLeadersStepThenTheDeskReturns(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		f.at(t, "07/12/2026 09:00")
+		ds := f.online(t, "2.000884", "")
+		ds = f.must(f.svc.Accept(f.ctx, desk, ds.ID, onestop.ActionRequest{}))
+		ds = f.must(f.svc.CompleteStep(f.ctx, desk, ds.ID, onestop.StepRequest{}))
+		ds = f.must(f.svc.CompleteStep(f.ctx, specialist, ds.ID, onestop.StepRequest{}))
+		if ds.CurrentStep != ds.DecisionStep() || ds.DecisionStep() != 2 {
+			t.Fatalf("at step %d, decision step %d", ds.CurrentStep, ds.DecisionStep())
+		}
+		if _, err := f.svc.CompleteStep(f.ctx, leader, ds.ID, onestop.StepRequest{}); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("the decision step completed as a step: %v", err)
+		}
+		f.at(t, "07/12/2026 14:00")
+		ds = f.must(f.svc.Decide(f.ctx, leader, ds.ID, onestop.DecideRequest{Approve: true, ResultUpload: f.upload(t, leader)}))
+		if ds.Status != onestop.StatusResultReady || ds.CurrentStep != 3 || !ds.Steps[2].Done() || !ds.Steps[3].Started() || ds.Steps[3].Done() {
+			t.Fatalf("decided: status %v, step %d, steps %+v", ds.Status, ds.CurrentStep, ds.Steps)
+		}
+		if _, err := f.svc.CompleteStep(f.ctx, desk, ds.ID, onestop.StepRequest{}); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("the return step completed as a step: %v", err)
+		}
+		f.at(t, "07/12/2026 15:00")
+		ds = f.must(f.svc.ReturnResult(f.ctx, desk, ds.ID, onestop.ActionRequest{}))
+		if ds.Status != onestop.StatusReturned || !ds.Steps[3].Done() || ds.Steps[3].Outcome != onestop.Early {
+			t.Fatalf("returned: status %v, return step %+v", ds.Status, ds.Steps[3])
 		}
 	})
 }

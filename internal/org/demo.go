@@ -48,6 +48,7 @@ const (
 	DemoCommuneOneStop     = "commune_onestop_officer" // công chức một cửa, Trung tâm PVHCC xã Bắc Hà
 	DemoMinistrySpecialist = "ministry_specialist"     // Chuyên viên, Vụ Tổ chức cán bộ, Bộ DTTG
 	DemoCommuneClerk       = "commune_clerk"           // Văn thư, Văn phòng HĐND và UBND xã Bắc Hà
+	DemoCommuneSpecialist  = "commune_specialist"      // công chức Tư pháp - hộ tịch, UBND xã Bắc Hà
 )
 
 // Demo holds the ids LoadDemo created or found.
@@ -177,6 +178,9 @@ var demoPeople = []demoPerson{
 	{DemoCommuneOneStop, "DEMO-11", "Sần Thị Yến", "H15.02839.01", "", []string{PosOneStopOfficer}},
 	{DemoMinistrySpecialist, "DEMO-12", "Đỗ Minh Châu", "G18", "TCCB", []string{PosSpecialist}},
 	{DemoCommuneClerk, "DEMO-13", "Hảng Thị Say", "H15.02839", "VP", []string{PosClerk}},
+	// Who examines the commune's civil status and certification dossiers
+	// (the specialist step of its one-stop procedures).
+	{DemoCommuneSpecialist, "DEMO-14", "Vàng Thị Hoa", "H15.02839", "VP", []string{PosSpecialist}},
 }
 
 // LoadDemo creates, idempotently, the demo organisation used on the first

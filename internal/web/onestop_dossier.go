@@ -139,7 +139,7 @@ func (p *OnestopPages) dossierData(r *http.Request, a *actor.Actor, d *onestop.D
 	}
 	st := d.Status
 	receive := holds(a, access.OnestopDossierReceive)
-	last := d.CurrentStep >= 0 && d.CurrentStep == len(d.Steps)-1
+	last := d.CurrentStep >= 0 && d.CurrentStep == d.DecisionStep()
 	// The agency holding the dossier: the current step's, else the
 	// receiving one; its leader decides, stops and apologizes.
 	holder := d.AgencyID
@@ -151,7 +151,7 @@ func (p *OnestopPages) dossierData(r *http.Request, a *actor.Actor, d *onestop.D
 	data.CanAccept = receive && st == onestop.StatusNew
 	data.CanRefuse = receive && (st == onestop.StatusNew || (st == onestop.StatusSupplement && d.Supplement != nil && d.Supplement.FromStatus == onestop.StatusNew))
 	data.CanSupplement = receive && d.Supplement == nil && (st == onestop.StatusNew || st == onestop.StatusAccepted || st == onestop.StatusProcessing)
-	if cur != nil && !last && (st == onestop.StatusAccepted || st == onestop.StatusProcessing) {
+	if cur != nil && d.CurrentStep < d.DecisionStep() && (st == onestop.StatusAccepted || st == onestop.StatusProcessing) {
 		data.CanStep = (cur.HolderID != 0 && cur.HolderID == a.AccountID) || (cur.HolderID == 0 && roleIn(a, cur.Role, holder))
 	}
 	if data.CanStep && d.CurrentStep+1 < len(d.Steps) {
