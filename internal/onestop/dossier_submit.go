@@ -174,7 +174,16 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 	})
 	if err != nil {
 		if key != "" && db.IsUniqueViolation(err) {
-			return s.byIdempotency(ctx, a, key)
+			// The same key's other submission may share this call's
+			// SQLite group commit and be committed only after this error:
+			// a transaction of its own is ordered after that commit.
+			var id int64
+			if err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+				return tx.QueryRowContext(ctx, `SELECT id FROM onestop_dossiers WHERE submitted_by = $1 AND idempotency_key = $2`, a.AccountID, key).Scan(&id)
+			}); err != nil {
+				return nil, err
+			}
+			return s.get(ctx, id)
 		}
 		return nil, err
 	}
