@@ -180,26 +180,6 @@ func (l *Local) Put(ctx context.Context, r io.Reader, opts PutOptions) (Info, er
 			}
 		}
 	}
-	if whole && opts.Early && opts.Placed != nil {
-		// The caller's commit runs while the object is written, synced,
-		// named and its name synced.
-		placed := opts.Placed
-		opts.Placed = nil
-		early := make(chan error, 1)
-		go func() { early <- placed(info) }()
-		stored, err := l.write(ctx, tf, &done, head, whole, in, src, *bp, info, opts)
-		if perr := <-early; perr != nil {
-			return Info{}, perr
-		}
-		return stored, err
-	}
-	return l.write(ctx, tf, &done, head, whole, in, src, *bp, info, opts)
-}
-
-// write finishes Put: the bytes into the temporary file, its fsync, its
-// rename under the hash and the folder's fsync (with opts.Placed).
-func (l *Local) write(ctx context.Context, tf *tempFile, done *bool, head []byte, whole bool, in io.Reader, src *limitedHash, buf []byte, info Info, opts PutOptions) (Info, error) {
-	var err error
 	<-tf.made
 	if tf.err != nil {
 		return Info{}, fmt.Errorf("blob: %w", tf.err)
@@ -209,7 +189,7 @@ func (l *Local) write(ctx context.Context, tf *tempFile, done *bool, head []byte
 		return Info{}, fmt.Errorf("blob: write: %w", err)
 	}
 	if !whole {
-		if _, err := copyGathered(f, in, buf); err != nil {
+		if _, err := copyGathered(f, in, *bp); err != nil {
 			return Info{}, fmt.Errorf("blob: write: %w", err)
 		}
 		if opts.Check != nil {
@@ -242,7 +222,7 @@ func (l *Local) write(ctx context.Context, tf *tempFile, done *bool, head []byte
 	if err != nil {
 		return Info{}, fmt.Errorf("blob: %w", err)
 	}
-	*done = true
+	done = true
 	if opts.Placed == nil {
 		if err := l.syncDir(dir); err != nil {
 			return Info{}, err

@@ -57,13 +57,6 @@ type PutOptions struct {
 	// returns when both are done: Placed's error as is, else the
 	// driver's. Drivers whose store is durable at once (S3) call it last.
 	Placed func(Info) error
-	// Early lets Placed run as soon as the bytes are whole and checked,
-	// before they are durable or under their name (the local store, for
-	// objects it holds whole in memory), so the caller's commit overlaps
-	// the object's fsyncs as well. Placed then cannot look for the object:
-	// the caller confirms it exists after Put (a purge may have removed an
-	// object of the same address in between).
-	Early bool
 }
 
 // Store is a content-addressed object store. Every driver passes the

@@ -191,7 +191,7 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 		if err := s.store(ctx, &u, sp, plain); err != nil {
 			return Upload{}, err
 		}
-		err := s.record(ctx, a, u, true)
+		err := s.record(ctx, a, u)
 		if errors.Is(err, errObjectGone) && attempt == 0 {
 			continue
 		}
@@ -206,10 +206,9 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 // uploadClear streams content stored as sent straight into the store,
 // which hashes it once and lets checkContent see it before it takes its
 // name: no spool, one write, one fsync. The upload is recorded while the
-// store makes the object durable (PutOptions.Placed, and Early for an
-// object the store holds whole in memory): the row's commit and the
-// object's fsyncs wait on the disk together, and the client hears of
-// neither before both are done. Should the machine stop between
+// store makes the object's name durable (PutOptions.Placed): the row's
+// commit and the folder's fsync wait on the disk together, and the client
+// hears of neither before both are done. Should the machine stop between
 // the two, the row may survive without its object; no client was given
 // its id, nothing references it, and the purge removes it a day later.
 func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, req Request, u Upload) (Upload, error) {
@@ -221,27 +220,13 @@ func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, 
 			u.MediaType, u.Name, err = checkContent(ra, size, req.Name)
 			return u.MediaType, err
 		},
-		Early: true,
 		Placed: func(info Info) error {
 			u.SHA256, u.Size = info.Hash.String(), info.Size
 			u.stored, u.storedSize = info.Hash, info.Size
-			rerr = s.record(ctx, a, u, false)
+			rerr = s.record(ctx, a, u)
 			recorded = rerr == nil
 			return rerr
 		}})
-	if err == nil {
-		// The row committed while the object was being stored: a purge
-		// that removed an object of this address did so before the
-		// commit (which touched it, so no later purge takes it), and is
-		// seen here.
-		if _, serr := s.opts.Store.Stat(ctx, u.stored); errors.Is(serr, ErrNotFound) {
-			rerr, err = errObjectGone, serr
-			s.forget(ctx, u, serr)
-		} else if serr != nil {
-			s.forget(ctx, u, serr)
-			return Upload{}, apperr.Wrap(serr, apperr.Unavailable, "Không kiểm tra được kho tệp, vui lòng thử lại")
-		}
-	}
 	switch {
 	case err == nil:
 		return u, nil
@@ -459,21 +444,17 @@ func (s *Service) store(ctx context.Context, u *Upload, sp *spool, plain Info) e
 // touched (locked on PostgreSQL) before its presence is checked, so a
 // purge either sees this upload or has already removed the object, which
 // the check then notices.
-func (s *Service) record(ctx context.Context, a *actor.Actor, u Upload, checkStored bool) error {
+func (s *Service) record(ctx context.Context, a *actor.Actor, u Upload) error {
 	now := db.Micros(s.opts.Now())
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO blob_objects (stored_sha256, stored_size, created_at, touched_at) VALUES ($1, $2, $3, $3)
 			ON CONFLICT (stored_sha256) DO UPDATE SET touched_at = excluded.touched_at`, u.stored.String(), u.storedSize, now); err != nil {
 			return err
 		}
-		// Without checkStored the caller looks after the commit
-		// (uploadClear).
-		if checkStored {
-			if _, err := s.opts.Store.Stat(ctx, u.stored); errors.Is(err, ErrNotFound) {
-				return errObjectGone
-			} else if err != nil {
-				return apperr.Wrap(err, apperr.Unavailable, "Không kiểm tra được kho tệp, vui lòng thử lại")
-			}
+		if _, err := s.opts.Store.Stat(ctx, u.stored); errors.Is(err, ErrNotFound) {
+			return errObjectGone
+		} else if err != nil {
+			return apperr.Wrap(err, apperr.Unavailable, "Không kiểm tra được kho tệp, vui lòng thử lại")
 		}
 		personal := 0
 		if u.PersonalData {
