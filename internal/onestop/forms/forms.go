@@ -134,6 +134,24 @@ func (h Header) check() error {
 	return checkText("agency", "Tên cơ quan", h.ParentAgency, h.Agency, h.Number, h.Place)
 }
 
+// checkDossier checks what every slip about one dossier names: the agency
+// issuing it, the applicant, the dossier's code (forms 02 and 03 may be
+// issued before a dossier has one) and the request.
+func checkDossier(h Header, applicant Person, code, request string, codeRequired bool) error {
+	if err := h.check(); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(applicant.Name) == "":
+		return apperr.FieldError("applicant", "Thiếu tên người nộp hồ sơ.")
+	case codeRequired && strings.TrimSpace(code) == "":
+		return apperr.FieldError("code", "Thiếu mã hồ sơ.")
+	case strings.TrimSpace(request) == "":
+		return apperr.FieldError("request", "Thiếu nội dung yêu cầu giải quyết (tên thủ tục).")
+	}
+	return nil
+}
+
 func (p Person) check(field, label string) error {
 	return checkText(field, label, p.Name, p.ID, p.Address, p.Phone, p.Email)
 }

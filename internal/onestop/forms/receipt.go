@@ -152,16 +152,10 @@ func daysText(days int) string {
 
 // Validate checks the receipt's fields.
 func (d *ReceiptData) Validate() error {
-	if err := d.Header.check(); err != nil {
+	if err := checkDossier(d.Header, d.Applicant, d.Code, d.Request, true); err != nil {
 		return err
 	}
 	switch {
-	case strings.TrimSpace(d.Code) == "":
-		return apperr.FieldError("code", "Thiếu mã hồ sơ.")
-	case strings.TrimSpace(d.Applicant.Name) == "":
-		return apperr.FieldError("applicant", "Thiếu tên người nộp hồ sơ.")
-	case strings.TrimSpace(d.Request) == "":
-		return apperr.FieldError("request", "Thiếu nội dung yêu cầu giải quyết (tên thủ tục).")
 	case d.ReceivedAt.IsZero():
 		return apperr.FieldError("received_at", "Thiếu thời gian nhận hồ sơ.")
 	case d.DueAt.IsZero():

@@ -72,14 +72,10 @@ func Supplement(d SupplementData) ([]byte, error) {
 
 // Validate checks form 02's fields.
 func (d *SupplementData) Validate() error {
-	if err := d.Header.check(); err != nil {
+	if err := checkDossier(d.Header, d.Applicant, d.Code, d.Request, false); err != nil {
 		return err
 	}
 	switch {
-	case strings.TrimSpace(d.Applicant.Name) == "":
-		return apperr.FieldError("applicant", "Thiếu tên người nộp hồ sơ.")
-	case strings.TrimSpace(d.Request) == "":
-		return apperr.FieldError("request", "Thiếu nội dung yêu cầu giải quyết (tên thủ tục).")
 	case nonBlank(d.Items) == 0:
 		return apperr.FieldError("items", "Phiếu yêu cầu bổ sung cần ít nhất một nội dung cần hoàn thiện.")
 	case strings.TrimSpace(d.Reason) == "":
@@ -160,14 +156,10 @@ func Refusal(d RefusalData) ([]byte, error) {
 
 // Validate checks form 03's fields.
 func (d *RefusalData) Validate() error {
-	if err := d.Header.check(); err != nil {
+	if err := checkDossier(d.Header, d.Applicant, d.Code, d.Request, false); err != nil {
 		return err
 	}
 	switch {
-	case strings.TrimSpace(d.Applicant.Name) == "":
-		return apperr.FieldError("applicant", "Thiếu tên người nộp hồ sơ.")
-	case strings.TrimSpace(d.Request) == "":
-		return apperr.FieldError("request", "Thiếu nội dung yêu cầu giải quyết (tên thủ tục).")
 	case nonBlank(d.Reasons) == 0:
 		return apperr.FieldError("reasons", "Phiếu từ chối phải nêu rõ lý do.")
 	}
@@ -237,16 +229,10 @@ func Apology(d ApologyData) ([]byte, error) {
 
 // Validate checks form 04's fields.
 func (d *ApologyData) Validate() error {
-	if err := d.Header.check(); err != nil {
+	if err := checkDossier(d.Header, d.Applicant, d.Code, d.Request, true); err != nil {
 		return err
 	}
 	switch {
-	case strings.TrimSpace(d.Applicant.Name) == "":
-		return apperr.FieldError("applicant", "Thiếu tên người nộp hồ sơ.")
-	case strings.TrimSpace(d.Code) == "":
-		return apperr.FieldError("code", "Thiếu mã hồ sơ.")
-	case strings.TrimSpace(d.Request) == "":
-		return apperr.FieldError("request", "Thiếu nội dung yêu cầu giải quyết (tên thủ tục).")
 	case strings.TrimSpace(d.Reason) == "":
 		return apperr.FieldError("reason", "Phiếu xin lỗi phải nêu lý do chậm trả kết quả.")
 	case d.ReceivedAt.IsZero() || d.DueAt.IsZero():

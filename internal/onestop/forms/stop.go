@@ -74,16 +74,10 @@ func Stop(d StopData) ([]byte, error) {
 
 // Validate checks form 05's fields.
 func (d *StopData) Validate() error {
-	if err := d.Header.check(); err != nil {
+	if err := checkDossier(d.Header, d.Applicant, d.Code, d.Request, true); err != nil {
 		return err
 	}
 	switch {
-	case strings.TrimSpace(d.Applicant.Name) == "":
-		return apperr.FieldError("applicant", "Thiếu tên người nộp hồ sơ.")
-	case strings.TrimSpace(d.Code) == "":
-		return apperr.FieldError("code", "Thiếu mã hồ sơ.")
-	case strings.TrimSpace(d.Request) == "":
-		return apperr.FieldError("request", "Thiếu nội dung yêu cầu giải quyết (tên thủ tục).")
 	case d.StoppedAt.IsZero():
 		return apperr.FieldError("stopped_at", "Thiếu thời điểm dừng giải quyết hồ sơ.")
 	}
