@@ -7,9 +7,12 @@ package api
 
 import (
 	_ "embed"
+	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit/auditview"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
@@ -118,4 +121,16 @@ func (a *API) openapi(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(openapiDoc)
+}
+
+// decodeJSON reads one JSON value of at most limit bytes from body into v,
+// refusing unknown fields; example shows the expected shape in the
+// Vietnamese message.
+func decodeJSON(body io.Reader, v any, limit int64, example string) error {
+	dec := json.NewDecoder(io.LimitReader(body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return apperr.Wrap(err, apperr.Invalid, "Nội dung phải là JSON dạng %s (tối đa %d KB)", example, limit>>10)
+	}
+	return nil
 }

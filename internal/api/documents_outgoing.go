@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -76,10 +74,8 @@ func (a *API) outgoingCall(w http.ResponseWriter, r *http.Request, v any, exampl
 		return nil, false
 	}
 	if v != nil {
-		dec := json.NewDecoder(io.LimitReader(r.Body, maxDraftBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
-			httpx.Error(w, r, apperr.Wrap(err, apperr.Invalid, "Nội dung phải là JSON dạng %s (tối đa %d KB)", example, maxDraftBody>>10))
+		if err := decodeJSON(r.Body, v, maxDraftBody, example); err != nil {
+			httpx.Error(w, r, err)
 			return nil, false
 		}
 	}

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -103,12 +101,7 @@ func (a *API) dossiersReady(w http.ResponseWriter, r *http.Request, signIn bool)
 
 // decodeDossierBody reads a JSON body into v, refusing unknown fields.
 func decodeDossierBody(r *http.Request, v any, example string) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxDossierBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return apperr.Wrap(err, apperr.Invalid, "Nội dung phải là JSON dạng %s (tối đa %d KB)", example, maxDossierBody>>10)
-	}
-	return nil
+	return decodeJSON(r.Body, v, maxDossierBody, example)
 }
 
 // IdempotencyKey returns the request's Idempotency-Key header, checked:

@@ -91,10 +91,8 @@ func (a *API) deskAct(w http.ResponseWriter, r *http.Request, do func(ctx contex
 		return
 	}
 	if len(bytes.TrimSpace(raw)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&b); err != nil {
-			httpx.Error(w, r, apperr.Wrap(err, apperr.Invalid, "Nội dung phải là JSON dạng {\"version\":3,\"reason\":\"…\"}"))
+		if err := decodeJSON(bytes.NewReader(raw), &b, maxDeskBody, `{"version":3,"reason":"…"}`); err != nil {
+			httpx.Error(w, r, err)
 			return
 		}
 	}

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,12 +100,7 @@ func (a *API) tasksReady(w http.ResponseWriter, r *http.Request) (*actor.Actor, 
 
 // decodeTaskBody reads a JSON body into v, refusing unknown fields.
 func decodeTaskBody(r *http.Request, v any, example string) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxTaskBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return apperr.Wrap(err, apperr.Invalid, "Nội dung phải là JSON dạng %s (tối đa %d KB)", example, maxTaskBody>>10)
-	}
-	return nil
+	return decodeJSON(r.Body, v, maxTaskBody, example)
 }
 
 func (b assigneeBody) ref() (tasks.AssigneeRef, error) {
