@@ -18,30 +18,12 @@ import (
 )
 
 func init() {
-	register(&command{name: "audit", summary: "nhật ký kiểm toán (audit log; see its subcommands)", run: auditGroup})
+	register(&command{name: "audit", summary: "nhật ký kiểm toán (audit log; see its subcommands)", run: group("audit", auditCommands...)})
 	register(&command{name: "audit verify", summary: "kiểm tra toàn bộ nhật ký kiểm toán: bản ghi, cây Merkle, điểm kiểm tra đã ký (verify the audit log)", run: auditVerify})
 	register(&command{name: "audit checkpoint", summary: "in điểm kiểm tra đã ký mới nhất, để lưu giữ bên ngoài CSDL (print the latest signed checkpoint)", run: auditCheckpoint})
 }
 
 var auditCommands = []string{"verify", "checkpoint"}
-
-func auditGroup(ctx context.Context, e *env, args []string) error {
-	w := e.stdout
-	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-		fmt.Fprintf(e.stderr, "Lỗi: không có lệnh audit %q.\n\n", clipArg(args[0]))
-		w = e.stderr
-	}
-	fmt.Fprintln(w, "Cách dùng / usage: chinhquyen audit <lệnh> …")
-	for _, n := range auditCommands {
-		if c := commands["audit "+n]; c != nil {
-			fmt.Fprintf(w, "  %-20s %s\n", "audit "+n, c.summary)
-		}
-	}
-	if w == e.stderr {
-		return errUsage
-	}
-	return nil
-}
 
 // listFlag is a flag that may be given several times.
 type listFlag []string

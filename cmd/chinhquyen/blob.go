@@ -16,22 +16,8 @@ import (
 )
 
 func init() {
-	register(&command{name: "blob", summary: "kho tệp (file store; see its subcommands)", run: blobGroup})
+	register(&command{name: "blob", summary: "kho tệp (file store; see its subcommands)", run: group("blob", "check")})
 	register(&command{name: "blob check", summary: "băm lại mọi tệp đã lưu, báo tệp thiếu hoặc hỏng (re-hash every stored file)", run: blobCheck})
-}
-
-func blobGroup(ctx context.Context, e *env, args []string) error {
-	w := e.stdout
-	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-		fmt.Fprintf(e.stderr, "Lỗi: không có lệnh blob %q.\n\n", clipArg(args[0]))
-		w = e.stderr
-	}
-	fmt.Fprintln(w, "Cách dùng / usage: chinhquyen blob <lệnh> …")
-	fmt.Fprintf(w, "  %-20s %s\n", "blob check", commands["blob check"].summary)
-	if w == e.stderr {
-		return errUsage
-	}
-	return nil
 }
 
 // blobCheck re-hashes every object the database records, reading the

@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "calendar", summary: "lịch: âm lịch, ngày nghỉ, ngày làm việc (calendar; see its subcommands)", run: calendarGroup})
+	register(&command{name: "calendar", summary: "lịch: âm lịch, ngày nghỉ, ngày làm việc (calendar; see its subcommands)", run: group("calendar", calendarCommands...)})
 	register(&command{name: "calendar lunar", summary: "đổi ngày dương lịch sang âm lịch: calendar lunar 2026-04-26", run: calendarLunar})
 	register(&command{name: "calendar solar", summary: "đổi ngày âm lịch sang dương lịch: calendar solar 10/3/2026 [--leap]", run: calendarSolar})
 	register(&command{name: "calendar holidays", summary: "các ngày nghỉ lễ, nghỉ bù, làm bù của một năm: calendar holidays 2026", run: calendarHolidays})
@@ -30,24 +30,6 @@ func init() {
 
 // calendarCommands lists the subcommands for `chinhquyen calendar`.
 var calendarCommands = []string{"lunar", "solar", "holidays", "add", "override", "rule"}
-
-func calendarGroup(ctx context.Context, e *env, args []string) error {
-	w := e.stdout
-	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-		fmt.Fprintf(e.stderr, "Lỗi: không có lệnh calendar %q.\n\n", clipArg(args[0]))
-		w = e.stderr
-	}
-	fmt.Fprintln(w, "Cách dùng / usage: chinhquyen calendar <lệnh> …")
-	for _, n := range calendarCommands {
-		if c := commands["calendar "+n]; c != nil {
-			fmt.Fprintf(w, "  %-20s %s\n", "calendar "+n, c.summary)
-		}
-	}
-	if w == e.stderr {
-		return errUsage
-	}
-	return nil
-}
 
 func calendarLunar(ctx context.Context, e *env, args []string) error {
 	b := config.NewBinder(newFlags(e, "calendar lunar", "YYYY-MM-DD"))

@@ -18,26 +18,10 @@ import (
 )
 
 func init() {
-	register(&command{name: "dvcqg", summary: "Cổng Dịch vụ công quốc gia (the national portal; see its subcommands)", run: dvcqgGroup})
+	register(&command{name: "dvcqg", summary: "Cổng Dịch vụ công quốc gia (the national portal; see its subcommands)", run: group("dvcqg", "procedures", "import", "receive")})
 	register(&command{name: "dvcqg procedures", summary: "liệt kê thủ tục trên Cổng DVCQG, kiểm tra kết nối (list the portal's procedures)", run: dvcqgProcedures})
 	register(&command{name: "dvcqg import", summary: "nhập thủ tục từ CSDL quốc gia vào danh mục, ở trạng thái tạm dừng (import procedures, inactive)", run: dvcqgImport})
 	register(&command{name: "dvcqg receive", summary: "tiếp nhận hồ sơ nộp trên Cổng DVCQG từ tệp JSON hoặc - (register dossiers submitted on the portal)", run: dvcqgReceive})
-}
-
-func dvcqgGroup(ctx context.Context, e *env, args []string) error {
-	w := e.stdout
-	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-		fmt.Fprintf(e.stderr, "Lỗi: không có lệnh dvcqg %q.\n\n", clipArg(args[0]))
-		w = e.stderr
-	}
-	fmt.Fprintln(w, "Cách dùng / usage: chinhquyen dvcqg <lệnh> …")
-	for _, c := range []string{"dvcqg procedures", "dvcqg import", "dvcqg receive"} {
-		fmt.Fprintf(w, "  %-20s %s\n", c, commands[c].summary)
-	}
-	if w == e.stderr {
-		return errUsage
-	}
-	return nil
 }
 
 // portalClient is the configured portal's client, or a clear error when

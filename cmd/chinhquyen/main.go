@@ -34,6 +34,29 @@ var commands = map[string]*command{}
 
 func register(c *command) { commands[c.name] = c }
 
+// group is the command of a group of subcommands (`chinhquyen audit`):
+// it lists them, on stdout when asked for help, on stderr with an error
+// (exit 2) when the subcommand named does not exist.
+func group(name string, subs ...string) func(context.Context, *env, []string) error {
+	return func(_ context.Context, e *env, args []string) error {
+		w := e.stdout
+		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+			fmt.Fprintf(e.stderr, "Lỗi: không có lệnh %s %q.\n\n", name, clipArg(args[0]))
+			w = e.stderr
+		}
+		fmt.Fprintf(w, "Cách dùng / usage: chinhquyen %s <lệnh> …\n", name)
+		for _, n := range subs {
+			if c := commands[name+" "+n]; c != nil {
+				fmt.Fprintf(w, "  %-20s %s\n", name+" "+n, c.summary)
+			}
+		}
+		if w == e.stderr {
+			return errUsage
+		}
+		return nil
+	}
+}
+
 // env is the process environment a command sees; tests give their own.
 type env struct {
 	stdout, stderr io.Writer
@@ -72,6 +95,9 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case err == errUsage:
+		// The command printed what was wrong and how to call it.
+		return 2
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(e.stderr, "Lỗi: cách gọi lệnh không đúng (%v); xem chinhquyen %s --help\n", errors.Unwrap(err), c.name)
 		return 2

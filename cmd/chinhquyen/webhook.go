@@ -14,26 +14,10 @@ import (
 )
 
 func init() {
-	register(&command{name: "webhook", summary: "địa chỉ nhận webhook của hệ thống khác (webhook endpoints; see its subcommands)", run: webhookGroup})
+	register(&command{name: "webhook", summary: "địa chỉ nhận webhook của hệ thống khác (webhook endpoints; see its subcommands)", run: group("webhook", "add", "list", "disable")})
 	register(&command{name: "webhook add", summary: "thêm địa chỉ nhận với các sự kiện; in khoá bí mật một lần (add an endpoint, print its secret once)", run: webhookAdd})
 	register(&command{name: "webhook list", summary: "liệt kê địa chỉ nhận và lần gửi gần nhất (list endpoints)", run: webhookList})
 	register(&command{name: "webhook disable", summary: "tắt một địa chỉ nhận: không gửi sự kiện mới (disable an endpoint)", run: webhookDisable})
-}
-
-func webhookGroup(ctx context.Context, e *env, args []string) error {
-	w := e.stdout
-	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-		fmt.Fprintf(e.stderr, "Lỗi: không có lệnh webhook %q.\n\n", clipArg(args[0]))
-		w = e.stderr
-	}
-	fmt.Fprintln(w, "Cách dùng / usage: chinhquyen webhook <lệnh> …")
-	for _, c := range []string{"webhook add", "webhook list", "webhook disable"} {
-		fmt.Fprintf(w, "  %-20s %s\n", c, commands[c].summary)
-	}
-	if w == e.stderr {
-		return errUsage
-	}
-	return nil
 }
 
 // webhookAdd adds an endpoint as the operator (audited) and prints its
