@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -170,30 +169,6 @@ func dossierProgress(d *onestop.Dossier, by, note string) dvcqg.Progress {
 	return p
 }
 
-// portalCodeOf is the code at the national portal of a dossier submitted
-// there, "" for any other. The dossier service keeps it as the system's
-// idempotency key "dvcqg:<code>" (SubmitRequest.PortalCode) without
-// exposing it on Dossier, so it is read from the dossier's row, in the
-// change's transaction.
-func portalCodeOf(ctx context.Context, tx *sql.Tx, d *onestop.Dossier) (string, error) {
-	if d.Channel != onestop.ChannelOnline || d.SubmittedBy != 0 || d.ID == 0 {
-		return "", nil
-	}
-	var key sql.NullString
-	err := tx.QueryRowContext(ctx, "SELECT idempotency_key FROM onestop_dossiers WHERE id = $1", d.ID).Scan(&key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("dvcqg: read the dossier's portal code: %w", err)
-	}
-	code, ok := strings.CutPrefix(key.String, "dvcqg:")
-	if !ok {
-		return "", nil
-	}
-	return code, nil
-}
-
 // pushDossier queues the push of d's status change to the portal in tx,
 // the change's transaction, when the adapter is on. created is true for
 // the dossier's first push (its submission), false for any later change
@@ -203,16 +178,12 @@ func (a *App) pushDossier(ctx context.Context, tx *sql.Tx, d *onestop.Dossier, c
 		return nil
 	}
 	sync, progress := dossierSync(d, !created), dossierProgress(d, by, note)
-	portalCode, err := portalCodeOf(ctx, tx, d)
-	if err != nil {
-		return err
-	}
-	if portalCode != "" {
+	if d.PortalCode != "" {
 		// Submitted on the portal: the portal knows it by its own code
 		// and already holds it.
-		sync.MaHoSo, progress.MaHoSo, sync.Updating = portalCode, portalCode, true
+		sync.MaHoSo, progress.MaHoSo, sync.Updating = d.PortalCode, d.PortalCode, true
 	}
-	err = a.DVCQG.Enqueue(ctx, tx, sync, progress)
+	err := a.DVCQG.Enqueue(ctx, tx, sync, progress)
 	if apperr.Is(err, apperr.Invalid) {
 		// The portal would refuse it: the dossier's own change must not
 		// fail for that. The log names the field to correct.

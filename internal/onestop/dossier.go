@@ -162,6 +162,9 @@ type Dossier struct {
 	// SubmittedBy is the account that submitted it (the applicant online,
 	// the officer at the desk).
 	SubmittedBy int64     `json:"submitted_by"`
+	// PortalCode is the dossier's code at the National Public Service
+	// Portal when it was submitted there (SubmitRequest.PortalCode).
+	PortalCode string `json:"-"`
 	SubmittedAt time.Time `json:"submitted_at"`
 	// ReceivedAt is when the desk accepted it (the legal clock starts;
 	// after the cut-off it counts from the next working day), DueAt the

@@ -21,23 +21,36 @@ const dossierColumns = `id, code, procedure_code, procedure_name, field, agency_
 	applicant_account, applicant_name, applicant_id, applicant_phone, applicant_email, applicant_address,
 	channel, status, form, submitted_by, submitted_at, received_at, due_at, appointment_at, days, cut_off,
 	supplement, apology, current_step, reason, decided_at, decided_by, result_upload, returned_at, outcome,
-	rating, rating_comment, rated_at, receipt_upload, version, updated_at`
+	rating, rating_comment, rated_at, receipt_upload, version, updated_at, idempotency_key`
 
 type rowScanner interface{ Scan(dest ...any) error }
+
+// portalKeyPrefix marks the idempotency key of a dossier submitted on the
+// national portal: the key is the prefix and the portal's code.
+const portalKeyPrefix = "dvcqg:"
+
+func portalCodeOf(key string) string {
+	if code, ok := strings.CutPrefix(key, portalKeyPrefix); ok {
+		return code
+	}
+	return ""
+}
 
 func scanDossier(r rowScanner) (*Dossier, error) {
 	d := &Dossier{}
 	var form, supp, apol string
+	var key sql.NullString
 	var submitted, received, due, appt, decided, returned, rated, updated int64
 	var channel, status, outcome, rating, days, cur int64
 	err := r.Scan(&d.ID, &d.Code, &d.ProcedureCode, &d.ProcedureName, &d.Field, &d.AgencyID, &d.AgencyCode, &d.AgencyName,
 		&d.Applicant.AccountID, &d.Applicant.Name, &d.Applicant.IDNumber, &d.Applicant.Phone, &d.Applicant.Email, &d.Applicant.Address,
 		&channel, &status, &form, &d.SubmittedBy, &submitted, &received, &due, &appt, &days, &d.CutOff,
 		&supp, &apol, &cur, &d.Reason, &decided, &d.DecidedBy, &d.ResultUpload, &returned, &outcome,
-		&rating, &d.RatingComment, &rated, &d.ReceiptUpload, &d.Version, &updated)
+		&rating, &d.RatingComment, &rated, &d.ReceiptUpload, &d.Version, &updated, &key)
 	if err != nil {
 		return nil, err
 	}
+	d.PortalCode = portalCodeOf(key.String)
 	d.Channel, d.Status, d.Outcome, d.Rating, d.Days, d.CurrentStep = Channel(channel), Status(status), Timeliness(outcome), Rating(rating), int(days), int(cur)
 	d.SubmittedAt, d.ReceivedAt, d.DueAt, d.Appointment = micros(submitted), micros(received), micros(due), micros(appt)
 	d.DecidedAt, d.ReturnedAt, d.RatedAt, d.UpdatedAt = micros(decided), micros(returned), micros(rated), micros(updated)

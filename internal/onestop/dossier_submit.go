@@ -49,7 +49,7 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 		if len(portal) > 100 {
 			return nil, apperr.FieldError("portal_code", "Mã hồ sơ trên Cổng DVCQG quá dài")
 		}
-		key = "dvcqg:" + portal
+		key = portalKeyPrefix + portal
 	}
 	if len(key) > MaxIdempotencyKey {
 		return nil, apperr.FieldError("idempotency_key", "Idempotency-Key quá dài (tối đa %d ký tự)", MaxIdempotencyKey)
@@ -69,7 +69,7 @@ func (s *DossierService) Submit(ctx context.Context, a *actor.Actor, req SubmitR
 		return nil, apperr.FieldError("procedure_code", "Thủ tục %s hiện không tiếp nhận hồ sơ", p.Code)
 	}
 	now := s.opts.Now()
-	d := &Dossier{ProcedureCode: p.Code, ProcedureName: p.Name, Field: p.Field, SubmittedBy: a.AccountID, SubmittedAt: now,
+	d := &Dossier{ProcedureCode: p.Code, ProcedureName: p.Name, Field: p.Field, SubmittedBy: a.AccountID, SubmittedAt: now, PortalCode: portal,
 		UpdatedAt: now, Days: p.Days, CutOff: p.CutOff, CurrentStep: -1, Status: StatusNew}
 	desk := (a.Kind == actor.Official || a.Kind == actor.System) && portal == ""
 	switch {
