@@ -122,7 +122,6 @@ func searchRows(ctx context.Context, o *opts, cfg db.Config, engine string, n in
 	name := func(p string) string {
 		return fmt.Sprintf("search %s, %s documents, %d queries × %d, %s", p, num(float64(n)), len(searchQueries), rounds, engine)
 	}
-	ms := func(v time.Duration) float64 { return float64(v.Microseconds()) / 1000 }
 	return []row{
 		{Name: name("p50"), Value: ms(percentile(ours, 50)), Unit: "ms", Limit: "the full-text query alone (match and rank, top 20)",
 			LimitV: ms(percentile(limit, 50)), Lower: true},
