@@ -161,10 +161,10 @@ type Dossier struct {
 	Files []File            `json:"files"`
 	// SubmittedBy is the account that submitted it (the applicant online,
 	// the officer at the desk).
-	SubmittedBy int64     `json:"submitted_by"`
+	SubmittedBy int64 `json:"submitted_by"`
 	// PortalCode is the dossier's code at the National Public Service
 	// Portal when it was submitted there (SubmitRequest.PortalCode).
-	PortalCode string `json:"-"`
+	PortalCode  string    `json:"-"`
 	SubmittedAt time.Time `json:"submitted_at"`
 	// ReceivedAt is when the desk accepted it (the legal clock starts;
 	// after the cut-off it counts from the next working day), DueAt the
