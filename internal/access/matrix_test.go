@@ -59,6 +59,8 @@ var expected = map[Action]map[Role]string{
 	BlobRead:                  {"*": "self"},
 	NotifyWebhookView:         {SystemAdmin: "platform"},
 	NotifyWebhookManage:       {SystemAdmin: "platform"},
+	ExchangePeerView:          {SystemAdmin: "platform"},
+	ExchangePeerManage:        {SystemAdmin: "platform"},
 	JobsView:                  {SystemAdmin: "platform"},
 	JobsRetry:                 {SystemAdmin: "platform"},
 	DocumentsIncomingRegister: {Clerk: "agency"},

@@ -17,6 +17,8 @@ import (
 	"crypto/x509"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 )
 
@@ -191,10 +193,11 @@ type Package struct {
 	// XML is the envelope as received (the MIME root part).
 	XML []byte
 
-	signed  bool
-	refs    []manifestRef // the Manifest as written, for Verify
-	parts   map[string][]byte
-	partsOK bool
+	root     *etree.Element    // the parsed envelope, for Verify
+	sigCount int               // Signature elements found
+	refs     []manifestRef     // the Manifest as written
+	parts    map[string][]byte // attachments by Content-ID, decoded
+	order    []string          // Content-IDs in the order of the parts
 }
 
 // manifestRef is one Manifest/Reference as read.
@@ -231,6 +234,7 @@ type Report struct {
 	SignedBy      *x509.Certificate
 	Attachments   []AttachmentCheck
 	Problems      []string // Vietnamese, one line each; empty when all passed
+	Warnings      []string // what passed but deserves a look
 }
 
 // AttachmentCheck is one attachment's check.
@@ -240,7 +244,10 @@ type AttachmentCheck struct {
 	Size      int
 	SHA256    [32]byte
 	OK        bool
-	Problem   string
+	// Unprotected: the Manifest carries no digest of the file (another
+	// writer), so the signature does not cover its bytes.
+	Unprotected bool
+	Problem     string
 }
 
 // OK reports whether nothing failed.
