@@ -285,7 +285,10 @@ func sign(doc *etree.Document, header *etree.Element, signer crypto.Signer, chai
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
 	ctx.Prefix = "ds"
 	ctx.Hash = crypto.SHA256
-	sig, err := ctx.ConstructSignature(doc.Root(), true)
+	// goxmldsig's exclusive canonicalisation rewrites the element it digests
+	// (namespace declarations pushed down to where they are used): it is
+	// given a copy, so the package keeps its declarations on the Envelope.
+	sig, err := ctx.ConstructSignature(doc.Root().Copy(), true)
 	if err != nil {
 		return nil, failWrap(err, ReasonSigner, "không tạo được chữ ký")
 	}
