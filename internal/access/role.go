@@ -22,6 +22,7 @@ const (
 	Clerk           Role = "clerk"            // văn thư
 	OneStopOfficer  Role = "onestop_officer"  // cán bộ một cửa
 	Specialist      Role = "specialist"       // chuyên viên
+	OutreachOfficer Role = "outreach_officer" // cán bộ thông tin cơ sở (bản tin, loa truyền thanh)
 	Auditor         Role = "auditor"          // kiểm tra nhật ký
 	CitizenRole     Role = "citizen"          // người dân
 	BusinessRole    Role = "business"         // doanh nghiệp
@@ -29,12 +30,12 @@ const (
 
 // Roles lists every role in display order.
 func Roles() []Role {
-	return []Role{SystemAdmin, AgencyAdmin, SecurityOfficer, Leader, Clerk, OneStopOfficer, Specialist, Auditor, CitizenRole, BusinessRole}
+	return []Role{SystemAdmin, AgencyAdmin, SecurityOfficer, Leader, Clerk, OneStopOfficer, Specialist, OutreachOfficer, Auditor, CitizenRole, BusinessRole}
 }
 
 // OfficialRoles lists the roles an official may hold.
 func OfficialRoles() []Role {
-	return []Role{SystemAdmin, AgencyAdmin, SecurityOfficer, Leader, Clerk, OneStopOfficer, Specialist, Auditor}
+	return []Role{SystemAdmin, AgencyAdmin, SecurityOfficer, Leader, Clerk, OneStopOfficer, Specialist, OutreachOfficer, Auditor}
 }
 
 var roleLabels = map[Role]string{
@@ -45,6 +46,7 @@ var roleLabels = map[Role]string{
 	Clerk:           "Văn thư",
 	OneStopOfficer:  "Cán bộ một cửa",
 	Specialist:      "Chuyên viên",
+	OutreachOfficer: "Cán bộ thông tin cơ sở",
 	Auditor:         "Kiểm tra nhật ký",
 	CitizenRole:     "Người dân",
 	BusinessRole:    "Doanh nghiệp",
@@ -80,8 +82,8 @@ func (r Role) PlatformRole() bool {
 // set clearances (auditor, security officer) are appointed by a security
 // officer, never by the system or agency administrator they oversee.
 var grantableBy = map[Role][]Role{
-	SystemAdmin:     {SystemAdmin, AgencyAdmin, Leader, Clerk, OneStopOfficer, Specialist},
-	AgencyAdmin:     {AgencyAdmin, Leader, Clerk, OneStopOfficer, Specialist},
+	SystemAdmin:     {SystemAdmin, AgencyAdmin, Leader, Clerk, OneStopOfficer, Specialist, OutreachOfficer},
+	AgencyAdmin:     {AgencyAdmin, Leader, Clerk, OneStopOfficer, Specialist, OutreachOfficer},
 	SecurityOfficer: {SecurityOfficer, Auditor},
 }
 
