@@ -64,8 +64,13 @@ type Options struct {
 	// them it answers EUNAVAILABLE.
 	Directory Directory
 	Signer    SignService
-	Now       func() time.Time // clock.Now when nil
-	Logger    *slog.Logger
+	// Remote and Dispatcher serve recipients hosted on peer nodes of the
+	// document exchange (SetExchange); without them a recipient code
+	// unknown here is refused.
+	Remote     RemoteDirectory
+	Dispatcher Dispatcher
+	Now        func() time.Time // clock.Now when nil
+	Logger     *slog.Logger
 }
 
 // Service keeps official documents and their registers.

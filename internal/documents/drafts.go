@@ -213,6 +213,7 @@ func (s *Service) CreateDraft(ctx context.Context, a *actor.Actor, req DraftRequ
 	}
 	chain = append(chain, Reviewer{Position: len(chain) + 1, AccountID: signer.AccountID, Name: signer.Name})
 	var recipients []Recipient
+	var remote []RemoteRecipient
 	for _, r := range in.recipients {
 		var info AgencyInfo
 		if id, err := strconv.ParseInt(r, 10, 64); err == nil {
@@ -221,6 +222,19 @@ func (s *Service) CreateDraft(ctx context.Context, a *actor.Actor, req DraftRequ
 				return nil, apperr.FieldError("recipients", "Không tìm thấy cơ quan nhận #%d", id)
 			}
 		} else if info, err = dir.AgencyByCode(ctx, r); err != nil {
+			// An agency hosted on a peer node of the exchange.
+			if s.opts.Remote != nil {
+				name, ok, rerr := s.opts.Remote.RemoteAgency(ctx, r)
+				if rerr != nil {
+					return nil, rerr
+				}
+				if ok {
+					if !slices.ContainsFunc(remote, func(x RemoteRecipient) bool { return x.Code == r }) {
+						remote = append(remote, RemoteRecipient{Code: r, Name: name})
+					}
+					continue
+				}
+			}
 			return nil, apperr.FieldError("recipients", "Không tìm thấy cơ quan nhận có mã định danh %q", clipText(r, 40))
 		}
 		if info.ID == agency {
@@ -285,6 +299,12 @@ func (s *Service) CreateDraft(ctx context.Context, a *actor.Actor, req DraftRequ
 				return err
 			}
 		}
+		for _, r := range remote {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO documents_remote_recipients (document_id, code, name) VALUES ($1, $2, $3)`,
+				d.ID, r.Code, r.Name); err != nil {
+				return err
+			}
+		}
 		for _, r := range in.relations {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO documents_relations (document_id, kind, target_id) VALUES ($1, $2, $3)`,
 				d.ID, r.Kind, r.TargetID); err != nil {
@@ -305,7 +325,7 @@ func (s *Service) CreateDraft(ctx context.Context, a *actor.Actor, req DraftRequ
 		}
 		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: string(access.DocumentsDraftCreate),
 			ObjectType: "document", ObjectID: idText(d.ID), After: auditView(d),
-			Summary: map[string]any{"signer": signer.AccountID, "chain": len(chain), "recipients": len(recipients), "file_sha256": up.SHA256}})
+			Summary: map[string]any{"signer": signer.AccountID, "chain": len(chain), "recipients": len(recipients), "remote_recipients": len(remote), "file_sha256": up.SHA256}})
 	})
 	if err != nil {
 		return nil, err

@@ -94,6 +94,9 @@ func (s *Service) Issue(ctx context.Context, a *actor.Actor, id int64, req Issue
 			return nil, apperr.New(apperr.Conflict, "Cơ quan chưa có chứng thư số con dấu còn hiệu lực mà bạn được dùng: chưa phát hành được")
 		}
 	}
+	if len(d.Outgoing.RemoteRecipients) > 0 && s.opts.Dispatcher == nil {
+		return nil, apperr.New(apperr.Unavailable, "Liên thông văn bản chưa được bật trên máy chủ này: chưa gửi được cho cơ quan ở hệ thống khác")
+	}
 	if d.Status == StatusSigned {
 		if err := s.number(ctx, a, d, agency); err != nil {
 			return nil, err
@@ -147,11 +150,16 @@ func (s *Service) Issue(ctx context.Context, a *actor.Actor, id int64, req Issue
 		if err := s.reload(ctx, tx, d); err != nil {
 			return err
 		}
+		if len(d.Outgoing.RemoteRecipients) > 0 {
+			if err := s.opts.Dispatcher.Dispatch(ctx, tx, a, d, out); err != nil {
+				return err
+			}
+		}
 		if err := s.index(ctx, tx, d); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, id, a, now, EventIssued, 0, "", map[string]any{"symbol": d.Symbol, "sha256": up.SHA256,
-			"seal": seal, "recipients": len(d.Outgoing.Recipients)}); err != nil {
+			"seal": seal, "recipients": len(d.Outgoing.Recipients), "remote_recipients": len(d.Outgoing.RemoteRecipients)}); err != nil {
 			return err
 		}
 		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: string(access.DocumentsOutgoingIssue), ObjectType: "document",

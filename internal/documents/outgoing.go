@@ -143,13 +143,16 @@ const (
 
 // OutgoingInfo is what only an outgoing document has.
 type OutgoingInfo struct {
-	UnitID         int64       `json:"unit_id"`
-	UnitAbbrev     string      `json:"unit_abbrev,omitempty"`
-	Legal          bool        `json:"legal_normative"`
-	Signer         Signer      `json:"signer"`
-	Recipients     []Recipient `json:"recipients"`
-	FreeRecipients []string    `json:"free_recipients"`
-	Chain          []Reviewer  `json:"chain"`
+	UnitID     int64       `json:"unit_id"`
+	UnitAbbrev string      `json:"unit_abbrev,omitempty"`
+	Legal      bool        `json:"legal_normative"`
+	Signer     Signer      `json:"signer"`
+	Recipients []Recipient `json:"recipients"`
+	// RemoteRecipients are agencies hosted on peer nodes, sent edXML
+	// packages when the document is issued.
+	RemoteRecipients []RemoteRecipient `json:"remote_recipients"`
+	FreeRecipients   []string          `json:"free_recipients"`
+	Chain            []Reviewer        `json:"chain"`
 	// Step is the chain position whose decision is awaited (1-based); 0
 	// when none is.
 	Step         int        `json:"step"`
@@ -243,7 +246,7 @@ func (s *Service) outgoingReady() error {
 // names its chain as readers (a restricted draft is read by its drafter,
 // its reviewers and, through Units, its drafting unit).
 func (s *Service) fillOutgoing(ctx context.Context, q db.Querier, d *Document) error {
-	o := &OutgoingInfo{Recipients: []Recipient{}, FreeRecipients: []string{}, Chain: []Reviewer{}, Versions: []Version{},
+	o := &OutgoingInfo{Recipients: []Recipient{}, RemoteRecipients: []RemoteRecipient{}, FreeRecipients: []string{}, Chain: []Reviewer{}, Versions: []Version{},
 		Relations: []Relation{}, Deliveries: []Delivery{}}
 	var legal, issuedAt int64
 	var free string
@@ -308,6 +311,9 @@ func (s *Service) fillOutgoing(ctx context.Context, q db.Querier, d *Document) e
 			o.Recipients = append(o.Recipients, r)
 			return nil
 		}); err != nil {
+		return err
+	}
+	if err := loadRemoteRecipients(ctx, q, o, d.ID); err != nil {
 		return err
 	}
 	if err := eachRow(ctx, q, `SELECT `+deliveryColumns+` FROM documents_deliveries WHERE document_id = $1 ORDER BY to_agency`,

@@ -300,9 +300,15 @@ func (s *Service) insert(ctx context.Context, a *actor.Actor, t *Task, action ac
 		if err := s.addDocumentReaders(ctx, tx, a, t); err != nil {
 			return err
 		}
-		if err := s.addEvent(ctx, tx, Event{TaskID: t.ID, At: t.CreatedAt, ActorID: a.AccountID, Actor: t.CreatedName, Kind: kind,
-			Text: text, Deadline: t.Deadline}); err != nil {
+		ev := Event{TaskID: t.ID, At: t.CreatedAt, ActorID: a.AccountID, Actor: t.CreatedName, Kind: kind,
+			Text: text, Deadline: t.Deadline}
+		if err := s.addEvent(ctx, tx, ev); err != nil {
 			return err
+		}
+		if s.opts.Observer != nil {
+			if err := s.opts.Observer.TaskEvent(ctx, tx, t, ev); err != nil {
+				return err
+			}
 		}
 		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: string(action), ObjectType: "task",
 			ObjectID: strconv.FormatInt(t.ID, 10), After: auditView(t)})

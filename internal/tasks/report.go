@@ -170,6 +170,11 @@ func (s *Service) Report(ctx context.Context, a *actor.Actor, id int64, req Repo
 		if err := s.addEvent(ctx, tx, e); err != nil {
 			return err
 		}
+		if s.opts.Observer != nil {
+			if err := s.opts.Observer.TaskEvent(ctx, tx, t, e); err != nil {
+				return err
+			}
+		}
 		files := make([]string, len(e.Files))
 		for i, f := range e.Files {
 			files[i] = f.SHA256

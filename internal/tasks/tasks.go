@@ -125,9 +125,23 @@ type Options struct {
 	Mail Mailer
 	// BaseURL starts the links in reminders, e.g. https://egov.example.vn.
 	BaseURL string
-	Now     func() time.Time // clock.Now when nil
-	Logger  *slog.Logger
+	// Observer, when set, hears of every direction, task, report and
+	// completion given from a document, inside the event's transaction
+	// (the document exchange sends statuses 04, 05 and 06 back to the
+	// sender of a document received from a peer).
+	Observer Observer
+	Now      func() time.Time // clock.Now when nil
+	Logger   *slog.Logger
 }
+
+// Observer hears of a task's events inside their transaction; an error
+// rolls the event back.
+type Observer interface {
+	TaskEvent(ctx context.Context, tx *sql.Tx, t *Task, e Event) error
+}
+
+// SetObserver installs the observer after construction.
+func (s *Service) SetObserver(o Observer) { s.opts.Observer = o }
 
 // Service keeps directions and tasks.
 type Service struct {
