@@ -12,6 +12,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/config"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 // Config is what `serve` and the other database commands share.
@@ -23,6 +24,10 @@ type Config struct {
 	DatabaseURL string // empty = SQLite in DataDir; postgres://… = PostgreSQL
 	SQLiteSync  string // FULL or NORMAL
 	NoDemo      bool   // start empty instead of loading the demo province
+	// DemoProvince is the province code of the demo loaded on first start
+	// (org.DemoProvinceCodes: 15 Lào Cai, the default, or 22 Quảng Ninh);
+	// its communes are also those the procedures' address fields list.
+	DemoProvince string
 	// DemoDocuments is how many documents the demo province starts with
 	// (0: documents.DefaultDemoCount, a year of them); tests that need
 	// the demo's people but not its year of documents ask for fewer.
@@ -71,6 +76,7 @@ func (c *Config) BindServe(b *config.Binder) {
 	b.String(&c.BaseURL, "base-url", "", "public base URL (default http://<addr>)")
 	b.String(&c.MetricsAddr, "metrics-addr", "", "listen address of Prometheus /metrics, apart from the public one, e.g. 127.0.0.1:9464; empty = not served")
 	b.Bool(&c.NoDemo, "no-demo", false, "start with an empty database instead of the demo province")
+	b.String(&c.DemoProvince, "demo-province", org.DemoProvinceCode, "demo province loaded on first start: 15 (Lào Cai, with a ministry) or 22 (Quảng Ninh), so two instances host different agencies")
 	b.Duration(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM")
 	c.Identity.bind(b)
 }
@@ -91,6 +97,9 @@ func (c *Config) Validate() error {
 		return apperr.New(apperr.Invalid, "Định dạng nhật ký %q không hợp lệ: dùng text hoặc json", c.LogFormat)
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if _, err := org.LookupDemoProvince(c.DemoProvince); err != nil {
 		return err
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {

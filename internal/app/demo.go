@@ -38,7 +38,7 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	if err != nil || !first || a.Config.NoDemo {
 		return nil, err
 	}
-	demo, err := a.Org.LoadDemo(ctx, actor.SystemActor("first-start"))
+	demo, err := a.Org.LoadDemoProvince(ctx, actor.SystemActor("first-start"), a.Config.DemoProvince)
 	if err != nil {
 		return nil, fmt.Errorf("load the demo province: %w", err)
 	}

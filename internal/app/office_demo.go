@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -10,19 +11,23 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
-// demoSigners are who sign the demo agencies' outgoing documents, by the
-// agency's demo code without its prefix: the demo officials where there
-// is one, fictional heads elsewhere.
-var demoSigners = map[string][2]string{
-	"H15":    {"Hoàng Quốc Khánh", "CHỦ TỊCH"},
-	"H15.01": {"Phạm Minh Tuấn", "CHÁNH VĂN PHÒNG"},
-	"H15.10": {"Lương Văn Thịnh", "GIÁM ĐỐC"},
-	"H15.11": {"Vũ Thị Ngọc Anh", "GIÁM ĐỐC"},
-	"H15.12": {"Tráng A Pao", "GIÁM ĐỐC"},
-	"H15.13": {"Hà Đức Minh", "GIÁM ĐỐC"},
-	"H15.14": {"Sùng Thị Mỷ", "GIÁM ĐỐC"},
-	"H15.15": {"Nguyễn Hữu Thọ", "CHÁNH THANH TRA"},
-	"G18":    {"Đinh Văn Lâm", "BỘ TRƯỞNG"},
+// demoSigner is who signs a demo agency's outgoing documents, by its
+// electronic code: the demo officials where there is one, the province
+// table's fictional heads elsewhere (org.DemoProvince.Heads), the
+// ministry's head; ok false for an agency of neither.
+func demoSigner(code string) (name, position string, ok bool) {
+	if code == "DEMO.G18" {
+		return org.DemoMinistryHead[0], org.DemoMinistryHead[1], true
+	}
+	for _, pc := range org.DemoProvinceCodes() {
+		p, _ := org.LookupDemoProvince(pc)
+		if rest, found := strings.CutPrefix(code, p.AgencyCode("")); found {
+			if h, ok := p.Heads[rest]; ok {
+				return h[0], h[1], true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // seedDemoDocuments gives the demo agencies a year of documents
@@ -34,19 +39,21 @@ func (a *App) seedDemoDocuments(ctx context.Context, demo *org.Demo) error {
 	ctx = access.WithGuard(ctx, a.Guard)
 	type pick struct {
 		id     int64
-		key    string
 		weight int
 	}
-	picks := []pick{{demo.ProvinceCommittee, "H15", 6}, {demo.ProvinceOffice, "H15.01", 4}, {demo.Ministry, "G18", 1}}
+	picks := []pick{{demo.ProvinceCommittee, 6}, {demo.ProvinceOffice, 4}}
+	if demo.Ministry != 0 {
+		picks = append(picks, pick{demo.Ministry, 1})
+	}
 	for abbr, id := range demo.Departments {
 		w := 1
 		if abbr == "SNV" {
 			w = 2
 		}
-		picks = append(picks, pick{id, "", w})
+		picks = append(picks, pick{id, w})
 	}
 	for _, c := range demo.Communes {
-		picks = append(picks, pick{c.Committee, "", 1})
+		picks = append(picks, pick{c.Committee, 1})
 	}
 	var agencies []documents.DemoAgency
 	for _, p := range picks {
@@ -55,16 +62,12 @@ func (a *App) seedDemoDocuments(ctx context.Context, demo *org.Demo) error {
 			return err
 		}
 		da := documents.DemoAgency{ID: g.ID, Name: g.Name, Abbrev: g.Abbreviation, Weight: p.weight}
-		key := g.Code
-		if len(key) > len("DEMO.") {
-			key = key[len("DEMO."):]
-		}
-		s, ok := demoSigners[key]
+		name, position, ok := demoSigner(g.Code)
 		switch {
 		case ok:
-			da.Signer, da.SignerPosition = s[0], s[1]
+			da.Signer, da.SignerPosition = name, position
 		case g.Kind == org.KindCommuneCommittee:
-			da.Signer, da.SignerPosition = "Lù Văn Chiến", "CHỦ TỊCH"
+			da.Signer, da.SignerPosition = demo.Spec.People[org.DemoCommuneLeader], "CHỦ TỊCH"
 		default:
 			da.Signer, da.SignerPosition = "Trần Văn Bình", "THỦ TRƯỞNG CƠ QUAN"
 		}
@@ -97,7 +100,8 @@ func (a *App) seedDemoDocuments(ctx context.Context, demo *org.Demo) error {
 		agencies = append(agencies, da)
 	}
 	start := a.Now()
-	res, err := a.Documents.SeedDemo(ctx, system, documents.DemoSeed{Agencies: agencies, Seed: 2025, Count: a.Config.DemoDocuments})
+	res, err := a.Documents.SeedDemo(ctx, system, documents.DemoSeed{Agencies: agencies, Seed: 2025, Count: a.Config.DemoDocuments,
+		Province: demo.Spec.Name, Tourism: demo.Spec.Tourism})
 	if err != nil {
 		return fmt.Errorf("demo documents: %w", err)
 	}

@@ -10,11 +10,14 @@ import (
 )
 
 // buildCatalogue creates the one-stop procedure catalogue. Address fields
-// of online forms list the demo province's communes.
+// of online forms list the demo province's communes (--demo-province).
 func (a *App) buildCatalogue() error {
-	var err error
+	spec, err := org.LookupDemoProvince(a.Config.DemoProvince)
+	if err != nil {
+		return err
+	}
 	a.Catalogue, err = onestop.NewCatalogue(a.DB, onestop.CatalogueOptions{Audit: a.Audit, Org: a.Org,
-		Province: org.DemoProvinceCode, Now: a.Now, Logger: a.Log})
+		Province: spec.Code, Now: a.Now, Logger: a.Log})
 	if err != nil {
 		return fmt.Errorf("procedure catalogue: %w", err)
 	}

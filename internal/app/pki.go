@@ -197,7 +197,8 @@ func (a *App) refreshPKI(ctx context.Context, _ jobs.Job) error {
 
 // seedDemoPKI, on the demo's first start, initialises the platform CA
 // (like `chinhquyen ca init`), issues personal certificates to the demo
-// leader and clerk, and the seals of UBND tỉnh Lào Cai and UBND xã Bắc Hà; the clerk of the
+// leader and clerk, and the seals of the province's committee and of its
+// one-stop commune's (UBND tỉnh Lào Cai and UBND xã Bắc Hà); the clerk of the
 // provincial office keeps that seal (a clerk role in the committee), and
 // the demo security officer runs the CA (platform-wide). Keys stay in the
 // key store; nothing secret is printed.
@@ -257,7 +258,7 @@ func (a *App) seedDemoPKI(ctx context.Context, demo *org.Demo) error {
 		// The commune with demo officials seals its one-stop results
 		// (a birth certificate is the commune committee's, not the
 		// province's).
-		if c.Code == demoOnestopCommune {
+		if c.Code == demo.Spec.OnestopCommune() {
 			seals = append(seals, c.Committee)
 		}
 	}
@@ -281,10 +282,6 @@ func (a *App) seedDemoPKI(ctx context.Context, demo *org.Demo) error {
 	a.Log.Info("demo certificates issued (keys in the platform key store)", "serials", issued)
 	return nil
 }
-
-// demoOnestopCommune is Xã Bắc Hà, whose committee, one-stop centre and
-// officials the demo's commune procedures run through.
-const demoOnestopCommune = "02839"
 
 // uploadLimit is the request-body cap of the routes that take a PDF
 // upload (signing.MaxPDFSize plus a signature image and form fields).

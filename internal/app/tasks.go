@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
@@ -151,11 +150,11 @@ func (a *App) demoStaff(ctx context.Context, agency int64) tasks.DemoStaff {
 		if err != nil {
 			return st
 		}
-		s, ok := demoSigners[strings.TrimPrefix(g.Code, "DEMO.")]
+		name, _, ok := demoSigner(g.Code)
 		if !ok {
 			return st
 		}
-		st.Leader = tasks.Person{Name: s[0], AgencyID: agency}
+		st.Leader = tasks.Person{Name: name, AgencyID: agency}
 	}
 	st.Units, _ = a.taskUnits(ctx, agency)
 	return st

@@ -43,6 +43,12 @@ type DemoSeed struct {
 	Count int
 	// Seed makes the generated year reproducible.
 	Seed uint64
+	// Province is the demo province's place name in the senders' names
+	// ("Tỉnh ủy Lào Cai"); "Lào Cai" when empty.
+	Province string
+	// Tourism names the province's tourist places in a subject ("Sa Pa -
+	// Bắc Hà" when empty).
+	Tourism string
 }
 
 // DefaultDemoCount is the demo's number of documents.
@@ -266,7 +272,7 @@ var demoTopics = []string{
 	"sắp xếp, tinh gọn tổ chức bộ máy",
 	"tuyển dụng, sử dụng và quản lý công chức, viên chức",
 	"thi đua, khen thưởng",
-	"phát triển du lịch Sa Pa - Bắc Hà",
+	"phát triển du lịch " + demoTourism,
 	"quản lý, bảo vệ và phát triển rừng",
 	"phòng, chống dịch bệnh trên gia súc, gia cầm",
 	"công tác tôn giáo và tín ngưỡng",
@@ -343,6 +349,13 @@ var demoForms = []demoForm{
 	}},
 }
 
+// demoProvince and demoTourism are the names in demoSenders and
+// demoTopics, replaced by DemoSeed's Province and Tourism.
+const (
+	demoProvince = "Lào Cai"
+	demoTourism  = "Sa Pa - Bắc Hà"
+)
+
 // demoSenders are bodies that send documents to the province: the
 // central government and the province's party and state bodies (with the
 // abbreviations of their symbols and drafting units).
@@ -406,6 +419,9 @@ func generateDemo(seed DemoSeed, n int, now time.Time) []demoDoc {
 		g := seed.Agencies[gi]
 		form := pick(r, demoForms)
 		topic, event := pick(r, demoTopics), pick(r, demoEvents)
+		if seed.Tourism != "" {
+			topic = strings.Replace(topic, demoTourism, seed.Tourism, 1)
+		}
 		dd := demoDoc{}
 		d := &dd.doc
 		d.AgencyID, d.Type, d.CreatedBy = g.ID, form.typ, g.Clerk
@@ -449,6 +465,9 @@ func generateDemo(seed DemoSeed, n int, now time.Time) []demoDoc {
 				d.Symbol = "0" + d.Symbol
 			}
 			d.Sender = snd.name
+			if seed.Province != "" {
+				d.Sender = strings.Replace(d.Sender, demoProvince, seed.Province, 1)
+			}
 			d.IssuedOn = day.AddDays(-r.IntN(4))
 			if ps, err := ParseSymbol(d.Symbol); err == nil {
 				dd.symbolKey = ps.Key()
