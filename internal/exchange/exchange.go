@@ -216,6 +216,7 @@ type Service struct {
 
 	mu       sync.RWMutex
 	receiver Receiver
+	clients  map[string]*http.Client // per pinned fingerprint
 }
 
 // New returns the service on d (migrated with Migrations).

@@ -1,0 +1,468 @@
+package exchange
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
+)
+
+var peerResource = access.Resource{Type: "exchange_peer"}
+
+func (s *Service) authorize(ctx context.Context, a *actor.Actor, action access.Action, id int64) error {
+	res := peerResource
+	if id != 0 {
+		res.ID = strconv.FormatInt(id, 10)
+	}
+	return access.Authorize(ctx, a, action, res)
+}
+
+// Node is this node as peers see it.
+type Node struct {
+	URL         string
+	CertPEM     []byte
+	Fingerprint string
+	Agencies    []Agency
+}
+
+// Node describes this node: its URL, certificate and agency codes.
+func (s *Service) Node(ctx context.Context, a *actor.Actor) (*Node, error) {
+	if err := s.authorize(ctx, a, access.ExchangePeerView, 0); err != nil {
+		return nil, err
+	}
+	id, err := s.opts.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Node{URL: s.opts.URL, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Raw}),
+		Fingerprint: Fingerprint(id.Cert), Agencies: d.Agencies}, nil
+}
+
+// ParseCertificatePEM reads the first certificate of a PEM text (or DER).
+func ParseCertificatePEM(data []byte) (*x509.Certificate, error) {
+	if len(data) > 64<<10 {
+		return nil, apperr.FieldError("cert", "Tệp chứng thư số quá lớn (tối đa 64 KB)")
+	}
+	der := data
+	if b, _ := pem.Decode(data); b != nil {
+		if b.Type != "CERTIFICATE" {
+			return nil, apperr.FieldError("cert", "Khối PEM %q không phải chứng thư số (CERTIFICATE)", b.Type)
+		}
+		der = b.Bytes
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		e := apperr.Wrap(err, apperr.Invalid, "Không đọc được chứng thư số của nút kết nối")
+		e.Field = "cert"
+		return nil, e
+	}
+	return c, nil
+}
+
+func checkPeerURL(raw string) (string, error) {
+	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || len(raw) > 2000 {
+		return "", apperr.FieldError("url", "Địa chỉ nút kết nối phải là URL https://máy-chủ[:cổng][/đường-dẫn], không có tài khoản hay tham số")
+	}
+	return raw, nil
+}
+
+// client returns an HTTP client that presents this node's certificate and
+// accepts only the server certificate whose fingerprint is pinned.
+func (s *Service) client(pinned string) *http.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[pinned]; ok {
+		return c
+	}
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			// The chain is not checked against roots: the peer is trusted by
+			// its pinned certificate, checked in VerifyConnection.
+			InsecureSkipVerify: true,
+			VerifyConnection: func(cs tls.ConnectionState) error {
+				if len(cs.PeerCertificates) == 0 || Fingerprint(cs.PeerCertificates[0]) != pinned {
+					return errWrongPeerCert
+				}
+				return nil
+			},
+			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				id, err := s.opts.Identity(context.Background())
+				if err != nil {
+					return nil, err
+				}
+				c := id.TLS()
+				return &c, nil
+			},
+		},
+		ForceAttemptHTTP2:   true,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 15 * time.Second,
+	}
+	c := &http.Client{Transport: tr, Timeout: s.opts.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if s.clients == nil {
+		s.clients = map[string]*http.Client{}
+	}
+	s.clients[pinned] = c
+	return c
+}
+
+var errWrongPeerCert = errors.New("nút kết nối trình chứng thư số khác với chứng thư đã ghim")
+
+// fetchDirectory reads and checks the peer's signed directory.
+func (s *Service) fetchDirectory(ctx context.Context, base string, cert *x509.Certificate) (*Directory, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/exchange/directory", nil)
+	if err != nil {
+		return nil, apperr.FieldError("url", "Địa chỉ nút kết nối không hợp lệ")
+	}
+	resp, err := s.client(Fingerprint(cert)).Do(req)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Unavailable, "Không lấy được danh bạ của nút kết nối %s: %v", base, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxDirectorySize+1))
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Unavailable, "Không đọc được danh bạ của nút kết nối %s", base)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, apperr.New(apperr.Unavailable, "Nút kết nối %s trả lời danh bạ với mã HTTP %d", base, resp.StatusCode)
+	}
+	return ParseDirectory(body, cert)
+}
+
+// AddPeerRequest asks to trust a peer.
+type AddPeerRequest struct {
+	URL     string
+	CertPEM []byte
+	Name    string // default: the certificate's common name
+}
+
+// AddPeer trusts a peer: pins its certificate and learns its agency codes
+// from its signed directory. Audited. A certificate already pinned is a
+// conflict.
+func (s *Service) AddPeer(ctx context.Context, a *actor.Actor, req AddPeerRequest) (*Peer, error) {
+	if err := s.authorize(ctx, a, access.ExchangePeerManage, 0); err != nil {
+		return nil, err
+	}
+	base, err := checkPeerURL(req.URL)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ParseCertificatePEM(req.CertPEM)
+	if err != nil {
+		return nil, err
+	}
+	name := locale.NFC(req.Name)
+	if name == "" {
+		name = cert.Subject.CommonName
+	}
+	if name == "" {
+		name = base
+	}
+	if len(name) > MaxNameLen {
+		return nil, apperr.FieldError("name", "Tên nút kết nối quá dài (tối đa %d byte)", MaxNameLen)
+	}
+	dir, err := s.fetchDirectory(ctx, base, cert)
+	if err != nil {
+		return nil, err
+	}
+	fp := Fingerprint(cert)
+	now := s.now()
+	var id int64
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO exchange_peers (name, url, fingerprint, cert_pem, created_at, last_contact)
+			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, name, base, fp,
+			string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})), db.Micros(now)).Scan(&id)
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "Chứng thư số này đã được ghim cho một nút kết nối khác")
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.storeAgencies(ctx, tx, id, dir.Agencies); err != nil {
+			return err
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: "exchange.peer.add", ObjectType: "exchange_peer",
+			ObjectID: strconv.FormatInt(id, 10), After: map[string]any{"name": name, "url": base, "fingerprint": fp, "agencies": codes(dir.Agencies)},
+			Summary: map[string]any{"url": base, "fingerprint": fp, "agencies": len(dir.Agencies)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.peer(ctx, s.db.Reader(), id)
+}
+
+func codes(ags []Agency) []string {
+	out := make([]string, len(ags))
+	for i, a := range ags {
+		out[i] = a.Code
+	}
+	return out
+}
+
+func (s *Service) storeAgencies(ctx context.Context, tx *sql.Tx, peer int64, ags []Agency) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM exchange_peer_agencies WHERE peer_id = $1", peer); err != nil {
+		return err
+	}
+	for _, a := range ags {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO exchange_peer_agencies (peer_id, code, name) VALUES ($1, $2, $3)", peer, a.Code, a.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RefreshPeer reads the peer's directory again (new or removed agencies).
+// Audited.
+func (s *Service) RefreshPeer(ctx context.Context, a *actor.Actor, id int64) (*Peer, error) {
+	if err := s.authorize(ctx, a, access.ExchangePeerManage, id); err != nil {
+		return nil, err
+	}
+	p, err := s.peer(ctx, s.db.Reader(), id)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := s.fetchDirectory(ctx, p.URL, p.Cert)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.storeAgencies(ctx, tx, id, dir.Agencies); err != nil {
+			return err
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: "exchange.peer.refresh", ObjectType: "exchange_peer",
+			ObjectID: strconv.FormatInt(id, 10), Before: map[string]any{"agencies": remoteCodes(p.Agencies)}, After: map[string]any{"agencies": codes(dir.Agencies)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.peer(ctx, s.db.Reader(), id)
+}
+
+func remoteCodes(ags []RemoteAgency) []string {
+	out := make([]string, len(ags))
+	for i, a := range ags {
+		out[i] = a.Code
+	}
+	return out
+}
+
+// RemovePeer stops trusting a peer: its certificate is no longer admitted
+// and nothing more is sent to it (queued deliveries fail). Audited; the
+// messages exchanged with it are kept.
+func (s *Service) RemovePeer(ctx context.Context, a *actor.Actor, id int64) error {
+	if err := s.authorize(ctx, a, access.ExchangePeerManage, id); err != nil {
+		return err
+	}
+	p, err := s.peer(ctx, s.db.Reader(), id)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM exchange_peer_agencies WHERE peer_id = $1", id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM exchange_outages WHERE peer_id = $1", id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM exchange_peers WHERE id = $1", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return peerNotFound(id)
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: "exchange.peer.remove", ObjectType: "exchange_peer",
+			ObjectID: strconv.FormatInt(id, 10), Before: map[string]any{"name": p.Name, "url": p.URL, "fingerprint": p.Fingerprint}})
+	})
+}
+
+func peerNotFound(id int64) error {
+	return apperr.New(apperr.NotFound, "Không có nút kết nối số %d", id)
+}
+
+const peerColumns = `p.id, p.name, p.url, p.fingerprint, p.cert_pem, p.created_at, p.last_contact, p.failures, p.last_error,
+	(SELECT COUNT(*) FROM exchange_messages m WHERE m.peer_id = p.id AND m.direction = 'out' AND m.state = 'queued'),
+	(SELECT COUNT(*) FROM exchange_outages o WHERE o.peer_id = p.id AND o.to_at = 0)`
+
+func scanPeer(sc interface{ Scan(...any) error }) (*Peer, error) {
+	var p Peer
+	var certPEM string
+	var created, contact int64
+	var down int
+	if err := sc.Scan(&p.ID, &p.Name, &p.URL, &p.Fingerprint, &certPEM, &created, &contact, &p.Failures, &p.LastError, &p.Queue, &down); err != nil {
+		return nil, err
+	}
+	c, err := ParseCertificatePEM([]byte(certPEM))
+	if err != nil {
+		return nil, fmt.Errorf("stored certificate of peer %d: %w", p.ID, err)
+	}
+	p.Cert = c
+	p.CreatedAt = db.FromMicros(created)
+	if contact != 0 {
+		p.LastContact = db.FromMicros(contact)
+	}
+	p.Down = down > 0
+	return &p, nil
+}
+
+func (s *Service) peer(ctx context.Context, q db.Querier, id int64) (*Peer, error) {
+	p, err := scanPeer(q.QueryRowContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p WHERE p.id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, peerNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.Agencies, err = s.peerAgencies(ctx, q, "WHERE a.peer_id = $1", id)
+	return p, err
+}
+
+func (s *Service) peerByFingerprint(ctx context.Context, q db.Querier, fp string) (*Peer, error) {
+	p, err := scanPeer(q.QueryRowContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p WHERE p.fingerprint = $1", fp))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.Forbidden, "Chứng thư số của bên gọi không được ghim cho nút kết nối nào")
+	}
+	return p, err
+}
+
+func (s *Service) peerAgencies(ctx context.Context, q db.Querier, where string, args ...any) ([]RemoteAgency, error) {
+	rows, err := q.QueryContext(ctx, `SELECT a.code, a.name, a.peer_id, p.name FROM exchange_peer_agencies a
+		JOIN exchange_peers p ON p.id = a.peer_id `+where+` ORDER BY a.code, a.peer_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RemoteAgency
+	for rows.Next() {
+		var r RemoteAgency
+		if err := rows.Scan(&r.Code, &r.Name, &r.PeerID, &r.PeerName); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Peers lists the trusted peers with their health.
+func (s *Service) Peers(ctx context.Context, a *actor.Actor) ([]*Peer, error) {
+	if err := s.authorize(ctx, a, access.ExchangePeerView, 0); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p ORDER BY p.name, p.id")
+	if err != nil {
+		return nil, err
+	}
+	var out []*Peer
+	for rows.Next() {
+		p, err := scanPeer(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	ags, err := s.peerAgencies(ctx, s.db.Reader(), "")
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*Peer{}
+	for _, p := range out {
+		byID[p.ID] = p
+	}
+	for _, r := range ags {
+		if p := byID[r.PeerID]; p != nil {
+			p.Agencies = append(p.Agencies, r)
+		}
+	}
+	return out, nil
+}
+
+// Peer returns one peer with its health.
+func (s *Service) Peer(ctx context.Context, a *actor.Actor, id int64) (*Peer, error) {
+	if err := s.authorize(ctx, a, access.ExchangePeerView, id); err != nil {
+		return nil, err
+	}
+	return s.peer(ctx, s.db.Reader(), id)
+}
+
+// Outages lists a peer's outages, the latest first (at most limit).
+func (s *Service) Outages(ctx context.Context, a *actor.Actor, peer int64, limit int) ([]Outage, error) {
+	if err := s.authorize(ctx, a, access.ExchangePeerView, peer); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, peer_id, from_at, to_at, error FROM exchange_outages
+		WHERE peer_id = $1 ORDER BY from_at DESC, id DESC LIMIT $2`, peer, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Outage
+	for rows.Next() {
+		var o Outage
+		var from, to int64
+		if err := rows.Scan(&o.ID, &o.PeerID, &from, &to, &o.Error); err != nil {
+			return nil, err
+		}
+		o.From = db.FromMicros(from)
+		if to != 0 {
+			o.To = db.FromMicros(to)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// RemoteAgencies lists the agencies hosted by peers, by code (for
+// recipient pickers; no access check: agency codes are public).
+func (s *Service) RemoteAgencies(ctx context.Context) ([]RemoteAgency, error) {
+	return s.peerAgencies(ctx, s.db.Reader(), "")
+}
+
+// PeerFor returns the peer hosting the agency code; ENOTFOUND when none does.
+func (s *Service) PeerFor(ctx context.Context, code string) (*Peer, error) {
+	return s.peerFor(ctx, s.db.Reader(), code)
+}
+
+func (s *Service) peerFor(ctx context.Context, q db.Querier, code string) (*Peer, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, "SELECT peer_id FROM exchange_peer_agencies WHERE code = $1 ORDER BY peer_id LIMIT 1", code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.NotFound, "Không có nút kết nối nào quản lý mã định danh %q", code)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.peer(ctx, q, id)
+}

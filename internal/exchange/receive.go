@@ -1,0 +1,256 @@
+package exchange
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/httpx"
+)
+
+// ReasonNotHosted is the refusal of a package whose recipient this node
+// does not host.
+const ReasonNotHosted = "Mã định danh không thuộc nút này"
+
+// ServerTLS is the TLS configuration of the exchange listener: this
+// node's certificate, and a client certificate requested (the handler
+// admits only pinned ones; the directory is open to any caller so a new
+// peer can read it before it is trusted).
+func (s *Service) ServerTLS() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		ClientAuth: tls.RequestClientCert,
+		GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			id, err := s.opts.Identity(h.Context())
+			if err != nil {
+				return nil, err
+			}
+			c := id.TLS()
+			return &c, nil
+		},
+	}
+}
+
+func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		s.deny(w, r, "", apperr.New(apperr.Forbidden, "Bên gọi không trình chứng thư số của nút kết nối (TLS hai chiều)"))
+		return
+	}
+	fp := Fingerprint(r.TLS.PeerCertificates[0])
+	peer, err := s.peerByFingerprint(ctx, s.db.Reader(), fp)
+	if err != nil {
+		s.deny(w, r, fp, err)
+		return
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxPackage))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.reject(w, r, peer, nil, http.StatusRequestEntityTooLarge,
+				apperr.New(apperr.Invalid, "Gói tin quá lớn (tối đa %d byte)", s.opts.MaxPackage))
+			return
+		}
+		httpx.Error(w, r, apperr.Wrap(err, apperr.Invalid, "Không đọc được gói tin"))
+		return
+	}
+	env, err := s.opts.Codec.Open(raw, peer.Cert)
+	if env == nil {
+		if err == nil {
+			err = apperr.New(apperr.Internal, "Không đọc được gói tin")
+		}
+		s.reject(w, r, peer, raw, http.StatusBadRequest, err)
+		return
+	}
+	if err != nil {
+		s.refuse(w, r, peer, env, raw, apperr.MessageOf(err))
+		return
+	}
+	hosted, err := s.hosts(ctx, env.To)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if !hosted {
+		s.refuse(w, r, peer, env, raw, ReasonNotHosted+" ("+env.To+")")
+		return
+	}
+	recv := s.getReceiver()
+	if recv == nil {
+		httpx.Error(w, r, apperr.New(apperr.Unavailable, "Nút nhận chưa sẵn sàng tiếp nhận gói tin; vui lòng gửi lại sau"))
+		return
+	}
+	if rec, status, ok, err := s.answered(ctx, peer.ID, env.Key()); err != nil {
+		httpx.Error(w, r, err)
+		return
+	} else if ok {
+		writeReceipt(w, rec, status)
+		return
+	}
+	id, err := s.opts.Identity(ctx)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	now := s.now()
+	receipt, err := s.opts.Codec.Receipt(env, StatusArrived, "", id, now)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	sum := digest(raw)
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var mid int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO exchange_messages (direction, peer_id, from_code, to_code, document_id, kind, dedup_key, digest, package,
+				state, receipt, receipt_digest, receipt_status, created_at, done_at)
+			VALUES ('in', $1, $2, $3, $4, $5, $6, $7, $8, 'received', $9, $10, '01', $11, $11) RETURNING id`,
+			peer.ID, env.From, env.To, env.DocumentID, env.Kind, env.Key(), sum, raw, receipt, digest(receipt), db.Micros(now)).Scan(&mid)
+		if err != nil {
+			return err
+		}
+		if err := recv.Receive(ctx, tx, Inbound{Peer: peer, Envelope: env, Raw: raw, MessageID: mid}); err != nil {
+			return err
+		}
+		if err := s.recordContact(ctx, tx, peer.ID, now); err != nil {
+			return err
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Action: "exchange.package.receive", ObjectType: "exchange_message", ObjectID: strconv.FormatInt(mid, 10),
+			After:   map[string]any{"peer": peer.ID, "from": env.From, "to": env.To, "document_id": env.DocumentID, "kind": env.Kind, "code": env.Code, "sha256": sum, "receipt_sha256": digest(receipt)},
+			Summary: map[string]any{"peer": peer.Name, "from": env.From, "to": env.To, "document_id": env.DocumentID, "sha256": sum}})
+	})
+	if err != nil {
+		if db.IsUniqueViolation(err) {
+			// The same package arrived twice at once: answer the first's receipt.
+			if rec, status, ok, err2 := s.answered(ctx, peer.ID, env.Key()); err2 == nil && ok {
+				writeReceipt(w, rec, status)
+				return
+			}
+		}
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Code != apperr.Internal && ae.Code != apperr.Unavailable {
+			s.refuse(w, r, peer, env, raw, ae.Message)
+			return
+		}
+		httpx.Error(w, r, err)
+		return
+	}
+	writeReceipt(w, receipt, StatusArrived)
+}
+
+func writeReceipt(w http.ResponseWriter, receipt []byte, status string) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("X-Exchange-Status", status)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(receipt)
+}
+
+// answered returns the receipt already given for a package with this
+// deduplication key from this peer.
+func (s *Service) answered(ctx context.Context, peer int64, key string) ([]byte, string, bool, error) {
+	var rec []byte
+	var status string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT receipt, receipt_status FROM exchange_messages
+		WHERE direction = 'in' AND peer_id = $1 AND dedup_key = $2`, peer, key).Scan(&rec, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", false, nil
+	}
+	if err != nil {
+		return nil, "", false, err
+	}
+	return rec, status, true, nil
+}
+
+// hosts reports whether this node hosts the agency code.
+func (s *Service) hosts(ctx context.Context, code string) (bool, error) {
+	ags, err := s.opts.Agencies(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range ags {
+		if a.Code == code {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// deny answers a caller whose certificate is not pinned: 403, audited.
+func (s *Service) deny(w http.ResponseWriter, r *http.Request, fp string, err error) {
+	if apperr.CodeOf(err) == apperr.Forbidden {
+		aerr := s.db.Tx(r.Context(), func(tx *sql.Tx) error {
+			return s.opts.Audit.Record(r.Context(), tx, audit.Entry{Action: "exchange.package.deny", ObjectType: "exchange_peer", ObjectID: fp,
+				Summary: map[string]any{"fingerprint": fp, "remote": r.RemoteAddr}, Outcome: audit.OutcomeDenied, Reason: apperr.MessageOf(err)})
+		})
+		if aerr != nil {
+			s.log.Error("exchange: audit denied call", "err", aerr)
+		}
+	}
+	httpx.Error(w, r, err)
+}
+
+// reject answers a package that could not be read at all (no envelope to
+// answer with a status package): an HTTP error, audited with its digest.
+func (s *Service) reject(w http.ResponseWriter, r *http.Request, peer *Peer, raw []byte, status int, err error) {
+	sum := ""
+	if raw != nil {
+		sum = digest(raw)
+	}
+	aerr := s.db.Tx(r.Context(), func(tx *sql.Tx) error {
+		return s.opts.Audit.Record(r.Context(), tx, audit.Entry{Action: "exchange.package.refuse", ObjectType: "exchange_peer", ObjectID: strconv.FormatInt(peer.ID, 10),
+			Summary: map[string]any{"peer": peer.Name, "sha256": sum, "size": len(raw)}, Outcome: audit.OutcomeFailed, Reason: truncate(apperr.MessageOf(err), 500)})
+	})
+	if aerr != nil {
+		s.log.Error("exchange: audit refused package", "err", aerr)
+	}
+	if status == http.StatusRequestEntityTooLarge {
+		httpx.JSON(w, status, httpx.ErrorBody{Error: httpx.ErrorDetail{Code: apperr.CodeOf(err), Message: apperr.MessageOf(err)}})
+		return
+	}
+	httpx.Error(w, r, err)
+}
+
+// refuse answers a readable package with a signed status 02 and the
+// reason; the package is kept (refused, registered nowhere) and audited.
+func (s *Service) refuse(w http.ResponseWriter, r *http.Request, peer *Peer, env *Envelope, raw []byte, reason string) {
+	ctx := r.Context()
+	id, err := s.opts.Identity(ctx)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	now := s.now()
+	receipt, err := s.opts.Codec.Receipt(env, StatusRefused, reason, id, now)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	sum := digest(raw)
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var mid int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO exchange_messages (direction, peer_id, from_code, to_code, document_id, kind, dedup_key, digest, package,
+				state, receipt, receipt_digest, receipt_status, reason, created_at, done_at)
+			VALUES ('in', $1, $2, $3, $4, $5, $6, $7, $8, 'refused', $9, $10, '02', $11, $12, $12)
+			ON CONFLICT DO NOTHING RETURNING id`,
+			peer.ID, env.From, env.To, truncate(env.DocumentID, 200), env.Kind, "refused|"+sum+"|"+digest([]byte(reason)), sum, raw, receipt, digest(receipt),
+			truncate(reason, 2000), db.Micros(now)).Scan(&mid)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Action: "exchange.package.refuse", ObjectType: "exchange_message", ObjectID: strconv.FormatInt(mid, 10),
+			Summary: map[string]any{"peer": peer.Name, "from": env.From, "to": env.To, "document_id": env.DocumentID, "sha256": sum, "receipt_sha256": digest(receipt)},
+			Outcome: audit.OutcomeFailed, Reason: truncate(reason, 500)})
+	})
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	writeReceipt(w, receipt, StatusRefused)
+}
