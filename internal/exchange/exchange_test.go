@@ -548,4 +548,3 @@ func TestPeerAdministration(t *testing.T) {
 		}
 	})
 }
-
