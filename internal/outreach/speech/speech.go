@@ -7,8 +7,6 @@ import (
 	"errors"
 )
 
-// Normalize returns text as it is read aloud.
-func Normalize(text string) string { return text }
 
 // Synth speaks Vietnamese text through espeak-ng.
 type Synth struct{}
