@@ -65,7 +65,7 @@ func TestNumber(t *testing.T) {
 		1100: "một nghìn một trăm", 2026: "hai nghìn không trăm hai mươi sáu",
 		10_000: "mười nghìn", 15_000: "mười lăm nghìn", 21_000: "hai mươi mốt nghìn",
 		1_000_000: "một triệu", 1_000_500: "một triệu năm trăm",
-		2_005_000: "hai triệu không trăm linh năm nghìn",
+		2_005_000:         "hai triệu không trăm linh năm nghìn",
 		1_000_000_000:     "một tỷ",
 		3_000_000_021:     "ba tỷ không trăm hai mươi mốt",
 		1_000_000_000_000: "một nghìn tỷ",
