@@ -141,7 +141,9 @@ type Outbound struct {
 
 // Envelope is what the Codec reads from a package.
 type Envelope struct {
-	From, To   string // agency codes
+	From, To string // agency codes; To is the recipient hosted here once admitted
+	// Recipients are every recipient the package names (To is one of them).
+	Recipients []string
 	DocumentID string
 	Kind       string // KindDocument or KindStatus
 	// Code is the business type (0 new, 1 revoke, 2 update, 3 replace) of a
@@ -153,7 +155,9 @@ type Envelope struct {
 }
 
 // Key is the deduplication key of the envelope.
-func (e *Envelope) Key() string { return e.Kind + "|" + e.DocumentID + "|" + e.Code }
+func (e *Envelope) Key() string {
+	return e.Kind + "|" + e.From + "|" + e.To + "|" + e.DocumentID + "|" + e.Code
+}
 
 // Inbound is a package received from a peer, handed to the Receiver.
 type Inbound struct {

@@ -132,6 +132,8 @@ type received struct {
 	mu   sync.Mutex
 	docs []string
 	fail error // returned by Receive when set
+	// onReceive, when set, sees each registered package.
+	onReceive func(exchange.Inbound)
 }
 
 func (r *received) Receive(ctx context.Context, tx *sql.Tx, in exchange.Inbound) error {
@@ -141,6 +143,9 @@ func (r *received) Receive(ctx context.Context, tx *sql.Tx, in exchange.Inbound)
 		return r.fail
 	}
 	r.docs = append(r.docs, in.Envelope.DocumentID)
+	if r.onReceive != nil {
+		r.onReceive(in)
+	}
 	return nil
 }
 
@@ -176,7 +181,9 @@ func newNode(t *testing.T, d *db.DB, name string, agencies []exchange.Agency, op
 	opts.Audit = log
 	opts.Identity = func(context.Context) (*exchange.Identity, error) { return n.id, nil }
 	opts.Agencies = func(context.Context) ([]exchange.Agency, error) { return agencies, nil }
-	opts.Codec = testCodec{}
+	if opts.Codec == nil {
+		opts.Codec = testCodec{}
+	}
 	if opts.Timeout == 0 {
 		opts.Timeout = 5 * time.Second
 	}

@@ -73,15 +73,16 @@ func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, peer, env, raw, apperr.MessageOf(err))
 		return
 	}
-	hosted, err := s.hosts(ctx, env.To)
+	to, err := s.hostedRecipient(ctx, env)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	if !hosted {
+	if to == "" {
 		s.refuse(w, r, peer, env, raw, ReasonNotHosted+" ("+env.To+")")
 		return
 	}
+	env.To = to
 	recv := s.getReceiver()
 	if recv == nil {
 		httpx.Error(w, r, apperr.New(apperr.Unavailable, "Nút nhận chưa sẵn sàng tiếp nhận gói tin; vui lòng gửi lại sau"))
@@ -168,18 +169,27 @@ func (s *Service) answered(ctx context.Context, peer int64, key string) ([]byte,
 	return rec, status, true, nil
 }
 
-// hosts reports whether this node hosts the agency code.
-func (s *Service) hosts(ctx context.Context, code string) (bool, error) {
+// hostedRecipient returns the first recipient of env this node hosts, ""
+// when it hosts none.
+func (s *Service) hostedRecipient(ctx context.Context, env *Envelope) (string, error) {
 	ags, err := s.opts.Agencies(ctx)
 	if err != nil {
-		return false, err
+		return "", err
 	}
+	hosted := make(map[string]bool, len(ags))
 	for _, a := range ags {
-		if a.Code == code {
-			return true, nil
+		hosted[a.Code] = true
+	}
+	names := env.Recipients
+	if len(names) == 0 {
+		names = []string{env.To}
+	}
+	for _, code := range names {
+		if code != "" && hosted[code] {
+			return code, nil
 		}
 	}
-	return false, nil
+	return "", nil
 }
 
 // deny answers a caller whose certificate is not pinned: 403, audited.
@@ -229,7 +239,9 @@ func (s *Service) refuse(w http.ResponseWriter, r *http.Request, peer *Peer, env
 	now := s.now()
 	receipt, err := s.opts.Codec.Receipt(env, StatusRefused, reason, id, now)
 	if err != nil {
-		httpx.Error(w, r, err)
+		// Too broken to be answered with a status package (its codes or
+		// document id do not pass): the reason goes back as an HTTP error.
+		s.reject(w, r, peer, raw, http.StatusBadRequest, apperr.New(apperr.Invalid, "%s", reason))
 		return
 	}
 	sum := digest(raw)
