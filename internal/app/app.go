@@ -20,6 +20,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/exchange/docex"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
@@ -36,7 +37,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations, onestop.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations, onestop.Migrations, docex.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -73,6 +74,9 @@ type App struct {
 	Search *search.Service
 	// Tasks keeps the direction of documents and direction tasks.
 	Tasks *tasks.Service
+	// Docex carries documents to and from agencies hosted on peer nodes
+	// (nil until ConnectExchange).
+	Docex *docex.Service
 	// Catalogue is the one-stop procedure catalogue.
 	Catalogue *onestop.Catalogue
 	// DVCQG pushes dossiers' statuses to the National Public Service

@@ -63,12 +63,12 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Jobs(a.Jobs).Register(mux)
 	pages.Webhooks(a.Notify).Register(mux)
 	pages.Tasks(web.TasksDeps{Tasks: a.Tasks, Documents: a.Documents, Choices: a.taskChoices}).Register(mux)
-	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks, Search: a.Search}).Register(mux)
+	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks, Search: a.Search, Exchange: a.Docex}).Register(mux)
 	pages.Search(a.Search, a.Org).Register(mux)
 	pages.Procedures(a.Catalogue).Register(mux)
 	pages.Portal(web.PortalDeps{Dossiers: a.Dossiers, Procedures: a.Catalogue, Uploads: a.Blob, Org: a.Org, Applicant: a.portalApplicant}).Register(mux)
 	pages.Onestop(web.OnestopDeps{Dossiers: a.Dossiers, Catalogue: a.Catalogue, Uploads: a.Blob, Calendar: a.Calendar, Holders: dossierHolders{a.Identity}}).Register(mux)
-	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople}).Register(mux)
+	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople, Exchange: a.Docex}).Register(mux)
 	// Dossiers delivered by the national portal (dvcqg.go), with its token.
 	a.registerDVCQG(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.

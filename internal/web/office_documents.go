@@ -15,6 +15,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/exchange/docex"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
@@ -38,6 +39,9 @@ type Office struct {
 	tasks *tasks.Service
 	index *search.Service
 	now   func() time.Time
+	// remote, when set, shows the recipients on peer nodes of an issued
+	// document with their last status, and lets the clerk revoke it.
+	remote *docex.Service
 }
 
 // OfficeDeps are what the document pages need; Tasks may be nil (no
@@ -50,11 +54,13 @@ type OfficeDeps struct {
 	// Search, when set, tells the page whether the files' text is
 	// searchable yet (extracted or OCRed in a background job).
 	Search *search.Service
+	// Exchange, when set, serves the recipients on peer nodes.
+	Exchange *docex.Service
 }
 
 // Office returns the document pages sharing h's templates.
 func (h *Handler) Office(d OfficeDeps) *Office {
-	return &Office{rd: h.rd, docs: d.Documents, blob: d.Uploads, org: d.Org, tasks: d.Tasks, index: d.Search, now: h.deps.Now}
+	return &Office{rd: h.rd, docs: d.Documents, blob: d.Uploads, org: d.Org, tasks: d.Tasks, index: d.Search, now: h.deps.Now, remote: d.Exchange}
 }
 
 // Register mounts the pages on mux. POST /office/documents/new takes
@@ -65,6 +71,7 @@ func (p *Office) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /office/documents/new", p.register)
 	mux.HandleFunc("GET /office/documents/{id}", p.show)
 	mux.HandleFunc("GET /office/documents/{id}/files/{n}", p.file)
+	mux.HandleFunc("POST /office/documents/{id}/revoke", p.revoke)
 	mux.HandleFunc("GET /office/registers", p.registers)
 }
 
@@ -240,6 +247,11 @@ type docData struct {
 	// (Vietnamese, from docsearch); empty when every file is searchable.
 	ContentNotice string
 	Notice        string // catalog key
+	// Remote are the recipients on peer nodes with their last status;
+	// CanRevoke offers the revocation (Business 1) to the issuing clerk.
+	Remote    []docex.SentTo
+	CanRevoke bool
+	Error     string
 }
 
 func (p *Office) show(w http.ResponseWriter, r *http.Request) {
@@ -262,6 +274,12 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("ok") {
 	case "registered":
 		d.Notice = "doc.registered"
+	case "revoked":
+		d.Notice = "doc.remote.revoked"
+	}
+	d.Error = r.URL.Query().Get("error")
+	if len(d.Error) > 500 {
+		d.Error = ""
 	}
 	for i, att := range doc.Attachments {
 		v := attachmentView{Attachment: att, N: i + 1}
@@ -289,7 +307,41 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 	res := doc.Resource()
 	d.CanDirect = p.tasks != nil && doc.Direction == documents.Incoming && access.Permits(r.Context(), a, access.TasksDirect, res)
 	d.CanReply = doc.Direction == documents.Incoming && access.Permits(r.Context(), a, access.DocumentsDraftCreate, access.Resource{Type: "document", AgencyID: doc.AgencyID})
+	if p.remote != nil && doc.Outgoing != nil && len(doc.Outgoing.RemoteRecipients) > 0 {
+		if d.Remote, err = p.remote.Sent(r.Context(), a, doc.ID); err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+		for _, t := range d.Remote {
+			if t.State == docex.SentSent {
+				d.CanRevoke = access.Permits(r.Context(), a, access.DocumentsOutgoingIssue, res)
+			}
+		}
+	}
 	p.rd.render(w, r, http.StatusOK, "office_document", "doc.title", d)
+}
+
+// revoke revokes an issued document sent to peer nodes, with a reason.
+func (p *Office) revoke(w http.ResponseWriter, r *http.Request) {
+	a := signedIn(w, r)
+	if a == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 || p.remote == nil {
+		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy văn bản"))
+		return
+	}
+	if err := p.remote.Revoke(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
+		if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Unauthorized || c == apperr.Forbidden {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+		msg, _, _ := formFailure(r, err)
+		http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(id, 10)+"?error="+url.QueryEscape(msg), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(id, 10)+"?ok=revoked", http.StatusSeeOther)
 }
 
 // timeline merges the document's events (drafting, signing, issue,

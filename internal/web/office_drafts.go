@@ -14,6 +14,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/exchange/docex"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 )
 
@@ -29,6 +30,7 @@ type Drafts struct {
 	docs   *documents.Service
 	blob   *blob.Service
 	people func(ctx context.Context, agency int64) ([]documents.Person, error)
+	remote *docex.Service
 }
 
 // DraftsDeps are what the drafting pages need. People lists an agency's
@@ -37,11 +39,14 @@ type DraftsDeps struct {
 	Documents *documents.Service
 	Uploads   *blob.Service
 	People    func(ctx context.Context, agency int64) ([]documents.Person, error)
+	// Exchange, when set, lists the documents received from peer nodes
+	// in the same inbox (liên thông) and registers or returns them.
+	Exchange *docex.Service
 }
 
 // Drafts returns the drafting pages sharing h's templates.
 func (h *Handler) Drafts(d DraftsDeps) *Drafts {
-	return &Drafts{rd: h.rd, docs: d.Documents, blob: d.Uploads, people: d.People}
+	return &Drafts{rd: h.rd, docs: d.Documents, blob: d.Uploads, people: d.People, remote: d.Exchange}
 }
 
 // The two routes that take a file: the application gives them the upload
@@ -62,6 +67,7 @@ func (p *Drafts) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /office/drafts/{id}/{step}", p.act)
 	mux.HandleFunc("GET /office/inbox", p.inbox)
 	mux.HandleFunc("POST /office/inbox/{id}/{step}", p.receive)
+	mux.HandleFunc("POST /office/inbox/remote/{id}/{step}", p.receiveRemote)
 }
 
 type draftsSection struct {
@@ -480,7 +486,9 @@ func (p *Drafts) download(w http.ResponseWriter, r *http.Request) {
 }
 
 type inboxData struct {
-	Items  []documents.InboxItem
+	Items []documents.InboxItem
+	// Remote are the packages received from peer nodes (liên thông).
+	Remote []docex.Received
 	Notice string
 	Error  string
 }
@@ -505,6 +513,12 @@ func (p *Drafts) renderInbox(w http.ResponseWriter, r *http.Request, a *actor.Ac
 		return
 	}
 	d.Items = items
+	if p.remote != nil {
+		if d.Remote, err = p.remote.Inbox(r.Context(), a); err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+	}
 	p.rd.render(w, r, status, "office_inbox", "inbox.title", d)
 }
 
@@ -530,6 +544,38 @@ func (p *Drafts) receive(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(doc.ID, 10)+"?ok=registered", http.StatusSeeOther)
 	case "return":
 		if err := p.docs.ReturnDelivered(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
+			msg, _, status := formFailure(r, err)
+			p.renderInbox(w, r, a, status, inboxData{Error: msg})
+			return
+		}
+		http.Redirect(w, r, "/office/inbox?ok=returned", http.StatusSeeOther)
+	default:
+		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không có thao tác này"))
+	}
+}
+
+// receiveRemote registers or returns a document received from a peer node.
+func (p *Drafts) receiveRemote(w http.ResponseWriter, r *http.Request) {
+	a := signedIn(w, r)
+	if a == nil {
+		return
+	}
+	id, ok := pathInt(r, "id")
+	if !ok || p.remote == nil {
+		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy văn bản"))
+		return
+	}
+	switch r.PathValue("step") {
+	case "register":
+		doc, err := p.remote.Register(r.Context(), a, id)
+		if err != nil {
+			msg, _, status := formFailure(r, err)
+			p.renderInbox(w, r, a, status, inboxData{Error: msg})
+			return
+		}
+		http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(doc.ID, 10)+"?ok=registered", http.StatusSeeOther)
+	case "return":
+		if err := p.remote.Return(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
 			msg, _, status := formFailure(r, err)
 			p.renderInbox(w, r, a, status, inboxData{Error: msg})
 			return

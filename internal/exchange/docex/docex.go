@@ -31,6 +31,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/exchange"
+	"github.com/chinhquyen/chinhquyen/internal/tasks"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -97,3 +98,12 @@ func (s *Service) RemoteAgency(ctx context.Context, code string) (string, bool, 
 	}
 	return "", false, nil
 }
+
+// What docex implements and needs, checked at compile time.
+var (
+	_ Exchange                  = (*exchange.Service)(nil)
+	_ exchange.Receiver         = (*Service)(nil)
+	_ documents.Dispatcher      = (*Service)(nil)
+	_ documents.RemoteDirectory = (*Service)(nil)
+	_ tasks.Observer            = (*Service)(nil)
+)

@@ -149,7 +149,9 @@ func (f *fakeExchange) Signer(context.Context) (crypto.Signer, []*x509.Certifica
 	return f.key, f.chain, nil
 }
 
-func (f *fakeExchange) RemoteAgencies(context.Context) ([]exchange.RemoteAgency, error) { return f.remote, nil }
+func (f *fakeExchange) RemoteAgencies(context.Context) ([]exchange.RemoteAgency, error) {
+	return f.remote, nil
+}
 
 type node struct {
 	d     *db.DB
