@@ -618,7 +618,7 @@ func (s *Service) Issue(ctx context.Context, a *actor.Actor, req IssueRequest) (
 		return nil, s.refuseSelfIssue(ctx, a, access.PKICertIssue, res)
 	}
 	p, ok := s.profiles[req.Profile]
-	if !ok || req.Profile == "tsa" || req.Profile == "ocsp" {
+	if !ok || req.Profile == "tsa" || req.Profile == "ocsp" || req.Profile == NodeProfile {
 		return nil, apperr.Wrap(fmt.Errorf("%w: %q", ErrUnknownProfile, req.Profile), apperr.Invalid,
 			"Mẫu chứng thư số %q không tồn tại hoặc không dùng để cấp cho người dùng (official, seal)", req.Profile)
 	}

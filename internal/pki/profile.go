@@ -161,6 +161,9 @@ func (p Profile) extKeyUsage() ([]x509.ExtKeyUsage, []asn1.ObjectIdentifier, err
 		case "emailProtection":
 			std = append(std, x509.ExtKeyUsageEmailProtection)
 			oids = append(oids, asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 4})
+		case "serverAuth":
+			std = append(std, x509.ExtKeyUsageServerAuth)
+			oids = append(oids, asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1})
 		case "clientAuth":
 			std = append(std, x509.ExtKeyUsageClientAuth)
 			oids = append(oids, asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2})

@@ -16,7 +16,7 @@ import (
 // (ok false).
 func SigningAction(profile string) (access.Action, bool) {
 	switch profile {
-	case "ca", "tsa", "ocsp":
+	case "ca", "tsa", "ocsp", NodeProfile:
 		return "", false
 	case "seal":
 		return access.PDFSignSeal, true
