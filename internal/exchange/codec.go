@@ -111,6 +111,11 @@ func (c EDXML) Receipt(env *Envelope, status, reason string, id *Identity, now t
 			}
 		}
 	}
+	if st.From.OrganName == "" {
+		// A status package (03–06 from a receiver) names no name for this
+		// side; edXML requires one: the code stands for it.
+		st.From.OrganName = st.From.OrganID
+	}
 	return edxml.BuildStatus(st, id.Signer, append([]*x509.Certificate{id.Cert}, id.Chain...))
 }
 

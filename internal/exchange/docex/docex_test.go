@@ -164,11 +164,12 @@ type node struct {
 	svc   *docex.Service
 	roots *x509.CertPool
 	name  string
+	dir   directory
 }
 
 func modules() []db.Migrations {
 	return []db.Migrations{audit.Migrations, jobs.Migrations, notify.Migrations, blob.Migrations, calstore.Migrations, pki.Migrations,
-		documents.Migrations, tasks.Migrations, docex.Migrations}
+		documents.Migrations, tasks.Migrations, exchange.Migrations, docex.Migrations}
 }
 
 func nodeKey(t *testing.T, cn string) (crypto.Signer, *x509.Certificate) {
@@ -217,6 +218,7 @@ func newNode(t *testing.T, d *db.DB, name string, agency int64, lg *audit.Log, v
 		t.Fatal(err)
 	}
 	dir := directory{agency: agency, people: people}
+	n.dir = dir
 	cals, err := calstore.New(d, calstore.Options{Audit: lg})
 	if err != nil {
 		t.Fatal(err)
@@ -346,18 +348,10 @@ func setupPair(t *testing.T, d *db.DB) *pair {
 	aPeople := []*actor.Actor{aClerk, aSpecialist, aLeader}
 	p.a = newNode(t, d, "Lào Cai", provinceID, pk.Audit, p.sig, aPeople)
 	p.a.docs.SetOutgoing(directory{agency: provinceID, people: aPeople}, p.sig)
-	p.b = newNode(t, dbtest.Open(t, dialectOf(t, d), modules()...), "Quảng Ninh", deptID, nil, p.sig, []*actor.Actor{bClerk, bLeader, bHandler})
+	p.b = newNode(t, dbtest.Open(t, d.Dialect, modules()...), "Quảng Ninh", deptID, nil, p.sig, []*actor.Actor{bClerk, bLeader, bHandler})
 	p.a.ex.remote = []exchange.RemoteAgency{{Code: deptCode, Name: agencyList[1].Name, PeerName: "Quảng Ninh"}}
 	p.b.ex.remote = []exchange.RemoteAgency{{Code: provinceCode, Name: agencyList[0].Name, PeerName: "Lào Cai"}}
 	return p
-}
-
-func dialectOf(t *testing.T, d *db.DB) db.Dialect {
-	var v string
-	if err := d.Reader().QueryRowContext(context.Background(), `SELECT sqlite_version()`).Scan(&v); err == nil {
-		return db.SQLite
-	}
-	return db.Postgres
 }
 
 // issue drafts, approves, signs and issues a decision of A to B's
@@ -522,8 +516,7 @@ func TestDocumentAcrossNodesOnBothEngines(t *testing.T) {
 		}
 
 		// The leader directs it, the handler reports and completes.
-		task, err := b.tasks.Direct(b.ctx, bLeader, reg.ID, tasks.DirectRequest{Assignees: []tasks.AssigneeRef{{Kind: "person", ID: bHandler.AccountID}},
-			Deadline: tasks.Deadline{Days: 5}, Comment: "Giao Phòng Tổ chức chủ trì"})
+		task, err := b.tasks.Direct(b.ctx, bLeader, reg.ID, tasksDirect())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -621,4 +614,10 @@ func TestDocumentAcrossNodesOnBothEngines(t *testing.T) {
 			t.Fatalf("replacement in the inbox: %+v (doc2 package %s)", inbox, docex.PackageID(provinceCode, doc2))
 		}
 	})
+}
+
+// tasksDirect gives B's handler the document for five working days.
+func tasksDirect() tasks.DirectRequest {
+	return tasks.DirectRequest{Assignees: []tasks.AssigneeRef{{Kind: "person", ID: bHandler.AccountID}},
+		Deadline: tasks.Deadline{Days: 5}, Comment: "Giao Phòng Tổ chức chủ trì"}
 }
