@@ -414,14 +414,24 @@ func (s *Service) List(ctx context.Context, a *actor.Actor, agencyID int64) ([]*
 // the same transaction.
 func (s *Service) transition(ctx context.Context, a *actor.Actor, id int64, action access.Action, auditAction string, from []Status, to Status,
 	set func(b *Bulletin) (string, []any), extra func(tx *sql.Tx, b *Bulletin) error) (*Bulletin, error) {
+	// access.Can records a refusal in a transaction of its own: it is asked
+	// before the change's transaction, and the change checks the version
+	// the decision saw.
+	seen, err := s.load(ctx, s.db.Reader(), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := access.Can(ctx, a, action, resource(seen)).Err(); err != nil {
+		return nil, err
+	}
 	var out *Bulletin
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		b, err := s.load(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := access.Can(ctx, a, action, resource(b)).Err(); err != nil {
-			return err
+		if b.Version != seen.Version || b.AgencyID != seen.AgencyID {
+			return apperr.New(apperr.Conflict, "Bản tin vừa được người khác xử lý; hãy tải lại")
 		}
 		if !slices.Contains(from, b.Status) {
 			return apperr.New(apperr.Conflict, "Bản tin đang ở trạng thái %q, không thể chuyển sang %q", b.Status.Label(), to.Label())
@@ -512,12 +522,16 @@ func (s *Service) PutAudio(ctx context.Context, a *actor.Actor, id int64, lang s
 		return apperr.FieldError("lang", "Ngôn ngữ %q không có trong danh sách", clip(lang, 12))
 	}
 	sum := sha256.Sum256(data)
+	seen, err := s.load(ctx, s.db.Reader(), id)
+	if err != nil {
+		return err
+	}
+	if err := access.Can(ctx, a, access.OutreachDraft, resource(seen)).Err(); err != nil {
+		return err
+	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		b, err := s.load(ctx, tx, id)
 		if err != nil {
-			return err
-		}
-		if err := access.Can(ctx, a, access.OutreachDraft, resource(b)).Err(); err != nil {
 			return err
 		}
 		if b.Status != Draft && b.Status != Submitted {

@@ -41,7 +41,7 @@ const (
 // Register installs the job handlers on r.
 func (s *Service) Register(r *jobs.Runner) {
 	r.Register(KindDeliver, s.Deliver)
-	r.Register(KindOTP, s.sendOTP)
+	r.Register(KindOTP, s.SendOTP)
 }
 
 // recipient is an active subscriber reached by a bulletin.
@@ -626,8 +626,8 @@ func (s *Service) Report(ctx context.Context, r channel.Report) error {
 	})
 }
 
-// sendOTP is the outreach.otp job: the one-time code by SMS.
-func (s *Service) sendOTP(ctx context.Context, j jobs.Job) error {
+// SendOTP is the outreach.otp job: the one-time code by SMS.
+func (s *Service) SendOTP(ctx context.Context, j jobs.Job) error {
 	var p otpJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil || p.Subscriber <= 0 {
 		return jobs.Permanent(fmt.Errorf("outreach.otp: bad payload %q", j.Payload))
