@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -115,12 +116,60 @@ func TestReceiverStoppedDuringSendingGetsItOnce(t *testing.T) {
 }
 
 // A package altered on the way is refused with status 02 and the reason,
-// which the sender sees; nothing is registered at the receiver.
+// which the sender keeps with the message; nothing reaches the receiver's
+// inbox. The package is altered in the sender's outbound queue (Quảng
+// Ninh's database) while the receiver is stopped, so the next attempt
+// carries the altered bytes.
 func TestTamperedPackageRefusedWith02(t *testing.T) {
 	if m := missingJourney(); m != "" {
 		t.Skip("not in this build yet: " + m)
 	}
-	t.Skip("needs a way to alter a queued package between the instances (a proxy on the peer URL): not written yet")
+	p := twoInstances(t)
+	p.laoCai.stop()
+	summary := "Về việc thống nhất mốc giới hành chính giữa hai tỉnh"
+	sent := issue(t, p.qNinh, "DEMO.H15.01", summary)
+	pg, err := sql.Open("pgx", p.qNinh.database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	res, err := pg.Exec(`UPDATE exchange_messages SET package = convert_to(replace(convert_from(package, 'UTF8'), 'mốc giới', 'mốc giói'), 'UTF8')
+		WHERE direction = 'out' AND state = 'queued' AND to_code = 'DEMO.H15.01' AND position(convert_to('mốc giới', 'UTF8') in package) > 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%d queued packages of %s altered, want 1", n, sent.Symbol)
+	}
+	p.laoCai.restart(t)
+	deadline := clock.Now().Add(3 * time.Minute)
+	for {
+		var state, status, reason string
+		err := pg.QueryRow(`SELECT state, receipt_status, reason FROM exchange_messages
+			WHERE direction = 'out' AND to_code = 'DEMO.H15.01' AND position(convert_to('mốc giói', 'UTF8') in package) > 0`).Scan(&state, &status, &reason)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status == "02" {
+			if state != "refused" || reason == "" {
+				t.Fatalf("refused package: state %s, reason %q", state, reason)
+			}
+			t.Logf("refused with 02: %s", reason)
+			break
+		}
+		if clock.Now().After(deadline) {
+			t.Fatalf("the altered package is %s (%s %q), not refused with 02", state, status, reason)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	lc := p.laoCai.api(t, "demo.clerk")
+	var inbox struct{ Items []inboxItem }
+	lc.call(t, "GET", "/api/v1/documents/inbox", nil, &inbox)
+	for _, it := range inbox.Items {
+		if strings.Contains(it.Summary, "mốc gi") {
+			t.Fatalf("the altered package reached Lào Cai's inbox: %+v", it)
+		}
+	}
 }
 
 // issue drafts, approves, signs and issues a Kế hoạch of the province's
