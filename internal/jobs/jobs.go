@@ -25,7 +25,8 @@
 // jitter (RetryBase·2^(attempt-1), at most RetryMax, plus up to half of
 // it at random) until MaxAttempts; then the job stays "failed" with its last
 // error, shown on /admin/jobs where the system administrator may retry it
-// (Retry, audited). Permanent(err) fails the job at once. A job that succeeds
+// (Retry, audited). Permanent(err) fails the job at once; RetryAt(at, err)
+// runs it again at that moment without using up an attempt. A job that succeeds
 // is deleted: the domain change and its audit entry are the record.
 //
 // UniqueKey makes Enqueue a no-op while a queued or running job holds the same
@@ -195,6 +196,41 @@ func Permanent(err error) error {
 func IsPermanent(err error) bool {
 	var p *permanentError
 	return errors.As(err, &p)
+}
+
+// laterError asks for the job to run again at a given moment.
+type laterError struct {
+	at  time.Time
+	err error
+}
+
+func (l *laterError) Error() string      { return l.err.Error() }
+func (l *laterError) Unwrap() error      { return l.err }
+func (l *laterError) RetryAt() time.Time { return l.at }
+
+// RetryAt wraps a handler's error so the job runs again at the moment at
+// (quiet hours ending, a daily quota renewed at midnight) instead of after
+// the back-off, without using up an attempt. Any error in the chain with a
+// method RetryAt() time.Time does the same, so an adapter need not import
+// jobs. A moment in the past, or more than MaxRetryLater ahead, is an
+// ordinary failure.
+func RetryAt(at time.Time, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &laterError{at: at, err: err}
+}
+
+// MaxRetryLater bounds how far ahead RetryAt may move a job.
+const MaxRetryLater = 48 * time.Hour
+
+// retryMoment returns the moment an error asks to be retried at.
+func retryMoment(err error) (time.Time, bool) {
+	var l interface{ RetryAt() time.Time }
+	if errors.As(err, &l) {
+		return l.RetryAt(), true
+	}
+	return time.Time{}, false
 }
 
 // errorText is what a failed run leaves in last_error: the handler's

@@ -485,3 +485,55 @@ func TestStopGivesJobsBackAndExhaustedLeasesFail(t *testing.T) {
 		}
 	})
 }
+
+// laterErr is an adapter's own error asking for a moment, as
+// outreach/channel's Later does, without importing jobs.
+type laterErr struct{ at time.Time }
+
+func (l laterErr) Error() string      { return "giờ yên lặng" }
+func (l laterErr) RetryAt() time.Time { return l.at }
+
+// A handler's RetryAt (or any error with a RetryAt method) queues the job
+// for that moment without using up an attempt; a moment in the past is an
+// ordinary failure.
+func TestRetryAtMovesTheJobWithoutUsingAnAttempt(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		r := jobs.NewRunner(d, fastOptions())
+		at := clock.Now().Add(time.Hour).Truncate(time.Microsecond)
+		var own, foreign, past atomic.Int32
+		r.Register("test.later", func(ctx context.Context, j jobs.Job) error {
+			own.Add(1)
+			return jobs.RetryAt(at, errors.New("hạn mức trong ngày đã hết"))
+		})
+		r.Register("test.foreign", func(ctx context.Context, j jobs.Job) error {
+			foreign.Add(1)
+			return fmt.Errorf("gửi tin: %w", laterErr{at})
+		})
+		r.Register("test.past", func(ctx context.Context, j jobs.Job) error {
+			past.Add(1)
+			return laterErr{clock.Now().Add(-time.Minute)}
+		})
+		a := enqueue(t, d, jobs.Job{Kind: "test.later", MaxAttempts: 1})
+		b := enqueue(t, d, jobs.Job{Kind: "test.foreign", MaxAttempts: 1})
+		c := enqueue(t, d, jobs.Job{Kind: "test.past", MaxAttempts: 1})
+		run(t, r)
+		waitFor(t, "the three jobs to run once", func() bool {
+			return count(t, d, "SELECT count(*) FROM jobs WHERE state = 'running' OR (state = 'queued' AND attempts > 0)") == 0 &&
+				own.Load() == 1 && foreign.Load() == 1 && past.Load() == 1
+		})
+		for _, id := range []int64{a, b} {
+			var state, lastErr string
+			var attempts int
+			var runAt int64
+			if err := d.Reader().QueryRowContext(context.Background(), "SELECT state, attempts, run_at, last_error FROM jobs WHERE id = $1", id).Scan(&state, &attempts, &runAt, &lastErr); err != nil {
+				t.Fatal(err)
+			}
+			if state != "queued" || attempts != 0 || runAt != db.Micros(at) || lastErr == "" {
+				t.Errorf("job %d: %s, %d attempts, run at %d (want %d), %q", id, state, attempts, runAt, db.Micros(at), lastErr)
+			}
+		}
+		if n := count(t, d, "SELECT count(*) FROM jobs WHERE id = $1 AND state = 'failed'", c); n != 1 {
+			t.Errorf("a moment in the past should fail the job's last attempt")
+		}
+	})
+}

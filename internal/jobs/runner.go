@@ -316,6 +316,12 @@ func (r *Runner) runOne(ctx context.Context, j Job, succeeded chan<- int64) {
 		// Stopped, not failed: give the attempt back.
 		q = "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = '', lease_until = 0, updated_at = $4" + cond
 		args = append(args, db.Micros(now))
+	case !IsPermanent(err) && later(err, now):
+		// Asked to run at a moment (quiet hours, a quota): that attempt does not count.
+		at, _ := retryMoment(err)
+		q = "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = $4, last_error = $5, lease_owner = '', lease_until = 0, updated_at = $6" + cond
+		args = append(args, db.Micros(at), errorText(err), db.Micros(now))
+		r.opts.Logger.Info("jobs: job will run later", "id", j.ID, "kind", j.Kind, "at", at, "err", err)
 	case IsPermanent(err) || j.Attempt >= j.MaxAttempts:
 		q = "UPDATE jobs SET state = 'failed', last_error = $4, lease_owner = '', lease_until = 0, updated_at = $5" + cond
 		args = append(args, errorText(err), db.Micros(now))
@@ -331,6 +337,13 @@ func (r *Runner) runOne(ctx context.Context, j Job, succeeded chan<- int64) {
 	}); err != nil {
 		r.opts.Logger.Error("jobs: record outcome", "id", j.ID, "kind", j.Kind, "err", err)
 	}
+}
+
+// later reports whether err asks for a moment after now and within
+// MaxRetryLater.
+func later(err error, now time.Time) bool {
+	at, ok := retryMoment(err)
+	return ok && at.After(now) && at.Sub(now) <= MaxRetryLater
 }
 
 // call runs h within the job's lease, turning a panic into an error.

@@ -125,6 +125,11 @@ func (l *LaterError) Error() string {
 }
 func (l *LaterError) Unwrap() error { return l.Err }
 
+// RetryAt is the moment asked for; the job runner (jobs.RetryAt) reads it
+// through this method and queues the job for then without using up an
+// attempt.
+func (l *LaterError) RetryAt() time.Time { return l.At }
+
 // Later returns an error asking for a retry at or after at.
 func Later(at time.Time, err error) error { return &LaterError{At: at, Err: err} }
 

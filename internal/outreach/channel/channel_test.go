@@ -2,6 +2,7 @@ package channel
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -77,5 +78,17 @@ func TestPermanent(t *testing.T) {
 	base := errors.New("x")
 	if IsPermanent(base) || !IsPermanent(Permanent(base)) || Permanent(nil) != nil || !errors.Is(Permanent(base), base) {
 		t.Error("Permanent")
+	}
+}
+
+func TestLaterCarriesItsMoment(t *testing.T) {
+	at := time.Date(2026, 12, 8, 7, 0, 0, 0, locale.VN)
+	err := fmt.Errorf("gửi: %w", Later(at, errors.New("giờ yên lặng")))
+	var l interface{ RetryAt() time.Time } // what the job runner looks for
+	if !errors.As(err, &l) || !l.RetryAt().Equal(at) {
+		t.Fatalf("%v does not carry its moment", err)
+	}
+	if got, ok := RetryAt(err); !ok || !got.Equal(at) || IsPermanent(err) {
+		t.Fatalf("RetryAt = %v, %v", got, ok)
 	}
 }
