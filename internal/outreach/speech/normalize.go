@@ -138,8 +138,9 @@ const num = `\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?`
 
 var numberRE = regexp.MustCompile(
 	`(?P<phone>\+84\d{9,10}|\b84\d{9}\b|\b0\d{2,3}[ .]\d{3}[ .]\d{3,4}\b|\b0\d{9,10}\b|\b1[89]00[ .]?\d{3,4}(?:[ .]?\d{2,3})?\b)` +
+		`|(?P<hotline>((?i:gọi|số|tổng đài|đường dây nóng|hotline)\s+)(11[1-6])\b)` +
 		`|(?P<date>(?:(?i:ngày)\s+)?\b(\d{1,2})/(\d{1,2})/(\d{4})\b)` +
-		`|(?P<sdate>(?i:ngày)\s+(\d{1,2})/(\d{1,2})\b)` +
+		`|(?P<sdate>((?i:ngày|từ|đến|tới|trước|sau|hạn|hôm)\s+)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b)` +
 		`|(?P<time>\b([01]?\d|2[0-4])\s?(?:h|giờ|g)(?:\s?([0-5]\d))?(?:'|\s?phút|p)?|\b([01]?\d|2[0-3]):([0-5]\d)\b)` +
 		`|(?P<money>(` + num + `)\s?(đồng|đ|VNĐ|VND|vnđ|vnd))` +
 		`|(?P<pct>(` + num + `)\s?%)` +
@@ -196,7 +197,28 @@ func readNumbers(text string) string {
 		switch kind {
 		case "phone":
 			return Digits(g[0])
-		case "date", "sdate":
+		case "hotline":
+			// The emergency numbers (113 police, 114 fire, 115 ambulance …)
+			// are said digit by digit after the word that calls them.
+			return at(1) + Digits(at(2))
+		case "sdate":
+			// A date after a word that announces one; dd/mm without a year
+			// only there.
+			d, _ := strconv.Atoi(at(2))
+			m, _ := strconv.Atoi(at(3))
+			if d < 1 || d > 31 || m < 1 || m > 12 {
+				return at(1) + readNumbers(strings.NewReplacer("/", " xuyệt ").Replace(g[0][len(at(1)):]))
+			}
+			s := Number(uint64(d)) + " tháng " + month(m)
+			if at(4) != "" {
+				y, _ := strconv.Atoi(at(4))
+				s += " năm " + Number(uint64(y))
+			}
+			if p := strings.TrimSpace(at(1)); strings.EqualFold(p, "ngày") {
+				return p + " " + s
+			}
+			return at(1) + "ngày " + s
+		case "date":
 			d, _ := strconv.Atoi(at(1))
 			m, _ := strconv.Atoi(at(2))
 			if d < 1 || d > 31 || m < 1 || m > 12 {
@@ -206,12 +228,8 @@ func readNumbers(text string) string {
 			if strings.HasPrefix(g[0], "Ngày") || strings.HasPrefix(g[0], "NGÀY") {
 				day = "Ngày"
 			}
-			s := day + " " + Number(uint64(d)) + " tháng " + month(m)
-			if kind == "date" {
-				y, _ := strconv.Atoi(at(3))
-				s += " năm " + Number(uint64(y))
-			}
-			return s
+			y, _ := strconv.Atoi(at(3))
+			return day + " " + Number(uint64(d)) + " tháng " + month(m) + " năm " + Number(uint64(y))
 		case "time":
 			if at(1) != "" {
 				return readTime(at(1), at(2))
