@@ -21,6 +21,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/outreach"
 	"github.com/chinhquyen/chinhquyen/internal/search"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
 	"github.com/chinhquyen/chinhquyen/internal/tasks"
@@ -48,6 +49,8 @@ type Deps struct {
 	Catalogue *onestop.Catalogue
 	// Dossiers keeps one-stop dossiers; nil answers EUNAVAILABLE.
 	Dossiers *onestop.DossierService
+	// Outreach keeps bulletins to residents; nil answers EUNAVAILABLE.
+	Outreach *outreach.Service
 }
 
 // API holds the services and the route table.
@@ -94,6 +97,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.deskRoutes()...)
 	a.routes = append(a.routes, a.dossierRoutes()...)
 	a.routes = append(a.routes, a.procedureRoutes()...)
+	a.routes = append(a.routes, a.outreachRoutes()...)
 	return a
 }
 
