@@ -168,6 +168,12 @@ func (ta *TrustAnchors) VerifyOptions(t time.Time) x509.VerifyOptions {
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
 }
 
+// ReadTrust returns the trust anchors stored in d, as Service.Trust does,
+// for commands that only verify and open no key store (exchange verify).
+func ReadTrust(ctx context.Context, d *db.DB) (*TrustAnchors, error) {
+	return (&Service{db: d}).Trust(ctx)
+}
+
 // Trust returns the current trust anchors: our CAs plus the imported ones.
 // It needs no actor: trust anchors are public.
 func (s *Service) Trust(ctx context.Context) (*TrustAnchors, error) {
