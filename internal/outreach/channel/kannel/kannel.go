@@ -51,6 +51,9 @@ type Config struct {
 	// From is the sender shown on phones (a brandname registered with the
 	// carriers, or a short code).
 	From string
+	// LocalNumbers sends numbers as 0xxxxxxxxx (an SMSC that wants the
+	// national form) instead of 84xxxxxxxxx.
+	LocalNumbers bool
 	// SMSC routes through one smsc-id of Kannel's; empty lets Kannel choose.
 	SMSC string
 	// DLRURL is where Kannel calls back, this adapter's Handler as reached
@@ -125,6 +128,9 @@ func (s *Sender) Send(ctx context.Context, m channel.Message) (channel.Result, e
 	to, err := channel.International(m.To)
 	if err != nil {
 		return channel.Result{}, err
+	}
+	if s.cfg.LocalNumbers {
+		to = "0" + to[2:]
 	}
 	if strings.TrimSpace(m.Text) == "" {
 		return channel.Result{}, channel.Permanent(apperr.FieldError("text", "Tin nhắn không có nội dung."))

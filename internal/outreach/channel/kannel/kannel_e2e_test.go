@@ -51,6 +51,10 @@ func (f *fakeSMSC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p.Text = raw
 	}
+	if p.To == "84912345666" {
+		fmt.Fprint(w, "fail: subscriber barred")
+		return
+	}
 	f.mu.Lock()
 	f.seq++
 	p.ID = fmt.Sprintf("m%d", f.seq)
@@ -108,6 +112,7 @@ port = %d
 connect-allow-ip = 127.0.0.1
 send-url = "%s/send?to=%%p&from=%%P&text=%%b&coding=%%c&udh=%%u"
 status-success-regex = "^ok"
+status-permfail-regex = "^fail"
 generic-foreign-id-regex = "id=([0-9a-z]+)"
 
 group = smsbox
@@ -324,6 +329,16 @@ func TestKannelEndToEnd(t *testing.T) {
 		}
 		if text != long {
 			t.Errorf("reassembled %q", text)
+		}
+	})
+
+	t.Run("the SMSC refuses: a rejected report", func(t *testing.T) {
+		res, err := s.Send(ctx, channel.Message{TrackingID: "d-barred", To: "0912345666", Text: "Thong bao"})
+		if err != nil || !res.Accepted {
+			t.Fatalf("Send = %+v, %v", res, err)
+		}
+		if rep := sink.wait(t, "d-barred", "rejected"); rep.Delivered {
+			t.Errorf("report %+v", rep)
 		}
 	})
 

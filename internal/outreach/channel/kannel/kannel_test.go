@@ -134,6 +134,12 @@ func TestSendClassifies(t *testing.T) {
 			t.Errorf("query %s lacks %s", q, want)
 		}
 	}
+	local, _ := New(Config{URL: srv.URL, LocalNumbers: true})
+	status.Store(202)
+	body.Store("0: Accepted for delivery")
+	if _, err := local.Send(context.Background(), m); err != nil || !strings.Contains(lastQuery.Load().(string), "to=0987654321") {
+		t.Errorf("local numbers: %v %s", err, lastQuery.Load())
+	}
 	for _, bad := range []channel.Message{
 		{To: "12345", Text: "x"},
 		{To: "0987654321", Text: " "},

@@ -63,6 +63,9 @@ type Config struct {
 	// QuotaCodes mean the daily quota is spent: the message waits until
 	// midnight Vietnam time. A message mentioning "quota" counts too.
 	QuotaCodes []int
+	// Development sends with "mode":"development": Zalo delivers only to
+	// the OA's administrators and does not bill (for trying templates).
+	Development bool
 	// Rate bounds sends per second across callers (0: no bound).
 	Rate  float64
 	Burst int
@@ -114,6 +117,7 @@ type sendRequest struct {
 	TemplateID   string            `json:"template_id"`
 	TemplateData map[string]string `json:"template_data"`
 	TrackingID   string            `json:"tracking_id,omitempty"`
+	Mode         string            `json:"mode,omitempty"`
 }
 
 // flexString reads a JSON string or number as text (Zalo sends both).
@@ -168,7 +172,11 @@ func (s *Sender) Send(ctx context.Context, m channel.Message) (channel.Result, e
 	if params == nil {
 		params = map[string]string{}
 	}
-	body, err := json.Marshal(sendRequest{Phone: phone, TemplateID: m.Template, TemplateData: params, TrackingID: m.TrackingID})
+	sr := sendRequest{Phone: phone, TemplateID: m.Template, TemplateData: params, TrackingID: m.TrackingID}
+	if s.cfg.Development {
+		sr.Mode = "development"
+	}
+	body, err := json.Marshal(sr)
 	if err != nil {
 		return channel.Result{}, channel.Permanent(err)
 	}

@@ -18,6 +18,9 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/outreach/channel"
 )
 
+// lastMode is the mode of the last successful request.
+var lastMode string
+
 // fakeZalo answers POST /message/template as Zalo's API documents it; the
 // phone number picks the outcome.
 func fakeZalo(t *testing.T) *httptest.Server {
@@ -36,6 +39,7 @@ func fakeZalo(t *testing.T) *httptest.Server {
 		}
 		switch req["phone"] {
 		case "84912345678":
+			lastMode, _ = req["mode"].(string)
 			data := req["template_data"].(map[string]any)
 			if req["template_id"] != "tpl-1" || data["ten"] != "Nguyễn Văn An" || req["tracking_id"] != "d-1" {
 				t.Errorf("request %v", req)
@@ -102,6 +106,14 @@ func TestSend(t *testing.T) {
 	m.To, m.Template = "0912345678", ""
 	if _, err := s.Send(ctx, m); !channel.IsPermanent(err) {
 		t.Errorf("no template: %v", err)
+	}
+	if lastMode != "" {
+		t.Errorf("mode %q sent outside development", lastMode)
+	}
+	dev, _ := New(Config{BaseURL: srv.URL, AccessToken: "oa-token", Development: true})
+	m.To, m.Template = "0912345678", "tpl-1"
+	if res, err := dev.Send(ctx, m); err != nil || !res.Accepted || lastMode != "development" {
+		t.Errorf("development mode: %+v %v, mode %q", res, err, lastMode)
 	}
 	stale, _ := New(Config{BaseURL: srv.URL, Token: func(context.Context) (string, error) { return "old", nil }})
 	m.Template = "tpl-1"
