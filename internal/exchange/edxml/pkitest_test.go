@@ -9,6 +9,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
+	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/exchange/edxml"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
@@ -20,8 +21,11 @@ import (
 // against that CA's root, with the issuing CA carried in KeyInfo, and is
 // refused against another installation's root.
 func TestPlatformCertificate(t *testing.T) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations, pki.Migrations}, func(t *testing.T, d *db.DB) { platformCertificate(t, d) })
+}
+
+func platformCertificate(t *testing.T, d *db.DB) {
 	ctx := context.Background()
-	d := dbtest.SQLite(t, audit.Migrations, pki.Migrations)
 	f, err := pkitest.Setup(ctx, d, t.TempDir(), "http://127.0.0.1:1", pkitest.Options{})
 	if err != nil {
 		t.Fatal(err)

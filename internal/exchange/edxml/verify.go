@@ -96,6 +96,9 @@ func (p *Package) checkSignature(rep *Report, roots *x509.CertPool, at time.Time
 	if !sameContent(p, m, s, refs) {
 		return fail(ReasonSignature, "chữ ký không hợp lệ: nội dung gói tin khác phần được ký")
 	}
+	if leaf.KeyUsage != 0 && leaf.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		return fail(ReasonUntrusted, "chứng thư của người ký (%s) không dùng để ký số", leaf.Subject.CommonName)
+	}
 	if roots == nil {
 		return fail(ReasonUntrusted, "chưa có chứng thư gốc tin cậy nào để xác nhận người ký")
 	}
