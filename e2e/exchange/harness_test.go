@@ -316,7 +316,12 @@ type node struct {
 var urlRE = regexp.MustCompile(`https?://[^\s"']+`)
 
 func (in *instance) node() (node, error) {
-	out, err := in.command("exchange", "node")
+	args := []string{"exchange", "node"}
+	if in.exAddr != "" && commandHasFlag("exchange-url", "exchange", "node") {
+		// The URL peers reach this node at, as serve was given it.
+		args = append(args, "--exchange-url", "https://"+in.exAddr)
+	}
+	out, err := in.command(args...)
 	if err != nil {
 		return node{}, err
 	}
@@ -352,6 +357,12 @@ func peer(from, to *instance) error {
 func hasCommand(words ...string) bool {
 	out, _ := exec.Command(bin, append(words, "--help")...).CombinedOutput()
 	return !strings.Contains(string(out), "không có lệnh") && !strings.Contains(string(out), "unknown command")
+}
+
+// commandHasFlag reports whether a command has a flag (--help lists it).
+func commandHasFlag(name string, words ...string) bool {
+	out, _ := exec.Command(bin, append(words, "--help")...).CombinedOutput()
+	return strings.Contains(string(out), "-"+name+" ")
 }
 
 var serveHelp = sync.OnceValue(func() string {
