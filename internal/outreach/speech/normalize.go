@@ -284,12 +284,13 @@ var abbreviations = map[string]string{
 	"UBND": "Ủy ban nhân dân", "HĐND": "Hội đồng nhân dân", "UBMTTQ": "Ủy ban Mặt trận Tổ quốc",
 	"MTTQ": "Mặt trận Tổ quốc", "CCCD": "căn cước công dân", "CMND": "chứng minh nhân dân",
 	"BHYT": "bảo hiểm y tế", "BHXH": "bảo hiểm xã hội", "THPT": "trung học phổ thông",
-	"THCS": "trung học cơ sở", "TH": "tiểu học", "TTYT": "trung tâm y tế", "CSGT": "cảnh sát giao thông",
+	"THCS": "trung học cơ sở", "TTYT": "trung tâm y tế", "CSGT": "cảnh sát giao thông",
 	"PCCC": "phòng cháy chữa cháy", "PCTT": "phòng chống thiên tai", "TKCN": "tìm kiếm cứu nạn",
 	"TDP": "tổ dân phố", "KDC": "khu dân cư", "HTX": "hợp tác xã", "SĐT": "số điện thoại",
 	"ĐT": "điện thoại", "HCM": "Hồ Chí Minh", "VN": "Việt Nam", "CSND": "cảnh sát nhân dân",
-	"QĐ": "quyết định", "NĐ": "nghị định", "TT": "thông tư", "CT": "chỉ thị", "KH": "kế hoạch",
-	"TB": "thông báo", "BCH": "Ban chỉ huy", "QS": "quân sự", "CA": "công an",
+	// Not TT, CT, KH, TB, TH: each stands for several words (thông tư or
+	// trung tâm, chỉ thị or công ty …) and is left for the reader to spell.
+	"QĐ": "quyết định", "NĐ": "nghị định", "BCH": "Ban chỉ huy", "CA": "công an",
 	"NVQS": "nghĩa vụ quân sự", "ATGT": "an toàn giao thông", "ATTP": "an toàn thực phẩm",
 	"GPMB": "giải phóng mặt bằng", "VSMT": "vệ sinh môi trường", "KT-XH": "kinh tế - xã hội",
 	"TP.": "thành phố", "TX.": "thị xã", "TT.": "thị trấn", "Q.": "quận", "P.": "phường",
