@@ -20,6 +20,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/exchange"
 	"github.com/chinhquyen/chinhquyen/internal/exchange/docex"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
@@ -29,6 +30,9 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/onestop/dvcqg"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/chinhquyen/chinhquyen/internal/outreach"
+	"github.com/chinhquyen/chinhquyen/internal/outreach/channel/kannel"
+	"github.com/chinhquyen/chinhquyen/internal/outreach/channel/zns"
 	"github.com/chinhquyen/chinhquyen/internal/pki"
 	"github.com/chinhquyen/chinhquyen/internal/search"
 	"github.com/chinhquyen/chinhquyen/internal/signing"
@@ -37,7 +41,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations, onestop.Migrations, docex.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations, onestop.Migrations, outreach.Migrations, exchange.Migrations, docex.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -77,6 +81,14 @@ type App struct {
 	// Docex carries documents to and from agencies hosted on peer nodes
 	// (nil until ConnectExchange).
 	Docex *docex.Service
+	// Exchange connects this node to other nodes (peers): their pinned
+	// certificates and agency codes, packages sent and received.
+	Exchange *exchange.Service
+	// Outreach keeps bulletins to residents (SMS, Zalo ZNS, loudspeakers,
+	// e-mail, the commune pages) and their subscribers.
+	Outreach       *outreach.Service
+	outreachKannel *kannel.Sender
+	outreachZNS    *zns.Sender
 	// Catalogue is the one-stop procedure catalogue.
 	Catalogue *onestop.Catalogue
 	// DVCQG pushes dossiers' statuses to the National Public Service
@@ -178,6 +190,15 @@ func (a *App) buildServices(ctx context.Context) error {
 	if err := a.buildDVCQG(); err != nil {
 		return fmt.Errorf("national portal adapter: %w", err)
 	}
+	if err := a.buildExchange(); err != nil {
+		return fmt.Errorf("document exchange: %w", err)
+	}
+	if err := a.ConnectExchange(a.Exchange); err != nil {
+		return fmt.Errorf("document exchange: %w", err)
+	}
+	if err := a.buildOutreach(key); err != nil {
+		return fmt.Errorf("outreach service: %w", err)
+	}
 	a.schedulePlatformJobs()
 	return nil
 }
@@ -215,10 +236,14 @@ func (a *App) Close() error {
 type Server struct {
 	URL        string // e.g. http://127.0.0.1:8080
 	MetricsURL string // e.g. http://127.0.0.1:9464 (serving /metrics); empty when not served
-	srv        *http.Server
-	metrics    *http.Server
-	done       chan error
-	shutdown   time.Duration
+	// ExchangeURL is the exchange listener's address (mutual TLS); empty
+	// when not served.
+	ExchangeURL string
+	srv         *http.Server
+	metrics     *http.Server
+	exchange    *http.Server
+	done        chan error
+	shutdown    time.Duration
 }
 
 // Listen starts serving on cfg.Addr ("127.0.0.1:0" picks a free port), and
@@ -245,7 +270,7 @@ func (a *App) Listen(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), srv: newServer(h), done: make(chan error, 2), shutdown: a.Config.ShutdownTimeout}
+	s := &Server{URL: "http://" + ln.Addr().String(), srv: newServer(h), done: make(chan error, 3), shutdown: a.Config.ShutdownTimeout}
 	var mln net.Listener
 	if a.Config.MetricsAddr != "" {
 		if mln, err = net.Listen("tcp", a.Config.MetricsAddr); err != nil {
@@ -262,9 +287,21 @@ func (a *App) Listen(ctx context.Context) (*Server, error) {
 		}
 		s.done <- err
 	}
+	xsrv, xln, err := a.listenExchange(newServer)
+	if err != nil {
+		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
+		return nil, err
+	}
 	go serve(s.srv, ln)
 	if s.metrics != nil {
 		go serve(s.metrics, mln)
+	}
+	if xsrv != nil {
+		s.exchange, s.ExchangeURL = xsrv, "https://"+xln.Addr().String()
+		go serve(xsrv, xln)
 	}
 	return s, nil
 }
@@ -283,6 +320,9 @@ func (s *Server) Shutdown() error {
 	err := s.srv.Shutdown(ctx)
 	if s.metrics != nil {
 		err = errors.Join(err, s.metrics.Shutdown(ctx))
+	}
+	if s.exchange != nil {
+		err = errors.Join(err, s.exchange.Shutdown(ctx))
 	}
 	return err
 }

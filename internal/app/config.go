@@ -49,6 +49,8 @@ type Config struct {
 	Notify         NotifyConfig   // e-mail (notify.go)
 	DVCQG          DVCQGConfig    // the National Public Service Portal (dvcqg.go)
 	Onestop        OnestopConfig  // one-stop dossiers (onestop_dossiers.go)
+	Outreach       OutreachConfig // bulletins to residents and their gateways (outreach.go)
+	Exchange       ExchangeConfig // this node of the document exchange (exchange.go)
 }
 
 // BindDatabase registers the flags every database command needs.
@@ -67,6 +69,8 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	c.Notify.bind(b)
 	c.DVCQG.bind(b)
 	c.Onestop.bind(b)
+	c.Outreach.bind(b)
+	c.Exchange.bind(b)
 }
 
 // BindServe registers the flags of `serve`.
@@ -79,6 +83,7 @@ func (c *Config) BindServe(b *config.Binder) {
 	b.String(&c.DemoProvince, "demo-province", org.DemoProvinceCode, "demo province loaded on first start: 15 (Lào Cai, with a ministry) or 22 (Quảng Ninh), so two instances host different agencies")
 	b.Duration(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "grace period for in-flight requests on SIGTERM")
 	c.Identity.bind(b)
+	c.Exchange.bindServe(b)
 }
 
 // Validate checks the configuration before anything is opened.
@@ -120,6 +125,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.DVCQG.validate(); err != nil {
+		return err
+	}
+	if err := c.Exchange.validate(); err != nil {
 		return err
 	}
 	if _, err := c.Onestop.sessions(); err != nil {
