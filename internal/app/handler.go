@@ -45,7 +45,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 
 	auditViewer := auditview.New(a.DB, a.Audit)
-	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer, Uploads: a.Blob, Documents: a.Documents, Search: a.Search, Tasks: a.Tasks, Dossiers: a.Dossiers, Catalogue: a.Catalogue}).Register(mux)
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer, Uploads: a.Blob, Documents: a.Documents, Search: a.Search, Tasks: a.Tasks, Dossiers: a.Dossiers, Catalogue: a.Catalogue, Outreach: a.Outreach}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
 		return nil, nil, err
@@ -71,6 +71,8 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Drafts(web.DraftsDeps{Documents: a.Documents, Uploads: a.Blob, People: a.docPeople, Exchange: a.Docex}).Register(mux)
 	// Dossiers delivered by the national portal (dvcqg.go), with its token.
 	a.registerDVCQG(mux)
+	// Bulletins: the communes' public pages and feeds, the gateways' callbacks (outreach.go).
+	a.registerOutreach(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.
 	pkihttp.New(a.PKI, a.Log).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and

@@ -278,7 +278,7 @@ func sign(doc *etree.Document, header *etree.Element, signer crypto.Signer, chai
 	for _, c := range chain {
 		certs = append(certs, c.Raw)
 	}
-	ctx, err := dsig.NewSigningContext(signer, certs)
+	ctx, err := dsig.NewSigningContext(xmlSigner(signer), certs)
 	if err != nil {
 		return nil, failWrap(err, ReasonSigner, "không tạo được chữ ký")
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"flag"
 	"math/big"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beevik/etree"
 
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
@@ -339,6 +342,38 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	if rep, err := Verify(p, eroots, verifyAt); err != nil {
 		t.Fatalf("ECDSA: %v %v", err, rep.Problems)
+	}
+	// XML-DSig 1.1: the ECDSA value is r‖s, 64 bytes for P-256.
+	var sv string
+	walk(p.root, func(e *etree.Element) {
+		if e.Tag == "SignatureValue" {
+			sv = e.Text()
+		}
+	})
+	if raw, err := base64.StdEncoding.DecodeString(sv); err != nil || len(raw) != 64 {
+		t.Fatalf("ECDSA SignatureValue %d bytes: %v", len(raw), err)
+	}
+	// A DER value (what goxmldsig writes by itself) is read too.
+	pr, err := Parse(build(t, golden{"revoke", revokeMessage(), nil}, ek, echain), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der := pr.root.Copy()
+	derSignatureValue(der, echain[0].PublicKey)
+	derDoc := etree.NewDocumentWithRoot(der)
+	derXML, err := derDoc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(pr.XML, derXML) {
+		t.Fatal("the value was not rewritten")
+	}
+	pd, err := Parse(derXML, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := Verify(pd, eroots, verifyAt); err != nil || len(rep.Warnings) != 0 {
+		t.Fatalf("ECDSA DER: %v %v", err, rep.Problems)
 	}
 	// Outside the certificate's validity.
 	p, _ = Parse(good, DefaultLimits)

@@ -82,7 +82,9 @@ func (p *Package) checkSignature(rep *Report, roots *x509.CertPool, at time.Time
 	store := &dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{leaf}}
 	vc := dsig.NewDefaultValidationContext(store)
 	vc.Clock = dsig.NewFakeClockAt(at)
-	signed, err := vc.Validate(p.root)
+	checked := p.root.Copy()
+	derSignatureValue(checked, leaf.PublicKey)
+	signed, err := vc.Validate(checked)
 	if err != nil {
 		if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
 			return failWrap(err, ReasonUntrusted, "chứng thư của người ký không còn hiệu lực vào %s", timeText(at))
