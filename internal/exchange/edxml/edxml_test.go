@@ -375,6 +375,24 @@ func TestVerifyRefuses(t *testing.T) {
 	if rep, err := Verify(pd, eroots, verifyAt); err != nil || len(rep.Warnings) != 0 {
 		t.Fatalf("ECDSA DER: %v %v", err, rep.Problems)
 	}
+	// A certificate not meant for signing (key usage: key agreement only).
+	kk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "Máy chủ"}, NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), KeyUsage: x509.KeyUsageKeyAgreement, BasicConstraintsValid: true}
+	kder, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, kk.Public(), kk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, _ := x509.ParseCertificate(kder)
+	kroots := x509.NewCertPool()
+	kroots.AddCert(kc)
+	p, err = Parse(build(t, golden{"new", sampleMessage(), nil}, kk, []*x509.Certificate{kc}), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(p, kroots, verifyAt); ReasonOf(err) != ReasonUntrusted || !strings.Contains(err.Error(), "không dùng để ký") {
+		t.Fatalf("key agreement certificate: %v", err)
+	}
 	// Outside the certificate's validity.
 	p, _ = Parse(good, DefaultLimits)
 	if _, err := Verify(p, roots, time.Date(2042, 1, 1, 0, 0, 0, 0, locale.VN)); ReasonOf(err) != ReasonUntrusted {
