@@ -41,7 +41,7 @@ import (
 
 // Modules lists every module's migrations in dependency order.
 func Modules() []db.Migrations {
-	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations, onestop.Migrations, outreach.Migrations, outreach.Migrations, exchange.Migrations, docex.Migrations}
+	return []db.Migrations{platformMigrations, audit.Migrations, jobs.Migrations, blob.Migrations, notify.Migrations, org.Migrations, identity.Migrations, calstore.Migrations, pki.Migrations, documents.Migrations, tasks.Migrations, search.Migrations, onestop.Migrations, outreach.Migrations, exchange.Migrations, docex.Migrations}
 }
 
 // App is an opened platform: database migrated, services built.
@@ -84,11 +84,6 @@ type App struct {
 	// Exchange connects this node to other nodes (peers): their pinned
 	// certificates and agency codes, packages sent and received.
 	Exchange *exchange.Service
-	// Outreach keeps bulletins to residents (SMS, Zalo ZNS, loudspeakers,
-	// e-mail, the commune pages) and their subscribers.
-	Outreach       *outreach.Service
-	outreachKannel *kannel.Sender
-	outreachZNS    *zns.Sender
 	// Outreach keeps bulletins to residents (SMS, Zalo ZNS, loudspeakers,
 	// e-mail, the commune pages) and their subscribers.
 	Outreach       *outreach.Service
@@ -200,9 +195,6 @@ func (a *App) buildServices(ctx context.Context) error {
 	}
 	if err := a.ConnectExchange(a.Exchange); err != nil {
 		return fmt.Errorf("document exchange: %w", err)
-	}
-	if err := a.buildOutreach(key); err != nil {
-		return fmt.Errorf("outreach service: %w", err)
 	}
 	if err := a.buildOutreach(key); err != nil {
 		return fmt.Errorf("outreach service: %w", err)

@@ -50,7 +50,6 @@ type Config struct {
 	DVCQG          DVCQGConfig    // the National Public Service Portal (dvcqg.go)
 	Onestop        OnestopConfig  // one-stop dossiers (onestop_dossiers.go)
 	Outreach       OutreachConfig // bulletins to residents and their gateways (outreach.go)
-	Outreach       OutreachConfig // bulletins to residents and their gateways (outreach.go)
 	Exchange       ExchangeConfig // this node of the document exchange (exchange.go)
 }
 
@@ -70,7 +69,6 @@ func (c *Config) BindDatabase(b *config.Binder) {
 	c.Notify.bind(b)
 	c.DVCQG.bind(b)
 	c.Onestop.bind(b)
-	c.Outreach.bind(b)
 	c.Outreach.bind(b)
 	c.Exchange.bind(b)
 }
