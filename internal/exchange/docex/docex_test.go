@@ -172,7 +172,7 @@ func modules() []db.Migrations {
 		documents.Migrations, tasks.Migrations, exchange.Migrations, docex.Migrations}
 }
 
-func nodeKey(t *testing.T, cn string) (crypto.Signer, *x509.Certificate) {
+func nodeKey(t testing.TB, cn string) (crypto.Signer, *x509.Certificate) {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -192,7 +192,7 @@ func nodeKey(t *testing.T, cn string) (crypto.Signer, *x509.Certificate) {
 	return k, c
 }
 
-func newNode(t *testing.T, d *db.DB, name string, agency int64, lg *audit.Log, v documents.Verifier, people []*actor.Actor) *node {
+func newNode(t testing.TB, d *db.DB, name string, agency int64, lg *audit.Log, v documents.Verifier, people []*actor.Actor) *node {
 	t.Helper()
 	ctx := context.Background()
 	n := &node{d: d, name: name}
