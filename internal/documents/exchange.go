@@ -54,6 +54,7 @@ const (
 	EventRevokeSent       = "remote_revoke_sent" // the sender revoked it (Business 1)
 	EventRevoked          = "revoked_by_sender"  // a received document revoked by its sender
 	EventRemoteReceived   = "remote_received"    // registered from a peer's package
+	EventRemoteReplaced   = "replaced_by_sender" // the sender sent a replacement (Business 3) or an amendment (2)
 )
 
 func init() {
@@ -63,6 +64,7 @@ func init() {
 		EventRemoteAssigned: "Nơi nhận liên thông đã giao xử lý", EventRemoteProcessing: "Nơi nhận liên thông đang xử lý",
 		EventRemoteCompleted: "Nơi nhận liên thông đã hoàn thành", EventRevokeSent: "Thu hồi văn bản đã gửi liên thông",
 		EventRevoked: "Bên gửi đã thu hồi văn bản", EventRemoteReceived: "Tiếp nhận liên thông",
+		EventRemoteReplaced: "Bên gửi đã gửi văn bản thay thế hoặc sửa đổi, bổ sung",
 	} {
 		eventLabels[k] = v
 	}

@@ -613,6 +613,35 @@ func TestDocumentAcrossNodesOnBothEngines(t *testing.T) {
 		if len(inbox) != 1 || inbox[0].Business != int(edxml.BusinessReplace) || inbox[0].RelatedID != docex.PackageID(provinceCode, doc2) {
 			t.Fatalf("replacement in the inbox: %+v (doc2 package %s)", inbox, docex.PackageID(provinceCode, doc2))
 		}
+
+		// A replacement of the first, registered, document: the receiver's
+		// registered document shows it, and registering the replacement
+		// names the earlier document.
+		if _, err := p.issue(t, []documents.Relation{{Kind: documents.RelReplaces, TargetID: issued.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		pump(t, a, b)
+		if !has(timelineKinds(t, b, bClerk, reg.ID), documents.EventRemoteReplaced) {
+			t.Fatal("the registered document does not show its replacement")
+		}
+		inbox, _ = b.svc.Inbox(b.ctx, bClerk)
+		if len(inbox) != 2 || inbox[1].RelatedID != docex.PackageID(provinceCode, issued) {
+			t.Fatalf("inbox after the second replacement: %+v", inbox)
+		}
+		reg2, err := b.svc.Register(b.ctx, bClerk, inbox[1].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, _ = b.docs.Timeline(b.ctx, bClerk, reg2.ID)
+		found = false
+		for _, e := range evs {
+			if e.Kind == documents.EventRemoteReceived && e.Detail["related_document"] == float64(reg.ID) {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("the replacement does not name the earlier document: %+v", evs)
+		}
 	})
 }
 

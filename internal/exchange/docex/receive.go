@@ -150,6 +150,23 @@ func (s *Service) Receive(ctx context.Context, tx *sql.Tx, in exchange.Inbound) 
 	if err != nil {
 		return err
 	}
+	if related != "" {
+		// The receiver links them: the document registered from the
+		// earlier package shows that the sender replaced or amended it.
+		var earlier int64
+		err := tx.QueryRowContext(ctx, `SELECT incoming_id FROM docex_inbox WHERE package_id = $1 AND to_code = $2 AND from_code = $3
+			AND incoming_id <> 0 ORDER BY id LIMIT 1`, related, to, m.From.OrganID).Scan(&earlier)
+		switch {
+		case err == sql.ErrNoRows:
+		case err != nil:
+			return err
+		default:
+			if err := s.opts.Documents.RecordEvent(ctx, tx, earlier, nil, documents.EventRemoteReplaced, locale.NFC(m.Business.Reason),
+				map[string]any{"package_id": m.DocumentID, "business": int(m.Business.Type), "symbol": locale.NFC(symbol)}); err != nil {
+				return err
+			}
+		}
+	}
 	for i, a := range m.Attachments {
 		sum := sha256.Sum256(a.Data)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO docex_files (inbox_id, position, name, media_type, sha256, data)
@@ -400,6 +417,15 @@ func (s *Service) Register(ctx context.Context, a *actor.Actor, id int64) (*docu
 			if r.RelatedID != "" {
 				detail["related_id"] = r.RelatedID
 				detail["business"] = r.Business
+				var earlier int64
+				err := tx.QueryRowContext(ctx, `SELECT incoming_id FROM docex_inbox WHERE package_id = $1 AND to_code = $2 AND incoming_id <> 0
+					ORDER BY id LIMIT 1`, r.RelatedID, r.ToCode).Scan(&earlier)
+				if err != nil && err != sql.ErrNoRows {
+					return err
+				}
+				if earlier != 0 {
+					detail["related_document"] = earlier
+				}
 			}
 			if err := s.opts.Documents.RecordEvent(ctx, tx, d.ID, a, documents.EventRemoteReceived, "", detail); err != nil {
 				return err
