@@ -1,0 +1,76 @@
+package docex_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/locale"
+	"github.com/chinhquyen/chinhquyen/internal/web"
+)
+
+// The clerk's inbox page lists a package from a peer, marked with the peer,
+// and returning it from the page sends 02 with the reason.
+func TestInboxPageShowsPackagesFromPeers(t *testing.T) {
+	p := setupPair(t, dbtest.SQLite(t, modules()...))
+	a, b := p.a, p.b
+	doc, err := p.issue(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pump(t, a, b)
+	cat, err := locale.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := web.New(web.Deps{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	pages.Drafts(web.DraftsDeps{Documents: b.docs, Uploads: b.blob, Exchange: b.svc,
+		People: func(context.Context, int64) ([]documents.Person, error) { return nil, nil }}).Register(mux)
+	serve := func(method, path string, form url.Values) *httptest.ResponseRecorder {
+		var body *strings.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		} else {
+			body = strings.NewReader("")
+		}
+		r := httptest.NewRequest(method, path, body)
+		if form != nil {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		r = r.WithContext(actor.With(b.ctx, bClerk))
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		return w
+	}
+	w := serve("GET", "/office/inbox", nil)
+	page := w.Body.String()
+	if w.Code != 200 || !strings.Contains(page, "liên thông từ Lào Cai") || !strings.Contains(page, doc.Summary) {
+		t.Fatalf("inbox page %d:\n%s", w.Code, page)
+	}
+	inbox, _ := b.svc.Inbox(b.ctx, bClerk)
+	action := "/office/inbox/remote/" + strconv.FormatInt(inbox[0].ID, 10)
+	if !strings.Contains(page, action+"/register") {
+		t.Fatalf("no register form for %s", action)
+	}
+	if w := serve("POST", action+"/return", url.Values{"reason": {"Không thuộc thẩm quyền"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("return: %d %s", w.Code, w.Body.String())
+	}
+	if n, _ := pump(t, b, a); n != 1 {
+		t.Fatalf("statuses after the return: %d", n)
+	}
+	sent, err := a.svc.Sent(a.ctx, aClerk, doc.ID)
+	if err != nil || len(sent) != 1 || sent[0].Status != "02" || sent[0].Reason != "Không thuộc thẩm quyền" {
+		t.Fatalf("sent: %+v %v", sent, err)
+	}
+}
