@@ -93,7 +93,7 @@ func exchangeVerify(ctx context.Context, e *env, args []string) error {
 		sources = append(sources, "kho tin cậy của "+d.Location)
 	}
 
-	data, err := readBounded(name, edxml.DefaultLimits.MaxBytes)
+	data, err := readPackageFile(name, edxml.DefaultLimits.MaxBytes)
 	if err != nil {
 		return err
 	}
@@ -170,8 +170,8 @@ func installationNamed(fs *flag.FlagSet) bool {
 	return named
 }
 
-// readBounded reads a file, refusing one larger than max.
-func readBounded(name string, max int64) ([]byte, error) {
+// readPackageFile reads a package file, refusing one larger than max.
+func readPackageFile(name string, max int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Invalid, "Không đọc được tệp %s", name)
