@@ -229,6 +229,12 @@ func (s *Service) CreateDraft(ctx context.Context, a *actor.Actor, req DraftRequ
 					return nil, rerr
 				}
 				if ok {
+					if in.level == access.Restricted {
+						// A peer keeps what it receives as internal: restricted
+						// content stays on this platform.
+						return nil, apperr.FieldError("recipients",
+							"Văn bản hạn chế không gửi liên thông được tới cơ quan ở hệ thống khác (%s)", clipText(r, 40))
+					}
 					if !slices.ContainsFunc(remote, func(x RemoteRecipient) bool { return x.Code == r }) {
 						remote = append(remote, RemoteRecipient{Code: r, Name: name})
 					}

@@ -2,6 +2,7 @@ package docex_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -9,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
@@ -72,5 +76,22 @@ func TestInboxPageShowsPackagesFromPeers(t *testing.T) {
 	sent, err := a.svc.Sent(a.ctx, aClerk, doc.ID)
 	if err != nil || len(sent) != 1 || sent[0].Status != "02" || sent[0].Reason != "Không thuộc thẩm quyền" {
 		t.Fatalf("sent: %+v %v", sent, err)
+	}
+}
+
+// A restricted draft cannot name an agency on a peer: the peer would keep
+// it as internal.
+func TestRestrictedDraftRefusesRemoteRecipients(t *testing.T) {
+	p := setupPair(t, dbtest.SQLite(t, modules()...))
+	a := p.a
+	up, err := a.blob.Upload(a.ctx, aSpecialist, strings.NewReader("%PDF-1.4\n%%EOF\n"), blob.Request{Name: "x.pdf", Level: access.Restricted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.docs.CreateDraft(a.ctx, aSpecialist, documents.DraftRequest{Type: "CV", Summary: "Hạn chế", Classification: access.Restricted.String(),
+		Recipients: []string{deptCode}, Signer: documents.SignerRequest{AccountID: aLeader.AccountID, Position: "CHỦ TỊCH"}, File: up.ID})
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != apperr.Invalid || e.Field != "recipients" {
+		t.Fatalf("restricted draft to a peer: %v", err)
 	}
 }
