@@ -18,6 +18,13 @@ import (
 // exchangePeerCommands are the subcommands of `exchange peer`.
 var exchangePeerCommands = []string{"add", "list", "remove"}
 
+// node and peer join the exchange group's list (package variables are
+// initialised before any init function builds the group).
+var _ = func() bool {
+	exchangeCommands = append(exchangeCommands, "node", "peer")
+	return true
+}()
+
 func init() {
 	register(&command{name: "exchange node", summary: "in địa chỉ, chứng thư số (PEM) và các mã định danh của nút này (this node: URL, certificate, agency codes)", run: exchangeNode})
 	register(&command{name: "exchange peer", summary: "các nút kết nối tin cậy: add, list, remove (trusted peer nodes)", run: exchangePeer})
@@ -74,7 +81,7 @@ func exchangePeerAdd(ctx context.Context, e *env, args []string) error {
 	if url == "" || certFile == "" {
 		return usageError(e, b, "cần --url và --cert")
 	}
-	pem, err := readBounded(certFile, 64<<10)
+	pem, err := readCertFile(certFile, 64<<10)
 	if err != nil {
 		return err
 	}
@@ -95,8 +102,8 @@ func exchangePeerAdd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// readBounded reads a small file the operator names.
-func readBounded(name string, max int64) ([]byte, error) {
+// readCertFile reads a small file the operator names.
+func readCertFile(name string, max int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
