@@ -18,6 +18,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/exchange/docex"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
 	"github.com/chinhquyen/chinhquyen/internal/org"
@@ -51,6 +52,9 @@ type Deps struct {
 	Dossiers *onestop.DossierService
 	// Outreach keeps bulletins to residents; nil answers EUNAVAILABLE.
 	Outreach *outreach.Service
+	// Exchange carries documents to and from peer nodes; nil answers
+	// EUNAVAILABLE.
+	Exchange *docex.Service
 }
 
 // API holds the services and the route table.
@@ -93,6 +97,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.documentRoutes()...)
 	a.routes = append(a.routes, a.taskRoutes()...)
 	a.routes = append(a.routes, a.outgoingRoutes()...)
+	a.routes = append(a.routes, a.exchangeRoutes()...)
 	a.routes = append(a.routes, a.searchRoutes()...)
 	a.routes = append(a.routes, a.deskRoutes()...)
 	a.routes = append(a.routes, a.dossierRoutes()...)

@@ -2,6 +2,7 @@ package docex_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -12,10 +13,12 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
+	"github.com/chinhquyen/chinhquyen/internal/api"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/exchange/docex"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/web"
 )
@@ -93,5 +96,50 @@ func TestRestrictedDraftRefusesRemoteRecipients(t *testing.T) {
 	var e *apperr.Error
 	if !errors.As(err, &e) || e.Code != apperr.Invalid || e.Field != "recipients" {
 		t.Fatalf("restricted draft to a peer: %v", err)
+	}
+}
+
+// The API lists the package and registers it; revoking through the API
+// reaches the receiver.
+func TestExchangeAPI(t *testing.T) {
+	p := setupPair(t, dbtest.SQLite(t, modules()...))
+	a, b := p.a, p.b
+	doc, err := p.issue(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pump(t, a, b)
+	call := func(n *node, as *actor.Actor, method, path, body string) *httptest.ResponseRecorder {
+		mux := http.NewServeMux()
+		api.New(api.Deps{Documents: n.docs, Exchange: n.svc}).Register(mux)
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r = r.WithContext(actor.With(n.ctx, as))
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		return w
+	}
+	w := call(b, bClerk, "GET", "/api/v1/documents/exchange/inbox", "")
+	var list struct {
+		Items []docex.Received `json:"items"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &list); w.Code != 200 || err != nil || len(list.Items) != 1 || list.Items[0].Peer != "Lào Cai" {
+		t.Fatalf("inbox: %d %s", w.Code, w.Body.String())
+	}
+	if w := call(b, bHandler, "GET", "/api/v1/documents/exchange/inbox", ""); w.Code != 403 {
+		t.Fatalf("a specialist's inbox: %d", w.Code)
+	}
+	id := strconv.FormatInt(list.Items[0].ID, 10)
+	if w := call(b, bClerk, "POST", "/api/v1/documents/exchange/inbox/"+id+"/register", ""); w.Code != 201 {
+		t.Fatalf("register: %d %s", w.Code, w.Body.String())
+	}
+	if w := call(a, aClerk, "POST", "/api/v1/documents/"+strconv.FormatInt(doc.ID, 10)+"/revoke", `{"reason": "Ban hành nhầm"}`); w.Code != 204 {
+		t.Fatalf("revoke: %d %s", w.Code, w.Body.String())
+	}
+	if n, refused := pump(t, a, b); n != 1 || len(refused) != 0 {
+		t.Fatalf("revocation: %d %v", n, refused)
+	}
+	if w := call(a, aClerk, "POST", "/api/v1/documents/"+strconv.FormatInt(doc.ID, 10)+"/revoke", `{"reason": "Lần nữa"}`); w.Code != 409 {
+		t.Fatalf("second revocation: %d %s", w.Code, w.Body.String())
 	}
 }
