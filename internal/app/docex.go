@@ -13,6 +13,9 @@ import (
 // back as statuses 03, 02, 04, 05 and 06, each in its step's transaction.
 // Called once, after the exchange service is built.
 func (a *App) ConnectExchange(ex *exchange.Service) error {
+	if ex == nil {
+		return nil
+	}
 	svc, err := docex.New(a.DB, docex.Options{Documents: a.Documents, Directory: docDirectory{a}, Uploads: a.Blob, Audit: a.Audit,
 		Exchange: ex, Now: a.Now, Logger: a.Log})
 	if err != nil {

@@ -62,6 +62,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	pages.Audit(web.AuditDeps{Audit: auditViewer, Identity: a.Identity}).Register(mux)
 	pages.Jobs(a.Jobs).Register(mux)
 	pages.Webhooks(a.Notify).Register(mux)
+	pages.Exchange(a.Exchange).Register(mux)
 	pages.Tasks(web.TasksDeps{Tasks: a.Tasks, Documents: a.Documents, Choices: a.taskChoices}).Register(mux)
 	pages.Office(web.OfficeDeps{Documents: a.Documents, Uploads: a.Blob, Org: a.Org, Tasks: a.Tasks, Search: a.Search, Exchange: a.Docex}).Register(mux)
 	pages.Search(a.Search, a.Org).Register(mux)

@@ -19,6 +19,8 @@ type officeData struct {
 	Jobs bool
 	// Webhooks links the webhook endpoints page (notify.webhook.view).
 	Webhooks bool
+	// Exchange links the document exchange page (exchange.peer.view).
+	Exchange bool
 	// Onestop links the one-stop workspace (onestop.dossier.read).
 	Onestop bool
 }
@@ -46,7 +48,7 @@ func (p *Accounts) office(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead), Audit: holds(a, access.AuditRead),
-		Jobs: holds(a, access.JobsView), Webhooks: holds(a, access.NotifyWebhookView),
+		Jobs: holds(a, access.JobsView), Webhooks: holds(a, access.NotifyWebhookView), Exchange: holds(a, access.ExchangePeerView),
 		Onestop: holds(a, access.OnestopDossierRead)}
 	if p.agencyName != nil && a.AgencyID != 0 {
 		d.Agency = p.agencyName(r, a.AgencyID)
