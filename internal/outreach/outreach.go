@@ -225,6 +225,7 @@ func (s *Service) sender(k channel.Kind) (channel.Sender, *pacer) {
 type pacer struct {
 	mu       sync.Mutex
 	interval time.Duration
+	burst    int // slots a pause may make up
 	next     time.Time
 	now      func() time.Time
 }
@@ -233,6 +234,7 @@ func newPacer(rate float64, now func() time.Time) *pacer {
 	p := &pacer{now: now}
 	if rate > 0 {
 		p.interval = time.Duration(float64(time.Second) / rate)
+		p.burst = max(1, int(rate/4))
 	}
 	return p
 }
@@ -244,8 +246,11 @@ func (p *pacer) wait(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	now := p.now()
-	if p.next.Before(now) {
-		p.next = now
+	// A pause (workers busy with their transactions, a claim) is made up
+	// by up to a quarter of a second of slots at once, so the average
+	// holds the rate without a burst past it.
+	if floor := now.Add(-p.interval * time.Duration(p.burst)); p.next.Before(floor) {
+		p.next = floor
 	}
 	slot := p.next
 	p.next = p.next.Add(p.interval)

@@ -383,3 +383,91 @@ func (s *Service) InboundSMS(ctx context.Context, from, text string) (string, er
 	}
 	return "Da huy nhan ban tin. Cam on ban.", nil
 }
+
+// MaxBulk bounds one bulk registration.
+const MaxBulk = 200000
+
+// BulkRegister registers residents who gave their consent to the commune's
+// officer in one transaction (an import of a list kept by the commune):
+// every row is checked first, and one bad row stores nothing, its error
+// naming the row.
+func (s *Service) BulkRegister(ctx context.Context, a *actor.Actor, subs []Subscription) (int, error) {
+	if a == nil {
+		return 0, apperr.New(apperr.Unauthorized, "Cần đăng nhập")
+	}
+	if len(subs) > MaxBulk {
+		return 0, apperr.FieldError("residents", "Tối đa %d người mỗi lần", MaxBulk)
+	}
+	res, commune, err := s.residentsResource(ctx, a.AgencyID)
+	if err != nil {
+		return 0, err
+	}
+	if err := access.Can(ctx, a, access.OutreachResidents, res).Err(); err != nil {
+		return 0, err
+	}
+	now := s.opts.Now()
+	checked := map[string]bool{}
+	for i := range subs {
+		sub := &subs[i]
+		if sub.CommuneCode == "" {
+			sub.CommuneCode = commune
+		}
+		if sub.CommuneCode != commune {
+			return 0, apperr.FieldError(fmt.Sprintf("residents[%d].commune_code", i), "Chỉ đăng ký người dân của xã, phường mình (%s)", commune)
+		}
+		p, err := onestop.NormalizePhone(sub.Phone)
+		if err != nil {
+			return 0, apperr.FieldError(fmt.Sprintf("residents[%d].phone", i), "Số điện thoại không phải số di động Việt Nam: %s", apperr.MessageOf(err))
+		}
+		sub.Phone = p
+		if sub.Lang == "" {
+			sub.Lang = "vi"
+		}
+		if _, ok := s.langs[sub.Lang]; !ok {
+			return 0, apperr.FieldError(fmt.Sprintf("residents[%d].lang", i), "Ngôn ngữ %q không có trong danh sách", clip(sub.Lang, 12))
+		}
+		if !checked[sub.CommuneCode] {
+			if err := s.checkSubscription(ctx, sub); err != nil {
+				return 0, err
+			}
+			checked[sub.CommuneCode] = true
+		}
+		if sub.Purpose == "" {
+			sub.Purpose = DefaultConsentPurpose
+		}
+		if sub.ConsentAt.IsZero() {
+			sub.ConsentAt = now
+		}
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		const batch = 200
+		for start := 0; start < len(subs); start += batch {
+			part := subs[start:min(start+batch, len(subs))]
+			var sb strings.Builder
+			sb.WriteString(`INSERT INTO outreach_subscribers (commune_code, lang, phone_hash, phone_enc, email, ethnic_group, village, zalo,
+				status, source, consent_purpose, consent_at, registered_by, created_at) VALUES `)
+			args := make([]any, 0, len(part)*12+2)
+			args = append(args, a.AccountID, db.Micros(now))
+			for i, sub := range part {
+				if i > 0 {
+					sb.WriteByte(',')
+				}
+				n := len(args)
+				fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,'active','officer',$%d,$%d,$1,$2)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+				h := s.box.hash(sub.Phone)
+				args = append(args, sub.CommuneCode, sub.Lang, h, s.box.seal("phone", h, sub.Phone), sub.Email, sub.EthnicGroup, sub.Village,
+					boolInt(sub.Zalo), sub.Purpose, db.Micros(sub.ConsentAt))
+			}
+			sb.WriteString(" ON CONFLICT (phone_hash, commune_code) DO NOTHING")
+			if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+				return err
+			}
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: "outreach.subscriber.import", ObjectType: "outreach_subscriber",
+			ObjectID: commune, Summary: map[string]any{"commune": commune, "count": len(subs)}})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(subs), nil
+}
