@@ -193,7 +193,7 @@ func TestRate(t *testing.T) {
 		w.Write([]byte("0: Accepted for delivery"))
 	}))
 	defer srv.Close()
-	const rate, n = 200.0, 100
+	const rate, n = 200.0, 320
 	s, err := New(Config{URL: srv.URL, Rate: rate})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +203,7 @@ func TestRate(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := 0; j < n/8+1; j++ {
+			for j := 0; j < n/8; j++ {
 				if _, err := s.Send(context.Background(), channel.Message{To: "0987654321", Text: "x"}); err != nil {
 					t.Error(err)
 				}
