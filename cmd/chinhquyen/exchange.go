@@ -25,8 +25,14 @@ import (
 var exchangeCommands = []string{"verify"}
 
 func init() {
-	register(&command{name: "exchange", summary: "trao đổi văn bản edXML giữa các cơ quan, QCVN 102:2016/BTTTT (document exchange; see its subcommands)", run: group("exchange", exchangeCommands...)})
+	register(&command{name: "exchange", summary: "trao đổi văn bản edXML giữa các cơ quan, QCVN 102:2016/BTTTT (document exchange; see its subcommands)", run: exchangeGroup})
 	register(&command{name: "exchange verify", summary: "kiểm tra một gói tin edXML: cấu trúc, trường bắt buộc, chữ ký, tệp đính kèm (verify a package)", run: exchangeVerify})
+}
+
+// exchangeGroup lists the subcommands named in exchangeCommands when it
+// runs, after every file's init has added its own.
+func exchangeGroup(ctx context.Context, e *env, args []string) error {
+	return group("exchange", exchangeCommands...)(ctx, e, args)
 }
 
 // exchangeVerify checks a package received from anywhere and prints what

@@ -66,6 +66,9 @@ func TestExchangeVerify(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "KHÔNG ĐỌC ĐƯỢC (edxml.dtd)") || !strings.Contains(errOut, "DTD") {
 		t.Fatalf("bomb: %d\n%s\n%s", code, out, errOut)
 	}
+	if code, out, _ := runCmd(t, "exchange"); code != 0 || !strings.Contains(out, "exchange verify") || !strings.Contains(out, "exchange peer") {
+		t.Errorf("exchange lists its subcommands: %d\n%s", code, out)
+	}
 	for _, bad := range [][]string{{"exchange", "verify"}, {"exchange", "verify", good, good}, {"exchange", "bogus"}} {
 		if code, _, _ := runCmd(t, bad...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)
