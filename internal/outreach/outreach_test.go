@@ -638,3 +638,24 @@ func TestSendEnqueuesAllOrNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestLaterWaitsWithoutFailing(t *testing.T) {
+	f := setup(t, dbtest.SQLite(t, modules()...))
+	f.register(officer, "0912345671", "00001", false)
+	f.sms.fail = channel.Later(f.clock().Add(time.Hour), errors.New("giờ yên tĩnh"))
+	b := f.draft(leader, outreach.PriorityNormal)
+	f.svc.Approve(f.ctx, leader, b.ID)
+	f.svc.Send(f.ctx, leader, b.ID)
+	if errs := f.runJobs(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	f.sms.fail = nil
+	if errs := f.runJobs(); len(errs) > 0 || len(f.sms.messages()) != 0 {
+		t.Fatalf("sent before its moment: %v %d", errs, len(f.sms.messages()))
+	}
+	f.advance(time.Hour + time.Second)
+	f.runJobs()
+	if len(f.sms.messages()) != 1 {
+		t.Fatalf("not sent after the quiet hours: %d", len(f.sms.messages()))
+	}
+}

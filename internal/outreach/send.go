@@ -431,9 +431,20 @@ func (s *Service) Deliver(ctx context.Context, j jobs.Job) error {
 	if err == nil && !res.Accepted {
 		err = channel.Permanent(errors.New(res.Detail))
 	}
+	at, later := channel.RetryAt(err)
 	switch {
 	case err == nil:
 		return s.finish(ctx, d, DeliverySent, res, "", false)
+	case later:
+		// Quiet hours or a spent daily quota: not a failure. The row
+		// says why it waits, and a new job runs at the moment asked.
+		return s.db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, "UPDATE outreach_deliveries SET last_error = $2, updated_at = $3 WHERE id = $1 AND status = 'queued'",
+				d.id, clip(err.Error(), 500), db.Micros(s.opts.Now())); err != nil {
+				return err
+			}
+			return s.enqueue(ctx, tx, d.id, d.kind, at, at)
+		})
 	case channel.IsPermanent(err) || j.Attempt >= j.MaxAttempts:
 		ferr := s.finish(ctx, d, DeliveryFailed, res, err.Error(), d.kind == channel.ZNS)
 		if ferr != nil || d.kind == channel.ZNS {
