@@ -16,7 +16,9 @@ func sampleData() map[string]string {
 		// onestop.status, onestop.step_reminder
 		"Code": "H15.01.01-261207-0001", "Procedure": "Đăng ký <b>An</b> khai sinh", "Status": "Được tiếp nhận", "StatusCode": "2",
 		"Note": "-", "Appointment": "17:00 08/12/2026", "TrackURL": "https://dichvucong.example.vn/portal/track/H15.01.01-261207-0001",
-		"Step": "Thẩm định", "DossierURL": "https://dichvucong.example.vn/office/onestop/dossiers/1"}
+		"Step": "Thẩm định", "DossierURL": "https://dichvucong.example.vn/office/onestop/dossiers/1",
+		// outreach.bulletin
+		"Body": "Lịch tiêm chủng <b>An</b> 14/12", "Unsubscribe": "https://dichvucong.example.vn/outreach/unsubscribe?t=7.abc"}
 }
 
 func TestEveryTemplateRendersInBothLanguages(t *testing.T) {

@@ -538,7 +538,7 @@ func (s *Service) deliverEmail(ctx context.Context, d *delivery, b *Bulletin) er
 			return s.finishTx(ctx, tx, d, DeliveryFailed, channel.Result{}, "Thư điện tử chưa được cấu hình", false)
 		}
 		err := s.opts.Mail.Send(ctx, tx, notify.Message{To: email, Template: "outreach.bulletin", Data: map[string]string{
-			"Title": b.Title, "Body": b.Body, "Unsubscribe": s.UnsubscribeLink(d.sub)}})
+			"Title": b.Title, "Body": b.Body, "Login": email, "Unsubscribe": s.UnsubscribeLink(d.sub)}})
 		if err != nil {
 			return s.finishTx(ctx, tx, d, DeliveryFailed, channel.Result{}, apperr.MessageOf(err), false)
 		}
