@@ -16,7 +16,7 @@ import (
 )
 
 // exchangePeerCommands are the subcommands of `exchange peer`.
-var exchangePeerCommands = []string{"add", "list", "remove"}
+var exchangePeerCommands = []string{"add", "list", "refresh", "remove"}
 
 // node and peer join the exchange group's list (package variables are
 // initialised before any init function builds the group).
@@ -30,6 +30,7 @@ func init() {
 	register(&command{name: "exchange peer", summary: "các nút kết nối tin cậy: add, list, remove (trusted peer nodes)", run: exchangePeer})
 	register(&command{name: "exchange peer add", summary: "tin cậy một nút: ghim chứng thư số, đọc danh bạ đã ký (--url URL --cert FILE [--name NAME])", run: exchangePeerAdd})
 	register(&command{name: "exchange peer list", summary: "liệt kê các nút kết nối, tình trạng và mã định danh (list peers with their health)", run: exchangePeerList})
+	register(&command{name: "exchange peer refresh", summary: "đọc lại danh bạ đã ký của một nút: cơ quan mới hoặc đã bỏ (re-read a peer's directory)", run: exchangePeerRefresh})
 	register(&command{name: "exchange peer remove", summary: "gỡ một nút kết nối (remove a peer by its number)", run: exchangePeerRemove})
 }
 
@@ -149,9 +150,31 @@ func exchangePeerList(ctx context.Context, e *env, args []string) error {
 	})
 }
 
+func exchangePeerRefresh(ctx context.Context, e *env, args []string) error {
+	return withPeerID(ctx, e, "exchange peer refresh", args, func(ctx context.Context, a *app.App, operator *actor.Actor, id int64) error {
+		p, err := a.Exchange.RefreshPeer(ctx, operator, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Đã đọc lại danh bạ của nút số %d / refreshed peer %d: %d mã định danh / agency codes.\n", p.ID, p.ID, len(p.Agencies))
+		return nil
+	})
+}
+
 func exchangePeerRemove(ctx context.Context, e *env, args []string) error {
+	return withPeerID(ctx, e, "exchange peer remove", args, func(ctx context.Context, a *app.App, operator *actor.Actor, id int64) error {
+		if err := a.Exchange.RemovePeer(ctx, operator, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Đã gỡ nút kết nối số %d / removed peer %d.\n", id, id)
+		return nil
+	})
+}
+
+// withPeerID runs a command taking the database flags and one peer number.
+func withPeerID(ctx context.Context, e *env, name string, args []string, fn func(context.Context, *app.App, *actor.Actor, int64) error) error {
 	var cfg app.Config
-	b := config.NewBinder(newFlags(e, "exchange peer remove", "ID"))
+	b := config.NewBinder(newFlags(e, name, "ID"))
 	cfg.BindDatabase(b)
 	if err := parseFlags(b, args); err != nil {
 		return err
@@ -168,9 +191,5 @@ func exchangePeerRemove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	if err := a.Exchange.RemovePeer(ctx, operator, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "Đã gỡ nút kết nối số %d / removed peer %d.\n", id, id)
-	return nil
+	return fn(ctx, a, operator, id)
 }

@@ -76,6 +76,11 @@ const (
 // DefaultMaxPackage bounds a received package's size.
 const DefaultMaxPackage = 64 << 20
 
+// DefaultMaxAttempts bounds the deliveries of one package: with the job
+// runner's back-off capped at an hour, about two days of a peer's outage
+// before the message fails (and shows on /admin/jobs to be retried).
+const DefaultMaxAttempts = 60
+
 // Identity is this node's certificate and key.
 type Identity struct {
 	Signer crypto.Signer
@@ -207,7 +212,7 @@ type Options struct {
 	MaxPackage int64
 	// Timeout bounds one delivery or directory request [60s].
 	Timeout time.Duration
-	// MaxAttempts bounds the delivery of one package [jobs.DefaultMaxAttempts].
+	// MaxAttempts bounds the delivery of one package [DefaultMaxAttempts].
 	MaxAttempts int
 }
 
@@ -244,7 +249,7 @@ func New(d *db.DB, opts Options) (*Service, error) {
 		opts.Timeout = 60 * time.Second
 	}
 	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = jobs.DefaultMaxAttempts
+		opts.MaxAttempts = DefaultMaxAttempts
 	}
 	return &Service{db: d, opts: opts, now: opts.Now, log: opts.Logger}, nil
 }

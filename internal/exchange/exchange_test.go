@@ -169,6 +169,10 @@ type node struct {
 	srv  *http.Server
 	recv *received
 	url  string
+	jobs *jobs.Runner
+
+	mu       sync.Mutex
+	agencies []exchange.Agency
 }
 
 func newNode(t *testing.T, d *db.DB, name string, agencies []exchange.Agency, opts exchange.Options) *node {
@@ -180,7 +184,12 @@ func newNode(t *testing.T, d *db.DB, name string, agencies []exchange.Agency, op
 	}
 	opts.Audit = log
 	opts.Identity = func(context.Context) (*exchange.Identity, error) { return n.id, nil }
-	opts.Agencies = func(context.Context) ([]exchange.Agency, error) { return agencies, nil }
+	n.agencies = agencies
+	opts.Agencies = func(context.Context) ([]exchange.Agency, error) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.agencies, nil
+	}
 	if opts.Codec == nil {
 		opts.Codec = testCodec{}
 	}
@@ -200,8 +209,9 @@ func newNode(t *testing.T, d *db.DB, name string, agencies []exchange.Agency, op
 	n.svc.SetReceiver(n.recv)
 	n.start(t, lis)
 	t.Cleanup(func() { n.srv.Close() })
-	r := jobs.NewRunner(d, jobs.Options{PollInterval: 10 * time.Millisecond, RetryBase: 20 * time.Millisecond, RetryMax: 50 * time.Millisecond})
+	r := jobs.NewRunner(d, jobs.Options{PollInterval: 10 * time.Millisecond, RetryBase: 20 * time.Millisecond, RetryMax: 50 * time.Millisecond, Audit: log})
 	n.svc.Register(r)
+	n.jobs = r
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()
@@ -536,11 +546,24 @@ func TestPeerAdministration(t *testing.T) {
 		if _, err := prov.svc.AddPeer(ctx, admin, exchange.AddPeerRequest{URL: "http://" + strings.TrimPrefix(min.url, "https://"), CertPEM: certPEM(min.id.Cert)}); apperr.CodeOf(err) != apperr.Invalid {
 			t.Fatalf("http URL: %v", err)
 		}
+		min.mu.Lock()
+		min.agencies = append(min.agencies, exchange.Agency{Code: "G09.02", Name: "Vụ Chính quyền địa phương"})
+		min.mu.Unlock()
+		peers, _ := prov.svc.Peers(ctx, admin)
+		if _, err := prov.svc.RefreshPeer(ctx, clerk, peers[0].ID); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("clerk refreshes: %v", err)
+		}
+		if p, err := prov.svc.RefreshPeer(ctx, admin, peers[0].ID); err != nil || len(p.Agencies) != 3 {
+			t.Fatalf("refresh: %+v %v", p, err)
+		}
+		if p, err := prov.svc.PeerFor(ctx, "G09.02"); err != nil || p.ID != peers[0].ID {
+			t.Fatalf("new code after refresh: %v", err)
+		}
 		node, err := min.svc.Node(ctx, admin)
-		if err != nil || node.URL != min.url || len(node.Agencies) != 2 || !bytes.Equal(node.CertPEM, certPEM(min.id.Cert)) {
+		if err != nil || node.URL != min.url || len(node.Agencies) != 3 || !bytes.Equal(node.CertPEM, certPEM(min.id.Cert)) {
 			t.Fatalf("node %+v %v", node, err)
 		}
-		peers, _ := min.svc.Peers(ctx, admin)
+		peers, _ = min.svc.Peers(ctx, admin)
 		if err := min.svc.RemovePeer(ctx, clerk, peers[0].ID); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Fatalf("clerk removes: %v", err)
 		}
@@ -552,6 +575,40 @@ func TestPeerAdministration(t *testing.T) {
 		}
 		if n := countAudit(t, min.db, "exchange.peer.remove", audit.OutcomeOK); n != 1 {
 			t.Fatalf("removal audited %d", n)
+		}
+	})
+}
+
+// TestRefusedByPeerThenRetried: a peer that does not trust this node
+// answers 403; the delivery fails at once (no back-off against a refusal)
+// and, once the peer pins this node, the administrator's retry of the job
+// delivers it.
+func TestRefusedByPeerThenRetried(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		prov, min := pair(t, d, exchange.Options{})
+		peers, _ := min.svc.Peers(ctx, admin)
+		if err := min.svc.RemovePeer(ctx, admin, peers[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		enqueue(t, prov, exchange.Outbound{ToCode: "G09", DocumentID: "H24,2026,40", Kind: exchange.KindDocument, Package: docPackage(prov, "H24", "G09", "H24,2026,40")})
+		waitFor(t, "refusal", func() bool { return outbound(t, prov.db, "H24,2026,40").State != "queued" })
+		if m := outbound(t, prov.db, "H24,2026,40"); m.State != "failed" || !strings.Contains(m.Reason, "403") || !strings.Contains(m.Reason, "không được ghim") {
+			t.Fatalf("refused by the peer: %+v", m)
+		}
+		if _, err := min.svc.AddPeer(ctx, admin, exchange.AddPeerRequest{URL: prov.url, CertPEM: certPEM(prov.id.Cert)}); err != nil {
+			t.Fatal(err)
+		}
+		var job int64
+		if err := prov.db.Reader().QueryRowContext(ctx, "SELECT id FROM jobs WHERE kind = $1 AND state = 'failed'", exchange.KindDeliver).Scan(&job); err != nil {
+			t.Fatal(err)
+		}
+		if err := prov.jobs.Retry(ctx, admin, job); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "delivery after the retry", func() bool { return outbound(t, prov.db, "H24,2026,40").State == "delivered" })
+		if min.recv.count("H24,2026,40") != 1 {
+			t.Fatal("not registered once")
 		}
 	})
 }

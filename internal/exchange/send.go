@@ -91,9 +91,10 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	if m.State != "queued" {
-		return nil // delivered by an earlier run whose job outlived it
+	if m.State != "queued" && m.State != "failed" {
+		return nil // answered in an earlier run whose job outlived it
 	}
+	// A failed message runs again when the administrator retries its job.
 	peer, err := s.peer(ctx, s.db.Reader(), m.PeerID)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.NotFound {
@@ -142,7 +143,7 @@ func (s *Service) finish(ctx context.Context, m *outMessage, peer *Peer, state s
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE exchange_messages SET state = $1, receipt = $2, receipt_digest = $3, receipt_status = $4,
-			reason = $5, attempts = attempts + 1, done_at = $6 WHERE id = $7 AND state = 'queued'`,
+			reason = $5, attempts = attempts + 1, done_at = $6 WHERE id = $7 AND state IN ('queued', 'failed')`,
 			state, receipt, rd, status, truncate(reason, 2000), db.Micros(now), m.ID)
 		if err != nil {
 			return err
