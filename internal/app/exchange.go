@@ -99,9 +99,26 @@ func (a *App) nodeSubject(ctx context.Context) pki.Subject {
 	return s
 }
 
-// hostedAgencies are the agencies with an electronic identifier code.
-func (a *App) hostedAgencies(ctx context.Context) ([]exchange.Agency, error) {
-	ags, err := a.Org.Agencies(ctx, org.AgencyFilter{})
+// hostedAgencies are the agencies with an electronic identifier code,
+// read again at most once a minute (every received package asks).
+type hostedAgencies struct {
+	a    *App
+	mu   sync.Mutex
+	at   time.Time
+	list []exchange.Agency
+}
+
+// hostedAgenciesTTL is how long the list is reused.
+const hostedAgenciesTTL = time.Minute
+
+func (h *hostedAgencies) get(ctx context.Context) ([]exchange.Agency, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.a.Now()
+	if h.list != nil && now.Sub(h.at) < hostedAgenciesTTL && !now.Before(h.at) {
+		return h.list, nil
+	}
+	ags, err := h.a.Org.Agencies(ctx, org.AgencyFilter{})
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +128,7 @@ func (a *App) hostedAgencies(ctx context.Context) ([]exchange.Agency, error) {
 			out = append(out, exchange.Agency{Code: g.Code, Name: g.Name})
 		}
 	}
+	h.list, h.at = out, now
 	return out, nil
 }
 
@@ -128,7 +146,7 @@ func (a *App) buildExchange() error {
 	}}
 	var err error
 	a.Exchange, err = exchange.New(a.DB, exchange.Options{Now: a.Now, Logger: a.Log, Audit: a.Audit, URL: strings.TrimRight(a.Config.Exchange.URL, "/"),
-		Identity: node.get, Agencies: a.hostedAgencies, Codec: codec, MaxPackage: int64(a.Config.Exchange.MaxPackageMB) << 20}) // 0: exchange.DefaultMaxPackage
+		Identity: node.get, Agencies: (&hostedAgencies{a: a}).get, Codec: codec, MaxPackage: int64(a.Config.Exchange.MaxPackageMB) << 20}) // 0: exchange.DefaultMaxPackage
 	if err != nil {
 		return err
 	}
