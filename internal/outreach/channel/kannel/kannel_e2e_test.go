@@ -332,6 +332,31 @@ func TestKannelEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("extension characters count twice at Kannel too", func(t *testing.T) {
+		for _, tc := range []struct {
+			text  string
+			parts int
+		}{
+			{strings.Repeat("a", 158) + "€", 1},  // 160 units
+			{strings.Repeat("a", 159) + "€", 2},  // 161 units
+			{strings.Repeat("a", 156) + "{}", 1}, // 160 units
+			{strings.Repeat("a", 157) + "{}", 2}, // 161 units
+		} {
+			res, err := s.Send(ctx, channel.Message{TrackingID: "d-ext", To: "0912345671", Text: tc.text, Coding: smstext.GSM7})
+			if err != nil || res.Parts != tc.parts {
+				t.Fatalf("Send = %+v, %v; want %d parts", res, err, tc.parts)
+			}
+			got := waitParts(t, smsc, tc.parts)
+			text := ""
+			for _, p := range got {
+				text += p.Text
+			}
+			if text != tc.text {
+				t.Errorf("SMSC reassembled %q", text)
+			}
+		}
+	})
+
 	t.Run("the SMSC refuses: a rejected report", func(t *testing.T) {
 		res, err := s.Send(ctx, channel.Message{TrackingID: "d-barred", To: "0912345666", Text: "Thong bao"})
 		if err != nil || !res.Accepted {
