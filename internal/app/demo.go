@@ -62,6 +62,9 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	if err := a.seedDemoCatalogue(ctx); err != nil {
 		return nil, fmt.Errorf("create the demo procedures: %w", err)
 	}
+	if err := a.seedDemoOutreach(ctx, demo); err != nil {
+		return nil, fmt.Errorf("create the demo bulletin: %w", err)
+	}
 	logins := make([]DemoLogin, len(seeded))
 	for i, l := range seeded {
 		logins[i] = DemoLogin{Role: string(l.Role), Username: l.Username, Password: l.Password}

@@ -1,15 +1,19 @@
 package app
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/outreach"
 	"github.com/chinhquyen/chinhquyen/internal/outreach/channel"
 	"github.com/chinhquyen/chinhquyen/internal/outreach/channel/kannel"
@@ -164,4 +168,41 @@ func (a *App) registerOutreach(mux *http.ServeMux) {
 	if a.outreachZNS != nil {
 		mux.Handle("/outreach/zns/webhook", a.outreachZNS.Handler(a.Outreach))
 	}
+}
+
+// seedDemoOutreach gives the demo's commune with a one-stop centre (Xã Bắc
+// Hà in Lào Cai) three residents who consented (fictional numbers of the
+// 0399 99x xxx range), and one approved bulletin, not sent, waiting for
+// its officer (demo.outreach_officer… login) to send it.
+func (a *App) seedDemoOutreach(ctx context.Context, demo *org.Demo) error {
+	off, ok := demo.Official(org.DemoCommuneOutreach)
+	if !ok {
+		return nil
+	}
+	g, err := a.Org.Agency(ctx, off.AgencyID, org.Date{})
+	if err != nil || g.AdminUnitCode == "" {
+		return err
+	}
+	ctx = access.WithGuard(ctx, a.Guard)
+	sys := &actor.Actor{Kind: actor.System, Name: "first-start", AgencyID: off.AgencyID}
+	people := []outreach.Subscription{
+		{Phone: "0399990001", Lang: "vi", Village: "Thôn Bắc Hà 1", EthnicGroup: "Kinh"},
+		{Phone: "0399990002", Lang: "hmn", Village: "Thôn Na Hối", EthnicGroup: "Hmông", Zalo: true},
+		{Phone: "0399990003", Lang: "tay", Village: "Thôn Na Kim", EthnicGroup: "Tày", Email: "cu.dan@example.vn"},
+	}
+	if _, err := a.Outreach.BulkRegister(ctx, sys, people); err != nil {
+		return err
+	}
+	b, err := a.Outreach.Create(ctx, sys, outreach.DraftRequest{AgencyID: off.AgencyID, Title: "Lịch tiêm chủng mở rộng tháng 12",
+		Body:     "UBND xã thông báo: Thứ Hai 14/12/2026 lúc 7h30, trạm y tế xã tiêm chủng cho trẻ dưới 5 tuổi. Đề nghị bà con mang theo sổ tiêm chủng.",
+		Priority: outreach.PriorityHigh, Communes: []string{g.AdminUnitCode}, SMSPlain: true,
+		Translations: []outreach.Translation{{Lang: "hmn", Body: "UBND xã ceeb toom: Hnub Monday 14/12/2026 thaum 7h30, chaw kho mob xa txhaj tshuaj rau menyuam yaus hnub nyoog qis dua 5 xyoos."}}})
+	if err != nil {
+		return err
+	}
+	if _, err := a.Outreach.Approve(ctx, sys, b.ID); err != nil {
+		return err
+	}
+	a.Log.Info("demo bulletin and residents created", "commune", g.AdminUnitCode, "residents", len(people))
+	return nil
 }

@@ -166,7 +166,7 @@ func DemoOfficialsFor(agencyID int64) []DemoOfficial {
 	names := map[access.Role]string{
 		access.SystemAdmin: "Trần Quản Trị", access.AgencyAdmin: "Lê Quản Lý", access.SecurityOfficer: "Phạm An Ninh",
 		access.Leader: "Nguyễn Lãnh Đạo", access.Clerk: "Hoàng Văn Thư", access.OneStopOfficer: "Vũ Một Cửa",
-		access.Specialist: "Đặng Chuyên Viên", access.Auditor: "Bùi Kiểm Tra",
+		access.Specialist: "Đặng Chuyên Viên", access.Auditor: "Bùi Kiểm Tra", access.OutreachOfficer: "Lò Thông Tin",
 	}
 	var out []DemoOfficial
 	for _, r := range access.OfficialRoles() {
@@ -189,6 +189,8 @@ func DemoRole(orgRole string) (access.Role, bool) {
 		return access.Clerk, true
 	case "ministry_specialist", "commune_specialist":
 		return access.Specialist, true
+	case "commune_outreach_officer":
+		return access.OutreachOfficer, true
 	}
 	r, err := access.ParseRole(orgRole)
 	if err != nil || !r.OfficialRole() {

@@ -83,7 +83,7 @@ var demoProvinces = map[string]DemoProvince{
 			DemoClerk: "Lò Thị Mai", DemoSpecialist: "Trần Thu Hà", DemoOneStop: "Vàng A Chinh",
 			DemoSystemAdmin: "Đặng Quang Huy", DemoSecurityOfficer: "Bùi Thị Thanh Hương", DemoAuditor: "Nông Văn Quyết",
 			DemoCommuneLeader: "Lù Văn Chiến", DemoCommuneOneStop: "Sần Thị Yến", DemoMinistrySpecialist: "Đỗ Minh Châu",
-			DemoCommuneClerk: "Hảng Thị Say", DemoCommuneSpecialist: "Vàng Thị Hoa",
+			DemoCommuneClerk: "Hảng Thị Say", DemoCommuneSpecialist: "Vàng Thị Hoa", DemoCommuneOutreach: "Thào A Sử",
 		},
 		Heads: map[string][2]string{
 			"": {"Hoàng Quốc Khánh", "CHỦ TỊCH"}, ".01": {"Phạm Minh Tuấn", "CHÁNH VĂN PHÒNG"},
@@ -100,7 +100,7 @@ var demoProvinces = map[string]DemoProvince{
 			DemoClerk: "Phạm Thị Lan", DemoSpecialist: "Lê Thu Trang", DemoOneStop: "Triệu Thị Mai",
 			DemoSystemAdmin: "Vũ Đức Anh", DemoSecurityOfficer: "Hoàng Thị Ngọc Bích", DemoAuditor: "Bùi Văn Thắng",
 			DemoCommuneLeader: "Đặng Văn Phúc", DemoCommuneOneStop: "Triệu Thị Hạnh",
-			DemoCommuneClerk: "Vi Thị Hoa", DemoCommuneSpecialist: "Nịnh Thị Thảo",
+			DemoCommuneClerk: "Vi Thị Hoa", DemoCommuneSpecialist: "Nịnh Thị Thảo", DemoCommuneOutreach: "Chíu Văn Sáng",
 		},
 		Heads: map[string][2]string{
 			"": {"Nguyễn Văn Hải", "CHỦ TỊCH"}, ".01": {"Đỗ Thanh Tùng", "CHÁNH VĂN PHÒNG"},
@@ -165,12 +165,13 @@ const (
 	DemoSecurityOfficer = "security_officer" // cán bộ an toàn thông tin, Sở KH&CN
 	DemoAuditor         = "auditor"          // thanh tra viên, Thanh tra tỉnh
 
-	DemoDeputyLeader       = "deputy_leader"           // Phó Chủ tịch UBND tỉnh
-	DemoCommuneLeader      = "commune_leader"          // Chủ tịch UBND xã Bắc Hà
-	DemoCommuneOneStop     = "commune_onestop_officer" // công chức một cửa, Trung tâm PVHCC xã Bắc Hà
-	DemoMinistrySpecialist = "ministry_specialist"     // Chuyên viên, Vụ Tổ chức cán bộ, Bộ DTTG
-	DemoCommuneClerk       = "commune_clerk"           // Văn thư, Văn phòng HĐND và UBND xã Bắc Hà
-	DemoCommuneSpecialist  = "commune_specialist"      // công chức Tư pháp - hộ tịch, UBND xã Bắc Hà
+	DemoDeputyLeader       = "deputy_leader"            // Phó Chủ tịch UBND tỉnh
+	DemoCommuneLeader      = "commune_leader"           // Chủ tịch UBND xã Bắc Hà
+	DemoCommuneOneStop     = "commune_onestop_officer"  // công chức một cửa, Trung tâm PVHCC xã Bắc Hà
+	DemoMinistrySpecialist = "ministry_specialist"      // Chuyên viên, Vụ Tổ chức cán bộ, Bộ DTTG
+	DemoCommuneClerk       = "commune_clerk"            // Văn thư, Văn phòng HĐND và UBND xã Bắc Hà
+	DemoCommuneSpecialist  = "commune_specialist"       // công chức Tư pháp - hộ tịch, UBND xã Bắc Hà
+	DemoCommuneOutreach    = "commune_outreach_officer" // cán bộ thông tin cơ sở (bản tin, loa truyền thanh), UBND xã Bắc Hà
 )
 
 // Demo holds the ids LoadDemo created or found.
@@ -320,6 +321,9 @@ var demoPeople = []demoPerson{
 	// Who examines the commune's civil status and certification dossiers
 	// (the specialist step of its one-stop procedures).
 	{DemoCommuneSpecialist, "DEMO-14", "@", "VP", []string{PosSpecialist}},
+	// Who drafts the commune's bulletins to residents (SMS, Zalo,
+	// loudspeakers) for its chair's approval.
+	{DemoCommuneOutreach, "DEMO-15", "@", "VP", []string{PosSpecialist}},
 }
 
 // LoadDemo loads the default demo province, Lào Cai (LoadDemoProvince).

@@ -53,8 +53,8 @@ func TestDemoProvinceQuangNinh(t *testing.T) {
 		if !names["Phường Hạ Long"] || !names["Phường Móng Cái 1"] || !names["Xã Tiên Yên"] || demo.Spec.OnestopCommune() != "06862" {
 			t.Fatalf("communes %+v", demo.Communes)
 		}
-		if len(demo.Officials) != 13 {
-			t.Fatalf("%d officials, want 13 (no ministry specialist)", len(demo.Officials))
+		if len(demo.Officials) != 14 {
+			t.Fatalf("%d officials, want 14 (no ministry specialist)", len(demo.Officials))
 		}
 		if _, ok := demo.Official(org.DemoMinistrySpecialist); ok {
 			t.Fatal("a ministry specialist without a ministry")

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
+)
+
+func (b *browser) postJSON(path, body string) (int, string) {
+	req, _ := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	code, _, out := b.do(req)
+	return code, string(out)
+}
+
+// The demo's commune outreach officer finds the approved demo bulletin,
+// sees its reach and cost, sends it, and the commune's public page and feed
+// show it; the leader of another commune cannot read it; the preview
+// answers the issue's shape; a subscription with a foreign number is
+// refused with its field.
+func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			a, srv, logins := open(t, cheap(install(t, engine)))
+			pw := demoPassword(t, logins)
+			officer := newBrowser(t, srv).signIn("demo.commune_outreach_officer", pw)
+			provinceClerk := newBrowser(t, srv).signIn("demo.clerk", pw)
+			var id int64
+			var commune string
+			if err := a.DB.Reader().QueryRowContext(t.Context(), "SELECT b.id, c.commune_code FROM outreach_bulletins b JOIN outreach_bulletin_communes c ON c.bulletin_id = b.id WHERE b.status = 'approved'").Scan(&id, &commune); err != nil {
+				t.Fatalf("no approved demo bulletin: %v", err)
+			}
+			code, body := officer.get(fmt.Sprintf("/api/v1/bulletins/%d", id))
+			var got struct {
+				Reach struct {
+					Residents int    `json:"residents"`
+					Encoding  string `json:"encoding"`
+				} `json:"reach"`
+			}
+			if code != 200 || json.Unmarshal([]byte(body), &got) != nil || got.Reach.Residents != 3 || got.Reach.Encoding != "GSM7" {
+				t.Fatalf("getBulletin: %d %s", code, body)
+			}
+			if code, body := provinceClerk.get(fmt.Sprintf("/api/v1/bulletins/%d", id)); code != 403 {
+				t.Fatalf("another agency's clerk reads the bulletin: %d %s", code, body)
+			}
+			if code, body := officer.postJSON(fmt.Sprintf("/api/v1/bulletins/%d/send", id), ""); code != 200 || !strings.Contains(body, `"status":"sending"`) {
+				t.Fatalf("sendBulletin: %d %s", code, body)
+			}
+			code, body = newBrowser(t, srv).get("/communes/" + commune + "/bulletins")
+			if code != 200 || !strings.Contains(body, "Lịch tiêm chủng mở rộng tháng 12") || strings.Contains(body, "<script") {
+				t.Fatalf("public page: %d %s", code, body)
+			}
+			if code, body := newBrowser(t, srv).get("/communes/" + commune + "/bulletins.atom"); code != 200 || !strings.Contains(body, "http://www.w3.org/2005/Atom") {
+				t.Fatalf("feed: %d %s", code, body)
+			}
+			code, body = newBrowser(t, srv).postJSON("/api/v1/bulletins/preview", `{"text":"Đề nghị bà con {họp}"}`)
+			for _, want := range []string{`"sms":{"encoding":"UCS2"`, `"sms_plain":{"encoding":"GSM7"`, `"text":"De nghi ba con {hop}"`, `"spoken_text"`} {
+				if code != 200 || !strings.Contains(body, want) {
+					t.Fatalf("preview: %d, no %s in %s", code, want, body)
+				}
+			}
+			code, body = newBrowser(t, srv).postJSON("/api/v1/subscriptions", `{"phone":"+1 202 555 0100","commune_code":"`+commune+`"}`)
+			if code != 400 || !strings.Contains(body, `"field":"phone"`) {
+				t.Fatalf("foreign number: %d %s", code, body)
+			}
+		})
+	}
+}
