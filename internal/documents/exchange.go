@@ -34,6 +34,13 @@ type Dispatcher interface {
 	Dispatch(ctx context.Context, tx *sql.Tx, a *actor.Actor, d *Document, issued []byte) error
 }
 
+// DispatchPreparer is the optional part of a Dispatcher that must run
+// before the delivery transaction, not inside it: fetching the node's
+// signing key may issue its certificate on first use, a write of its own.
+type DispatchPreparer interface {
+	PrepareDispatch(ctx context.Context) error
+}
+
 // SetExchange installs the remote directory and the dispatcher of the
 // document exchange (built after this module).
 func (s *Service) SetExchange(remote RemoteDirectory, dispatch Dispatcher) {

@@ -122,6 +122,11 @@ func (s *Service) Issue(ctx context.Context, a *actor.Actor, id int64, req Issue
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := s.opts.Dispatcher.(DispatchPreparer); ok && len(d.Outgoing.RemoteRecipients) > 0 {
+		if err := p.PrepareDispatch(ctx); err != nil {
+			return nil, err
+		}
+	}
 	now := s.opts.Now()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := setStatus(ctx, tx, id, StatusIssued, StatusNumbered); err != nil {

@@ -101,9 +101,10 @@ func (s *Service) RemoteAgency(ctx context.Context, code string) (string, bool, 
 
 // What docex implements and needs, checked at compile time.
 var (
-	_ Exchange                  = (*exchange.Service)(nil)
-	_ exchange.Receiver         = (*Service)(nil)
-	_ documents.Dispatcher      = (*Service)(nil)
-	_ documents.RemoteDirectory = (*Service)(nil)
-	_ tasks.Observer            = (*Service)(nil)
+	_ Exchange                   = (*exchange.Service)(nil)
+	_ exchange.Receiver          = (*Service)(nil)
+	_ documents.Dispatcher       = (*Service)(nil)
+	_ documents.RemoteDirectory  = (*Service)(nil)
+	_ documents.DispatchPreparer = (*Service)(nil)
+	_ tasks.Observer             = (*Service)(nil)
 )

@@ -384,6 +384,9 @@ func (s *Service) Register(ctx context.Context, a *actor.Actor, id int64) (*docu
 	if r.Revoked {
 		return nil, apperr.New(apperr.Conflict, "Bên gửi đã thu hồi văn bản này (%s): không vào sổ, hãy trả lại", r.RevokeReason)
 	}
+	if err := s.PrepareDispatch(ctx); err != nil {
+		return nil, err
+	}
 	var uploads []string
 	for i := range r.Files {
 		f, data, err := s.FileData(ctx, a, id, i+1)
@@ -448,6 +451,9 @@ func (s *Service) Return(ctx context.Context, a *actor.Actor, id int64, reason s
 	if r.State != InboxPending {
 		return apperr.New(apperr.Conflict, "Văn bản liên thông này đã được tiếp nhận hoặc trả lại")
 	}
+	if err := s.PrepareDispatch(ctx); err != nil {
+		return err
+	}
 	now := s.opts.Now()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE docex_inbox SET state = $1, reason = $2, handled_by = $3, handled_at = $4
@@ -508,7 +514,9 @@ var taskStatuses = map[string]edxml.StatusCode{
 
 // TaskEvent implements tasks.Observer: a leader's direction of a
 // document received from a peer sends 04, the first progress report 05
-// and the completion 06, each in the event's transaction.
+// and the completion 06, each in the event's transaction. The node key is
+// only read there: a node that received the document already holds its
+// certificate (its exchange listener presented it).
 func (s *Service) TaskEvent(ctx context.Context, tx *sql.Tx, t *tasks.Task, e tasks.Event) error {
 	code, ok := taskStatuses[e.Kind]
 	if !ok || t.DocumentID == 0 {

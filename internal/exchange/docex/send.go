@@ -94,6 +94,15 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, toCode, docID, kind s
 	return s.opts.Exchange.Enqueue(ctx, tx, exchange.Outbound{ToCode: toCode, DocumentID: docID, Kind: kind, Package: pkg})
 }
 
+// PrepareDispatch implements documents.DispatchPreparer: the node's key
+// is fetched before the issue's transaction (on first use the node
+// certificate is issued, in a transaction of its own), so the signing
+// inside the transaction only reads it.
+func (s *Service) PrepareDispatch(ctx context.Context) error {
+	_, _, err := s.opts.Exchange.Signer(ctx)
+	return err
+}
+
 // Dispatch implements documents.Dispatcher: inside the issue's delivery
 // transaction, one signed package per remote recipient with the issued
 // PDF unchanged, its DocumentId recorded. A document replacing or
@@ -176,6 +185,9 @@ func (s *Service) Revoke(ctx context.Context, a *actor.Actor, id int64, reason s
 	if err != nil {
 		return err
 	}
+	if err := s.PrepareDispatch(ctx); err != nil {
+		return err
+	}
 	now := s.opts.Now()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		type row struct{ code, pkg string }
@@ -251,8 +263,11 @@ func (s *Service) receiveStatus(ctx context.Context, tx *sql.Tx, in exchange.Inb
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE docex_sent SET status = $1, reason = $2, updated_at = $3 WHERE document_id = $4 AND to_code = $5`,
-		string(st.Code), st.Description, s.opts.Now().UnixMicro(), docID, st.From.OrganID); err != nil {
+	// Statuses travel as separate packages and may arrive out of order
+	// (04 before 03 after a retry): the furthest step is kept (the codes
+	// order them: 02 < 03 < 04 < 05 < 06); the timeline keeps every one.
+	if _, err := tx.ExecContext(ctx, `UPDATE docex_sent SET status = $1, reason = $2, updated_at = $3 WHERE document_id = $4 AND to_code = $5
+		AND status < $1`, string(st.Code), st.Description, s.opts.Now().UnixMicro(), docID, st.From.OrganID); err != nil {
 		return err
 	}
 	detail := map[string]any{"agency_code": st.From.OrganID, "agency": st.From.OrganName, "status": string(st.Code)}
