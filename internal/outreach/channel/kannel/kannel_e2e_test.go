@@ -300,9 +300,9 @@ func TestKannelEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("plain GSM-7 in one part", func(t *testing.T) {
+	t.Run("plain GSM-7 in one part, with Kannel's priority", func(t *testing.T) {
 		plain := smstext.Plain(bulletin)
-		res, err := s.Send(ctx, channel.Message{TrackingID: "d-gsm", To: "0912345679", Text: plain})
+		res, err := s.Send(ctx, channel.Message{TrackingID: "d-gsm", To: "0912345679", Text: plain, Priority: channel.PriorityEmergency})
 		if err != nil || !res.Accepted || res.Parts != 1 {
 			t.Fatalf("Send = %+v, %v", res, err)
 		}
