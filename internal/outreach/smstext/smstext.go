@@ -137,11 +137,16 @@ var punctuation = strings.NewReplacer(
 	"\u2013", "-", "\u2014", "-", "\u2026", "...", "\u00a0", " ",
 )
 
+// latinMarks are the combining diacritical marks (U+0300–U+036F): every
+// Vietnamese tone and vowel mark decomposes into them, while the vowel
+// signs of scripts such as Khmer or Thai, also nonspacing marks, stay.
+var latinMarks = &unicode.RangeTable{R16: []unicode.Range16{{Lo: 0x0300, Hi: 0x036f, Stride: 1}}}
+
 // Plain returns text in NFC without Vietnamese diacritics (đ→d, Đ→D), case
 // and spacing kept, typographic quotes and dashes made plain: the form an
 // author may choose to send in one GSM part.
 func Plain(text string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(latinMarks)), norm.NFC)
 	out, _, err := transform.String(t, norm.NFC.String(text))
 	if err != nil {
 		out = norm.NFC.String(text)

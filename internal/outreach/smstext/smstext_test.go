@@ -75,6 +75,10 @@ func TestPlain(t *testing.T) {
 		"Hoa\u0300 Bi\u0300nh (NFD in)": "Hoa Binh (NFD in)",
 		"  giữ khoảng trắng  ":          "  giu khoang trang  ",
 	}
+	// Another script's vowel signs are letters of its words, not diacritics.
+	if khmer := "ភាសាខ្មែរ"; Plain(khmer) != khmer {
+		t.Errorf("Plain(%q) = %q", khmer, Plain(khmer))
+	}
 	for in, want := range tests {
 		if got := Plain(in); got != want {
 			t.Errorf("Plain(%q) = %q, want %q", in, got, want)
