@@ -612,3 +612,36 @@ func TestRefusedByPeerThenRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentDuplicates: the same package posted several times at once
+// is registered once and every post gets the same signed receipt.
+func TestConcurrentDuplicates(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		prov, min := pair(t, d, exchange.Options{})
+		pkg := docPackage(prov, "H24", "G09", "H24,2026,77")
+		const n = 6
+		bodies := make([][]byte, n)
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				resp, b := post(t, prov.id, min, pkg)
+				codes[i], bodies[i] = resp.StatusCode, b
+			}(i)
+		}
+		wg.Wait()
+		for i := range bodies {
+			if codes[i] != http.StatusOK || !bytes.Equal(bodies[i], bodies[0]) {
+				t.Fatalf("post %d: %d %s", i, codes[i], bodies[i])
+			}
+		}
+		if status, _, err := (testCodec{}).ReadReceipt(bodies[0], min.id.Cert); err != nil || status != "01" {
+			t.Fatalf("receipt %q %v", status, err)
+		}
+		if c := min.recv.count("H24,2026,77"); c != 1 {
+			t.Fatalf("registered %d times", c)
+		}
+	})
+}

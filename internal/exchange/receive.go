@@ -128,8 +128,17 @@ func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		if db.IsUniqueViolation(err) {
-			// The same package arrived twice at once: answer the first's receipt.
-			if rec, status, ok, err2 := s.answered(ctx, peer.ID, env.Key()); err2 == nil && ok {
+			// The same package arrived twice at once: answer the first's
+			// receipt, read in a transaction of its own — on SQLite the
+			// first may be in the same group commit, which the reader pool
+			// sees only once it is committed.
+			var rec []byte
+			var status string
+			err2 := s.db.Tx(ctx, func(tx *sql.Tx) error {
+				return tx.QueryRowContext(ctx, `SELECT receipt, receipt_status FROM exchange_messages
+					WHERE direction = 'in' AND peer_id = $1 AND dedup_key = $2`, peer.ID, env.Key()).Scan(&rec, &status)
+			})
+			if err2 == nil {
 				writeReceipt(w, rec, status)
 				return
 			}
