@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -56,6 +57,31 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 			}
 			if code, body := newBrowser(t, srv).get("/communes/" + commune + "/bulletins.atom"); code != 200 || !strings.Contains(body, "http://www.w3.org/2005/Atom") {
 				t.Fatalf("feed: %d %s", code, body)
+			}
+			// The officers' pages, without script.
+			if code, body := officer.get("/outreach"); code != 200 || !strings.Contains(body, "Lịch tiêm chủng mở rộng tháng 12") || !strings.Contains(body, `<label for="body">`) || strings.Contains(body, "<script") {
+				t.Fatalf("/outreach: %d %s", code, body)
+			}
+			code, _, body = officer.post("/outreach", url.Values{"action": {"preview"}, "title": {"Họp thôn"}, "body": {"Họp thôn lúc 19h30 tối nay"}, "communes": {commune}})
+			if code != 200 || !strings.Contains(body, "UCS2") || !strings.Contains(body, "Hop thon luc 19h30 toi nay") {
+				t.Fatalf("preview button: %d %s", code, body)
+			}
+			code, h, _ := officer.post("/outreach", url.Values{"action": {"save"}, "title": {"Họp thôn"}, "body": {"Họp thôn lúc 19h30 tối nay"}, "communes": {commune}})
+			if code != 303 || !strings.HasPrefix(h.Get("Location"), "/outreach/bulletins/") {
+				t.Fatalf("save: %d %v", code, h)
+			}
+			if code, body := officer.get(h.Get("Location")); code != 200 || !strings.Contains(body, "Dự thảo") || !strings.Contains(body, "3 người nhận") {
+				t.Fatalf("the draft's page: %d %s", code, body)
+			}
+			if code, body := officer.get("/outreach/residents"); code != 200 || !strings.Contains(body, "0399990002") {
+				t.Fatalf("residents: %d %s", code, body)
+			}
+			if code, _ := newBrowser(t, srv).signIn("demo.commune_leader", pw).get("/outreach/residents"); code != 403 {
+				t.Fatalf("the leader reads the residents' numbers: %d", code)
+			}
+			req, _ := http.NewRequest("GET", srv.URL+"/outreach/stats?format=xlsx", nil)
+			if code, h, body := officer.do(req); code != 200 || !strings.Contains(h.Get("Content-Type"), "spreadsheetml") || len(body) < 1000 {
+				t.Fatalf("stats xlsx: %d %v %d bytes", code, h, len(body))
 			}
 			code, body = newBrowser(t, srv).postJSON("/api/v1/bulletins/preview", `{"text":"Đề nghị bà con {họp}"}`)
 			for _, want := range []string{`"sms":{"encoding":"UCS2"`, `"sms_plain":{"encoding":"GSM7"`, `"text":"De nghi ba con {hop}"`, `"spoken_text"`} {

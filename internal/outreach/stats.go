@@ -2,6 +2,7 @@ package outreach
 
 import (
 	"context"
+	"io"
 	"sort"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/org"
+	"github.com/xuri/excelize/v2"
 )
 
 // PublicBulletins returns the bulletins sent to a commune, newest first
@@ -174,4 +176,62 @@ func (s *Service) Stats(ctx context.Context, a *actor.Actor, agencyID int64) (*S
 		st.Failures[reason] += n
 	}
 	return st, fr.Err()
+}
+
+// WriteStatsXLSX writes st as an xlsx workbook: the deliveries per month,
+// commune, channel and language; the cost per month; the failures by
+// reason.
+func WriteStatsXLSX(w io.Writer, st *Stats) error {
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet := func(name string, first bool, lines [][]any) error {
+		if first {
+			if err := x.SetSheetName("Sheet1", name); err != nil {
+				return err
+			}
+		} else if _, err := x.NewSheet(name); err != nil {
+			return err
+		}
+		sw, err := x.NewStreamWriter(name)
+		if err != nil {
+			return err
+		}
+		for i, l := range lines {
+			ref, err := excelize.CoordinatesToCellName(1, i+1)
+			if err != nil {
+				return err
+			}
+			if err := sw.SetRow(ref, l); err != nil {
+				return err
+			}
+		}
+		return sw.Flush()
+	}
+	lines := [][]any{{"Tháng", "Xã, phường", "Kênh", "Ngôn ngữ", "Tổng", "Đã gửi", "Lỗi", "Đang chờ", "Chi phí (đồng)"}}
+	for _, r := range st.Rows {
+		lines = append(lines, []any{r.Month, r.Commune, r.Channel, r.Lang, r.Total, r.Delivered, r.Failed, r.Queued, r.Cost})
+	}
+	if err := sheet("Theo xã, kênh, ngôn ngữ", true, lines); err != nil {
+		return err
+	}
+	months := make([]string, 0, len(st.CostMonth))
+	for m := range st.CostMonth {
+		months = append(months, m)
+	}
+	sort.Strings(months)
+	lines = [][]any{{"Tháng", "Chi phí (đồng)"}}
+	for _, m := range months {
+		lines = append(lines, []any{m, st.CostMonth[m]})
+	}
+	if err := sheet("Chi phí theo tháng", false, lines); err != nil {
+		return err
+	}
+	lines = [][]any{{"Lý do", "Số lần"}}
+	for reason, n := range st.Failures {
+		lines = append(lines, []any{reason, n})
+	}
+	if err := sheet("Lỗi", false, lines); err != nil {
+		return err
+	}
+	return x.Write(w)
 }
