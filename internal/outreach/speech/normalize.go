@@ -138,6 +138,8 @@ const num = `\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?`
 
 var numberRE = regexp.MustCompile(
 	`(?P<phone>\+84\d{9,10}|\b84\d{9}\b|\b0\d{2,3}[ .]\d{3}[ .]\d{3,4}\b|\b0\d{9,10}\b|\b1[89]00[ .]?\d{3,4}(?:[ .]?\d{2,3})?\b)` +
+		`|(?P<ordinal>((?i:thứ)\s+)(\d{1,3}|[IVXLC]{1,7})\b)` +
+		`|(?P<roman>((?i:quý|khóa|khoá|kỳ|lần|chương|phần|mục|đại hội|kỳ họp)\s+)([IVXLC]{1,7})\b)` +
 		`|(?P<hotline>((?i:gọi|số|tổng đài|đường dây nóng|hotline)\s+)(11[1-6])\b)` +
 		`|(?P<date>(?:(?i:ngày)\s+)?\b(\d{1,2})/(\d{1,2})/(\d{4})\b)` +
 		`|(?P<sdate>((?i:ngày|từ|đến|tới|trước|sau|hạn|hôm)\s+)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b)` +
@@ -188,7 +190,7 @@ func readNumbers(text string) string {
 		if unicode.IsLetter(next) {
 			switch kind {
 			case "money", "unit":
-				return readDecimal(at(1)) + g[0][len(at(1)):]
+				return readDecimal(at(1)) + readNumbers(g[0][len(at(1)):])
 			case "time":
 				rest := strings.TrimLeft(g[0], "0123456789")
 				return readDigitsNumber(g[0][:len(g[0])-len(rest)]) + " " + readNumbers(rest)
@@ -197,6 +199,25 @@ func readNumbers(text string) string {
 		switch kind {
 		case "phone":
 			return Digits(g[0])
+		case "ordinal", "roman":
+			n, ok := roman(at(2))
+			if !ok {
+				v, err := strconv.Atoi(at(2))
+				if err != nil {
+					return g[0]
+				}
+				n = v
+			}
+			if kind == "ordinal" {
+				// thứ nhất, thứ tư (the first, the fourth; Wednesday)
+				switch n {
+				case 1:
+					return at(1) + "nhất"
+				case 4:
+					return at(1) + "tư"
+				}
+			}
+			return at(1) + Number(uint64(n))
 		case "hotline":
 			// The emergency numbers (113 police, 114 fire, 115 ambulance …)
 			// are said digit by digit after the word that calls them.
@@ -249,6 +270,46 @@ func readNumbers(text string) string {
 		// Not what it looked like (31/13/2026): read its numbers one by one.
 		return readNumbers(strings.NewReplacer("/", " xuyệt ").Replace(g[0]))
 	})
+}
+
+// roman reads a Roman numeral (I to CCCXCIX) written the usual way.
+func roman(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	val := map[byte]int{'I': 1, 'V': 5, 'X': 10, 'L': 50, 'C': 100}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		v, ok := val[s[i]]
+		if !ok {
+			return 0, false
+		}
+		if i+1 < len(s) && val[s[i+1]] > v {
+			n -= v
+		} else {
+			n += v
+		}
+	}
+	// Only the canonical spelling: "IIII" or "VX" are not numerals here,
+	// nor C or L alone, which name sections (phần A, B, C) more often.
+	if n <= 0 || toRoman(n) != s || s == "C" || s == "L" {
+		return 0, false
+	}
+	return n, true
+}
+
+func toRoman(n int) string {
+	var b strings.Builder
+	for _, p := range []struct {
+		v int
+		s string
+	}{{100, "C"}, {90, "XC"}, {50, "L"}, {40, "XL"}, {10, "X"}, {9, "IX"}, {5, "V"}, {4, "IV"}, {1, "I"}} {
+		for n >= p.v {
+			b.WriteString(p.s)
+			n -= p.v
+		}
+	}
+	return b.String()
 }
 
 // rangeRE finds ranges of numbers, "100-200mm", "7-10 ngày".
