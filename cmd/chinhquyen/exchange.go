@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/app"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
@@ -47,6 +48,8 @@ func exchangeVerify(ctx context.Context, e *env, args []string) error {
 	b := config.NewBinder(newFlags(e, "exchange verify", "FILE"))
 	cfg.BindDatabase(b)
 	b.FS.Var(&trust, "trust", "trusted root (and intermediate) certificates, PEM or DER (repeat the flag for several files)")
+	var atText string
+	b.FS.StringVar(&atText, "at", "", "check the signer's certificate at this moment, dd/mm/yyyy or \"dd/mm/yyyy hh:mm:ss\" Vietnam time (e.g. when the package was received); default now")
 	// FILE may come before or after the flags.
 	var files []string
 	rest := args
@@ -65,6 +68,13 @@ func exchangeVerify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: cần đúng một tệp gói tin", errUsage)
 	}
 	name := files[0]
+	at := clock.Now()
+	if atText != "" {
+		var err error
+		if at, err = parseAt(atText); err != nil {
+			return err
+		}
+	}
 
 	roots, intermediates := x509.NewCertPool(), []*x509.Certificate(nil)
 	var sources []string
@@ -119,7 +129,7 @@ func exchangeVerify(ctx context.Context, e *env, args []string) error {
 	if len(sources) > 0 {
 		pool = roots
 	}
-	rep, verr := edxml.Verify(p, pool, clock.Now())
+	rep, verr := edxml.Verify(p, pool, at)
 	if rep.SignedBy != nil {
 		c := rep.SignedBy
 		fmt.Fprintf(w, "Người ký (chứng thư): %s\n  cấp bởi: %s\n  hiệu lực: %s – %s\n", c.Subject, c.Issuer,
@@ -127,6 +137,7 @@ func exchangeVerify(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintln(w, "Người ký (chứng thư): không có")
 	}
+	fmt.Fprintf(w, "Kiểm tra chứng thư vào: %s\n", at.In(locale.VN).Format(edxml.TimestampLayout))
 	if len(sources) > 0 {
 		fmt.Fprintf(w, "Tin cậy: %s\n", strings.Join(sources, "; "))
 	} else {
@@ -157,6 +168,17 @@ func exchangeVerify(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(w, "Kết quả: HỢP LỆ")
 	return nil
+}
+
+// parseAt reads --at: a date (its start) or a date and time, Vietnam time.
+func parseAt(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{edxml.TimestampLayout, "02/01/2006 15:04", edxml.DateLayout} {
+		if t, err := time.ParseInLocation(layout, s, locale.VN); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, apperr.FieldError("at", "--at %q không phải ngày dd/mm/yyyy hoặc thời điểm dd/mm/yyyy hh:mm:ss", clipArg(s))
 }
 
 // installationNamed reports whether --data or --database was given, on the

@@ -21,7 +21,7 @@ func TestExchangeVerify(t *testing.T) {
 	root := filepath.Join(edxmlTestdata, "root.pem")
 	good := filepath.Join(edxmlTestdata, "new.edxml")
 
-	code, out, errOut := runCmd(t, "exchange", "verify", good, "--trust", root)
+	code, out, errOut := runCmd(t, "exchange", "verify", good, "--trust", root, "--at", "01/06/2026 09:00")
 	if code != 0 {
 		t.Fatalf("verify: %d\n%s\n%s", code, out, errOut)
 	}
@@ -34,7 +34,7 @@ func TestExchangeVerify(t *testing.T) {
 		}
 	}
 	// Flags before the file work too; a status package names its code.
-	if code, out, errOut := runCmd(t, "exchange", "verify", "--trust", root, filepath.Join(edxmlTestdata, "status-02.edxml")); code != 0 ||
+	if code, out, errOut := runCmd(t, "exchange", "verify", "--trust", root, "--at", "01/06/2026", filepath.Join(edxmlTestdata, "status-02.edxml")); code != 0 ||
 		!strings.Contains(out, "gói tin trạng thái 02 (từ chối)") || !strings.Contains(out, "Mô tả: Văn bản không đúng thẩm quyền") {
 		t.Fatalf("status: %d\n%s\n%s", code, out, errOut)
 	}
@@ -78,13 +78,25 @@ func TestExchangeVerify(t *testing.T) {
 		t.Errorf("missing file: %d %s", code, errOut)
 	}
 
+	// --at: the moment the certificate is checked at.
+	if code, out, errOut := runCmd(t, "exchange", "verify", good, "--trust", root, "--at", "01/06/2026"); code != 0 ||
+		!strings.Contains(out, "Kiểm tra chứng thư vào: 01/06/2026 00:00:00") {
+		t.Fatalf("--at: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, "exchange", "verify", good, "--trust", root, "--at", "01/01/2050"); code != 1 || !strings.Contains(errOut, "edxml.untrusted") {
+		t.Fatalf("--at after the certificate: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "exchange", "verify", good, "--at", "2026-06-01"); code != 1 || !strings.Contains(errOut, "--at") {
+		t.Fatalf("--at malformed: %d %s", code, errOut)
+	}
+
 	// An installation whose trust store holds the root: --data is enough.
 	data2 := t.TempDir()
 	t.Setenv("CHINHQUYEN_KEY_PASSPHRASE", "mat-khau-kho-khoa")
 	if code, out, errOut := runCmd(t, "ca", "trust", "--data", data2, "--label", "CA thử nghiệm", "import", root); code != 0 {
 		t.Fatalf("ca trust import: %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut = runCmd(t, "exchange", "verify", good, "--data", data2)
+	code, out, errOut = runCmd(t, "exchange", "verify", good, "--data", data2, "--at", "01/06/2026")
 	if code != 0 || !strings.Contains(out, "Tin cậy: kho tin cậy của") {
 		t.Fatalf("--data: %d\n%s\n%s", code, out, errOut)
 	}
