@@ -252,6 +252,9 @@ type docData struct {
 	Remote    []docex.SentTo
 	CanRevoke bool
 	Error     string
+	// From is the package from a peer node an incoming document was
+	// registered from (liên thông), nil otherwise.
+	From *docex.Received
 }
 
 func (p *Office) show(w http.ResponseWriter, r *http.Request) {
@@ -307,6 +310,12 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 	res := doc.Resource()
 	d.CanDirect = p.tasks != nil && doc.Direction == documents.Incoming && access.Permits(r.Context(), a, access.TasksDirect, res)
 	d.CanReply = doc.Direction == documents.Incoming && access.Permits(r.Context(), a, access.DocumentsDraftCreate, access.Resource{Type: "document", AgencyID: doc.AgencyID})
+	if p.remote != nil && doc.Direction == documents.Incoming {
+		if d.From, err = p.remote.RegisteredFrom(r.Context(), a, doc.ID); err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+	}
 	if p.remote != nil && doc.Outgoing != nil && len(doc.Outgoing.RemoteRecipients) > 0 {
 		if d.Remote, err = p.remote.Sent(r.Context(), a, doc.ID); err != nil {
 			p.rd.errorPage(w, r, err)

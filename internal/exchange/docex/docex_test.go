@@ -598,6 +598,10 @@ func TestDocumentAcrossNodesOnBothEngines(t *testing.T) {
 		if !found {
 			t.Fatalf("the revocation is not on the receiver's document: %+v", evs)
 		}
+		if from, err := b.svc.RegisteredFrom(b.ctx, bHandler, reg.ID); err != nil || from == nil || !from.Revoked ||
+			from.RevokeReason != "Ban hành nhầm nơi nhận" || from.Peer != "Lào Cai" {
+			t.Fatalf("registered from: %+v %v", from, err)
+		}
 		if !has(timelineKinds(t, a, aClerk, issued.ID), documents.EventRevokeSent) {
 			t.Fatal("the sender's timeline lacks the revocation")
 		}

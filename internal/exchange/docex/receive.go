@@ -546,3 +546,21 @@ func (s *Service) TaskEvent(ctx context.Context, tx *sql.Tx, t *tasks.Task, e ta
 	}
 	return s.sendStatus(ctx, tx, a, &r, code, desc)
 }
+
+// RegisteredFrom returns the received package an incoming document was
+// registered from, or nil, for a reader of the document: its page says
+// where it came from and whether its sender revoked it.
+func (s *Service) RegisteredFrom(ctx context.Context, a *actor.Actor, docID int64) (*Received, error) {
+	if _, err := s.opts.Documents.Get(ctx, a, docID); err != nil {
+		return nil, err
+	}
+	r, err := scanReceived(s.db.Reader().QueryRowContext(ctx, `SELECT `+receivedColumns+` FROM docex_inbox WHERE incoming_id = $1
+		ORDER BY id LIMIT 1`, docID))
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
