@@ -1,6 +1,7 @@
 package edxml
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -108,7 +109,7 @@ func genMessage(r *rand.Rand) *Message {
 }
 
 // TestRoundTrip: Build → Parse → Verify gives back the message (NFC
-// normalised, attachments numbered) for random Vietnamese text, and Build is
+// normalised, attachments numbered) and BuildStatus the status for random Vietnamese text, and Build is
 // deterministic.
 func TestRoundTrip(t *testing.T) {
 	k, chain, roots := fixture(t)
@@ -122,6 +123,9 @@ func TestRoundTrip(t *testing.T) {
 		b, err := Build(m, k, chain)
 		if err != nil {
 			t.Fatalf("%d: build: %v\n%#v", i, err, m)
+		}
+		if again, err := Build(m, k, chain); err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("%d: a second Build differs (%v)", i, err)
 		}
 		p, err := Parse(b, DefaultLimits)
 		if err != nil {
@@ -141,6 +145,24 @@ func TestRoundTrip(t *testing.T) {
 		}
 		if !norm.NFC.IsNormalString(p.Message.Subject) {
 			t.Fatalf("%d: subject not NFC", i)
+		}
+
+		st := &Status{ResponseFor: ResponseFor{OrganID: genCode(r), Code: genText(r, 2), DocumentID: genDocID(r)},
+			From: genOrg(r, genCode(r)), Code: allStatus[r.IntN(len(allStatus))], Description: "Lý do: " + genText(r, 10),
+			Timestamp: time.Date(2026, 5, 1+r.IntN(28), r.IntN(24), r.IntN(60), r.IntN(60), 0, locale.VN),
+			Staff:     StaffInfo{genText(r, 2), genText(r, 3), "", ""}}
+		b, err = BuildStatus(st, k, chain)
+		if err != nil {
+			t.Fatalf("%d: build status: %v", i, err)
+		}
+		if p, err = Parse(b, DefaultLimits); err != nil {
+			t.Fatalf("%d: parse status: %v", i, err)
+		}
+		if rep, err := Verify(p, roots, verifyAt); err != nil {
+			t.Fatalf("%d: verify status: %v %v", i, err, rep.Problems)
+		}
+		if want := normalizeStatus(st); !reflect.DeepEqual(p.Status, want) {
+			t.Fatalf("%d: status round trip\n got %#v\nwant %#v", i, p.Status, want)
 		}
 	}
 }
