@@ -659,3 +659,43 @@ func TestLaterWaitsWithoutFailing(t *testing.T) {
 		t.Fatalf("not sent after the quiet hours: %d", len(f.sms.messages()))
 	}
 }
+
+func TestSubscribeResendThrottled(t *testing.T) {
+	f := setup(t, dbtest.SQLite(t, modules()...))
+	if _, err := f.svc.Subscribe(f.ctx, outreach.Subscription{Phone: "0912345600", CommuneCode: "00001"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Subscribe(f.ctx, outreach.Subscription{Phone: "0912345600", CommuneCode: "00001"})
+	wantCode(t, err, apperr.TooMany)
+	f.advance(outreach.OTPResendAfter + time.Second)
+	if _, err := f.svc.Subscribe(f.ctx, outreach.Subscription{Phone: "0912345600", CommuneCode: "00001"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Inbound texts and unsubscribe tokens come from anyone: never a panic,
+// only apperr refusals, and nothing withdrawn by a token not signed here.
+func FuzzInboundAndToken(f *testing.F) {
+	d := dbtest.SQLite(f, modules()...)
+	fx := &fixture{d: d, org: &fakeOrg{}, now: clock.Now(), sms: &fakeSender{kind: channel.SMS}}
+	log, _ := audit.New(d, audit.Options{Now: fx.clock})
+	svc, err := outreach.New(d, outreach.Options{Audit: log, Org: fx.org, SecretKey: bytes.Repeat([]byte{9}, 32), Now: fx.clock})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, s := range []string{"HUY", "huỷ", "  Huy abc", "0912345678", "1.AAAA", "", "\x00\xff"} {
+		f.Add("0912345678", s)
+	}
+	f.Fuzz(func(t *testing.T, from, text string) {
+		if len(from)+len(text) > 2000 {
+			return
+		}
+		if _, err := svc.InboundSMS(ctx, from, text); err != nil && apperr.CodeOf(err) == apperr.Internal {
+			t.Fatalf("InboundSMS(%q, %q): %v", from, text, err)
+		}
+		if err := svc.Unsubscribe(ctx, text); apperr.CodeOf(err) != apperr.Invalid && text != svc.UnsubscribeToken(1) {
+			t.Fatalf("Unsubscribe(%q) = %v", text, err)
+		}
+	})
+}

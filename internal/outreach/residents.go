@@ -30,6 +30,8 @@ const (
 	OTPLifetime = 10 * time.Minute
 	OTPMaxTries = 5
 	OTPLockout  = 30 * time.Minute
+	// OTPResendAfter is how long a number waits before another code.
+	OTPResendAfter = time.Minute
 )
 
 // Subscriber statuses.
@@ -138,9 +140,9 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (int64, error
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var status string
-		var locked int64
-		err := tx.QueryRowContext(ctx, "SELECT id, status, otp_locked_until FROM outreach_subscribers WHERE phone_hash = $1 AND commune_code = $2",
-			h, sub.CommuneCode).Scan(&id, &status, &locked)
+		var locked, expires int64
+		err := tx.QueryRowContext(ctx, "SELECT id, status, otp_locked_until, otp_expires FROM outreach_subscribers WHERE phone_hash = $1 AND commune_code = $2",
+			h, sub.CommuneCode).Scan(&id, &status, &locked, &expires)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			err = tx.QueryRowContext(ctx, `INSERT INTO outreach_subscribers (commune_code, lang, phone_hash, phone_enc, email, ethnic_group, village, zalo,
@@ -155,6 +157,9 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (int64, error
 			return apperr.New(apperr.TooMany, "Đã nhập sai mã xác nhận quá %d lần; thử lại sau %s", OTPMaxTries, locale.FormatDateTime(fromMicros(locked)))
 		case status == SubActive:
 			return apperr.New(apperr.Conflict, "Số điện thoại này đã đăng ký nhận tin của xã, phường này")
+		case expires-OTPLifetime.Microseconds()+OTPResendAfter.Microseconds() > db.Micros(now):
+			// A code was sent less than a minute ago: no SMS flood to a number.
+			return apperr.New(apperr.TooMany, "Mã xác nhận vừa được gửi; chờ một phút rồi thử lại")
 		default:
 			if _, err := tx.ExecContext(ctx, `UPDATE outreach_subscribers SET lang = $2, email = $3, ethnic_group = $4, village = $5, zalo = $6,
 				status = 'pending' WHERE id = $1`, id, sub.Lang, sub.Email, sub.EthnicGroup, sub.Village, boolInt(sub.Zalo)); err != nil {
