@@ -216,7 +216,15 @@ func TestRate(t *testing.T) {
 	defer mu.Unlock()
 	elapsed := stamps[len(stamps)-1].Sub(stamps[0]).Seconds()
 	got := float64(len(stamps)-1) / elapsed
-	if got > rate*1.05 || got < rate*0.95 {
-		t.Errorf("rate %.1f/s, want %.0f/s ±5%%", got, rate)
+	// Never above the rate (carriers throttle an account that is): that is
+	// the limiter's promise, within 5%. Below it only means this machine,
+	// shared and under the race detector, could not keep 32 callers busy;
+	// the exact spacing is TestLimiter's, on a fixed clock.
+	if got > rate*1.05 {
+		t.Errorf("rate %.1f/s, over %.0f/s by more than 5%%", got, rate)
 	}
+	if got < rate*0.8 {
+		t.Errorf("rate %.1f/s, far below %.0f/s", got, rate)
+	}
+	t.Logf("%d hand-overs at %.1f/s (configured %.0f/s)", len(stamps), got, rate)
 }
