@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/db"
+	"github.com/chinhquyen/chinhquyen/internal/exchange"
 )
 
 // TestAdminExchangePage: the system administrator sees this node (its
@@ -57,8 +60,34 @@ func TestAdminExchangePage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "Nút thử") || !strings.Contains(body, `action="/admin/exchange/1/remove"`) || !strings.Contains(body, "Hoạt động") {
 		t.Fatalf("list: %d\n%s", code, body)
 	}
-	if code, body = admin.get("/admin/exchange/1"); code != 200 || !strings.Contains(body, `id="outages"`) || !strings.Contains(body, "Chưa lần nào mất kết nối") {
-		t.Fatalf("outages: %d\n%s", code, body)
+	node, _ = a.Exchange.Node(context.Background(), actor.SystemActor("test"))
+	err = a.DB.Tx(context.Background(), func(tx *sql.Tx) error {
+		return a.Exchange.Enqueue(context.Background(), tx, exchange.Outbound{ToCode: node.Agencies[0].Code, DocumentID: "DEMO.H15,2026,1", Kind: exchange.KindDocument, Package: []byte("gói tin thử")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body = admin.get("/admin/exchange/1"); code != 200 || !strings.Contains(body, "DEMO.H15,2026,1") || !strings.Contains(body, "Đang chờ gửi") {
+		t.Fatalf("queued message: %d\n%s", code, body)
+	}
+	if code, body = admin.get("/admin/exchange/messages/1/package"); code != 200 || body != "gói tin thử" {
+		t.Fatalf("download: %d %q", code, body)
+	}
+	if code, body = admin.get("/admin/exchange/messages/1/receipt"); code != 404 {
+		t.Fatalf("no receipt yet: %d", code)
+	}
+	if code, body = admin.get("/admin/exchange/1"); code != 200 || !strings.Contains(body, `id="outages"`) || !strings.Contains(body, "Chưa lần nào mất kết nối") ||
+		!strings.Contains(body, `id="messages"`) {
+		t.Fatalf("outages and messages: %d\n%s", code, body)
+	}
+	if code, _ = admin.get("/admin/exchange/messages/9/package"); code != 404 {
+		t.Fatalf("no such package: %d", code)
+	}
+	if code, _ = admin.get("/admin/exchange/messages/1/other"); code != 404 {
+		t.Fatalf("unknown part: %d", code)
+	}
+	if code, _ = agencyAdmin.get("/admin/exchange/messages/1/package"); code != 403 {
+		t.Fatalf("agency admin downloads: %d", code)
 	}
 	if code, _, _ = agencyAdmin.post("/admin/exchange/1/remove", nil); code != 403 {
 		t.Fatalf("agency admin remove: %d", code)

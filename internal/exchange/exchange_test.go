@@ -350,6 +350,21 @@ func TestSendReceipt(t *testing.T) {
 		if p := peers[0]; p.Queue != 0 || p.Failures != 0 || p.LastContact.IsZero() || p.Down {
 			t.Fatalf("health %+v", p)
 		}
+		msgs, err := prov.svc.Messages(ctx, admin, peers[0].ID, 0)
+		if err != nil || len(msgs) != 1 || msgs[0].Direction != "out" || msgs[0].State != "delivered" || msgs[0].ReceiptStatus != "01" ||
+			msgs[0].Digest != m.Digest || msgs[0].Size != len(pkg) || msgs[0].DoneAt.IsZero() {
+			t.Fatalf("messages %+v %v", msgs, err)
+		}
+		if b, err := prov.svc.MessageBytes(ctx, admin, msgs[0].ID, false); err != nil || !bytes.Equal(b, pkg) {
+			t.Fatalf("kept package: %v", err)
+		}
+		if b, err := prov.svc.MessageBytes(ctx, admin, msgs[0].ID, true); err != nil || !bytes.Equal(b, m.Receipt) {
+			t.Fatalf("kept receipt: %v", err)
+		}
+		clerk := &actor.Actor{AccountID: 2, Kind: actor.Official, Roles: []actor.RoleGrant{{Role: string(access.Clerk), AgencyID: 1}}}
+		if _, err := prov.svc.MessageBytes(ctx, clerk, msgs[0].ID, false); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("a clerk reads the evidence: %v", err)
+		}
 		ras, err := prov.svc.RemoteAgencies(ctx)
 		if err != nil || len(ras) != 2 || ras[0].PeerName != "Nút Bộ Nội vụ" {
 			t.Fatalf("remote agencies %+v %v", ras, err)

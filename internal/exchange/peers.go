@@ -466,3 +466,82 @@ func (s *Service) peerFor(ctx context.Context, q db.Querier, code string) (*Peer
 	}
 	return s.peer(ctx, q, id)
 }
+
+// Message is a package sent to or received from a peer, as the evidence
+// lists show it (the bytes are read with MessageBytes).
+type Message struct {
+	ID            int64
+	Direction     string // out | in
+	PeerID        int64
+	From, To      string
+	DocumentID    string
+	Kind          string
+	State         string // queued | delivered | refused | failed | received
+	Digest        string // SHA-256 of the package, hex
+	Size          int
+	ReceiptStatus string // 01 | 02 | "" while none
+	ReceiptDigest string
+	Reason        string
+	Attempts      int
+	CreatedAt     time.Time
+	DoneAt        time.Time // zero while queued
+}
+
+// Messages lists the latest messages exchanged with a peer (at most limit).
+func (s *Service) Messages(ctx context.Context, a *actor.Actor, peer int64, limit int) ([]Message, error) {
+	if err := s.authorize(ctx, a, access.ExchangePeerView, peer); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, direction, peer_id, from_code, to_code, document_id, kind, state, digest,
+		LENGTH(package), receipt_status, receipt_digest, reason, attempts, created_at, done_at
+		FROM exchange_messages WHERE peer_id = $1 ORDER BY id DESC LIMIT $2`, peer, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		var created, done int64
+		if err := rows.Scan(&m.ID, &m.Direction, &m.PeerID, &m.From, &m.To, &m.DocumentID, &m.Kind, &m.State, &m.Digest,
+			&m.Size, &m.ReceiptStatus, &m.ReceiptDigest, &m.Reason, &m.Attempts, &created, &done); err != nil {
+			return nil, err
+		}
+		m.CreatedAt = db.FromMicros(created)
+		if done != 0 {
+			m.DoneAt = db.FromMicros(done)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MessageBytes returns a kept package (receipt false) or the receipt
+// answered for it (receipt true): the evidence of a dispute.
+func (s *Service) MessageBytes(ctx context.Context, a *actor.Actor, id int64, receipt bool) ([]byte, error) {
+	var peer int64
+	var pkg, rec []byte
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT peer_id, package, receipt FROM exchange_messages WHERE id = $1", id).Scan(&peer, &pkg, &rec)
+	if errors.Is(err, sql.ErrNoRows) {
+		if aerr := s.authorize(ctx, a, access.ExchangePeerView, 0); aerr != nil {
+			return nil, aerr
+		}
+		return nil, apperr.New(apperr.NotFound, "Không có gói tin số %d", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(ctx, a, access.ExchangePeerView, peer); err != nil {
+		return nil, err
+	}
+	if receipt {
+		if len(rec) == 0 {
+			return nil, apperr.New(apperr.NotFound, "Gói tin số %d chưa có biên nhận", id)
+		}
+		return rec, nil
+	}
+	return pkg, nil
+}

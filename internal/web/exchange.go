@@ -33,6 +33,7 @@ func (p *ExchangePage) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/exchange", p.add)
 	mux.HandleFunc("GET /admin/exchange/{id}", p.list)
 	mux.HandleFunc("POST /admin/exchange/{id}/remove", p.remove)
+	mux.HandleFunc("GET /admin/exchange/messages/{id}/{part}", p.download)
 }
 
 type exchangeForm struct{ URL, Cert, Name string }
@@ -46,10 +47,14 @@ type exchangeData struct {
 	Notice   string // catalog key
 	Selected *exchange.Peer
 	Outages  []exchange.Outage
+	Messages []exchange.Message
 }
 
-// exchangeOutagesShown bounds a peer's outage history.
-const exchangeOutagesShown = 100
+// exchangeOutagesShown and exchangeMessagesShown bound a peer's lists.
+const (
+	exchangeOutagesShown  = 100
+	exchangeMessagesShown = 100
+)
 
 func (p *ExchangePage) list(w http.ResponseWriter, r *http.Request) {
 	a := signedIn(w, r)
@@ -88,6 +93,10 @@ func (p *ExchangePage) page(w http.ResponseWriter, r *http.Request, a *actor.Act
 			return
 		}
 		if d.Outages, err = p.ex.Outages(r.Context(), a, id, exchangeOutagesShown); err != nil {
+			p.rd.errorPage(w, r, err)
+			return
+		}
+		if d.Messages, err = p.ex.Messages(r.Context(), a, id, exchangeMessagesShown); err != nil {
 			p.rd.errorPage(w, r, err)
 			return
 		}
@@ -137,4 +146,28 @@ func (p *ExchangePage) remove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/exchange?ok=removed", http.StatusSeeOther)
+}
+
+// download serves a kept package or its receipt (the evidence of a
+// dispute) as a file named by the message number.
+func (p *ExchangePage) download(w http.ResponseWriter, r *http.Request) {
+	a := signedIn(w, r)
+	if a == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	part := r.PathValue("part")
+	if err != nil || id <= 0 || (part != "package" && part != "receipt") {
+		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không có gói tin này"))
+		return
+	}
+	b, err := p.ex.MessageBytes(r.Context(), a, id, part == "receipt")
+	if err != nil {
+		p.rd.errorPage(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="goitin-`+strconv.FormatInt(id, 10)+"-"+part+`.edxml"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b)
 }
