@@ -103,7 +103,7 @@ func TestQuangNinhIssuesToItsOwnCommune(t *testing.T) {
 	summary := "Kế hoạch kiểm tra công tác cải cách hành chính tại xã Tiên Yên"
 	sent := issue(t, p.qNinh, "DEMO.H22.06862", summary)
 	commune := p.qNinh.api(t, "demo.commune_clerk")
-	item := waitInbox(t, p.qNinh, commune, summary, 10*time.Second)
+	item := waitInbox(t, p.qNinh, commune, localInbox, summary, 10*time.Second)
 	var reg document
 	commune.call(t, "POST", fmt.Sprintf("/api/v1/documents/inbox/%d/register", item.DocumentID), nil, &reg)
 	if reg.Symbol != sent.Symbol || len(reg.Attachments) == 0 || reg.Attachments[0].SignatureStatus != "valid" {
