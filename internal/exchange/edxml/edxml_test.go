@@ -495,3 +495,39 @@ func TestOrganID(t *testing.T) {
 		}
 	}
 }
+
+// TestManifestWithoutDigests: a package from a writer that puts no digests
+// into its Manifest verifies, each file marked unprotected with a warning;
+// a file the Manifest does not name is refused.
+func TestManifestWithoutDigests(t *testing.T) {
+	k, chain, roots := fixture(t)
+	m := withIDs(sampleMessage())
+	doc, header, body := newEnvelope()
+	writeMessageHeader(header, m)
+	writeTrace(header, m)
+	ref := body.CreateElement(pED + ":Manifest").CreateElement(pED + ":Reference")
+	ref.CreateAttr("xlink:href", "cid:"+m.Attachments[0].ContentID)
+	ref.CreateAttr("xlink:type", "application/pdf")
+	text(ref, "AttachmentName", m.Attachments[0].Name)
+	text(ref, "Description", m.Attachments[0].Description)
+	x, err := sign(doc, header, k, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(writeMIME(x, m.Attachments), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(p, roots, verifyAt)
+	if err != nil || len(rep.Attachments) != 1 || !rep.Attachments[0].OK || !rep.Attachments[0].Unprotected || len(rep.Warnings) != 1 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	extra := append(m.Attachments, Attachment{ContentID: "extra", Name: "x.pdf", MediaType: "application/pdf", Data: []byte("x")})
+	p, err = Parse(writeMIME(x, extra), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(p, roots, verifyAt); ReasonOf(err) != ReasonAttachment {
+		t.Fatalf("extra part: %v", err)
+	}
+}
