@@ -12,6 +12,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/audit"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/identity/orgdir"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 //go:embed migrations
@@ -38,7 +39,7 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	if err != nil || !first || a.Config.NoDemo {
 		return nil, err
 	}
-	demo, err := a.Org.LoadDemoProvince(ctx, actor.SystemActor("first-start"), a.Config.DemoProvince)
+	demo, err := a.Org.LoadDemoProvince(ctx, actor.SystemActor("first-start"), a.demoProvince(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("load the demo province: %w", err)
 	}
@@ -72,6 +73,20 @@ func (a *App) FirstStart(ctx context.Context) ([]DemoLogin, error) {
 	return logins, nil
 }
 
+// demoProvince is the installation's demo province: the one recorded on
+// its first start, else --demo-province.
+func (a *App) demoProvince(ctx context.Context) string {
+	var code string
+	err := a.DB.Reader().QueryRowContext(ctx, "SELECT value FROM platform_settings WHERE key = 'demo_province'").Scan(&code)
+	if err != nil || code == "" {
+		return a.Config.DemoProvince
+	}
+	if _, err := org.LookupDemoProvince(code); err != nil {
+		return a.Config.DemoProvince
+	}
+	return code
+}
+
 // WarnDemoAccounts logs a warning while demo accounts exist, so an operator
 // who took a demo instance into production knows to delete them
 // (`chinhquyen user delete-demo`).
@@ -99,6 +114,18 @@ func (a *App) claimFirstStart(ctx context.Context) (bool, error) {
 		}
 		if first = n == 1; !first {
 			return nil
+		}
+		if !a.Config.NoDemo {
+			// Later starts (and other commands) find the installation's
+			// demo province here, whatever their --demo-province says.
+			spec, err := org.LookupDemoProvince(a.Config.DemoProvince)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO platform_settings (key, value, updated_at) VALUES ('demo_province', $1, $2)
+				ON CONFLICT (key) DO NOTHING`, spec.Code, db.Micros(a.Now())); err != nil {
+				return err
+			}
 		}
 		return a.Audit.Record(ctx, tx, audit.Entry{Actor: actor.SystemActor("first-start"), Action: "platform.initialize",
 			ObjectType: "platform", ObjectID: "settings", After: map[string]bool{"demo": !a.Config.NoDemo}})

@@ -83,3 +83,26 @@ func TestUnknownDemoProvinceRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The demo province is the installation's: started again without
+// --demo-province, a Quảng Ninh installation's address fields still list
+// Quảng Ninh's communes.
+func TestDemoProvinceKeptAfterRestart(t *testing.T) {
+	cfg := install(t, db.SQLite)
+	cfg.DemoProvince, cfg.DemoDocuments = "22", 50
+	a, _, _ := open(t, cfg)
+	a.Close()
+	cfg.DemoProvince = org.DemoProvinceCode
+	b, err := Open(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.FirstStart(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	communes, err := b.Catalogue.CommuneOptions(context.Background())
+	if err != nil || len(communes) != 54 {
+		t.Fatalf("%d communes, want Quảng Ninh's 54: %v", len(communes), err)
+	}
+}

@@ -10,9 +10,14 @@ import (
 )
 
 // buildCatalogue creates the one-stop procedure catalogue. Address fields
-// of online forms list the demo province's communes (--demo-province).
+// of online forms list the demo province's communes: the one recorded on
+// the installation's first start, else --demo-province.
 func (a *App) buildCatalogue() error {
-	spec, err := org.LookupDemoProvince(a.Config.DemoProvince)
+	code := a.demoProvince(context.Background())
+	if code != a.Config.DemoProvince && a.Config.DemoProvince != "" && a.Config.DemoProvince != org.DemoProvinceCode {
+		a.Log.Warn("--demo-province ignored: this installation's demo province was chosen on its first start", "province", code)
+	}
+	spec, err := org.LookupDemoProvince(code)
 	if err != nil {
 		return err
 	}
