@@ -83,12 +83,6 @@ func (s *Service) RecordEvent(ctx context.Context, tx *sql.Tx, docID int64, a *a
 	return addEvent(ctx, tx, docID, a, s.opts.Now(), kind, 0, comment, detail)
 }
 
-// Load reads a document without an access check, for a caller that has
-// already decided (the exchange, inside its transaction).
-func (s *Service) Load(ctx context.Context, q db.Querier, id int64) (*Document, error) {
-	return s.load(ctx, q, id)
-}
-
 // RegisterIncomingWith is RegisterIncoming with also run inside its
 // transaction before the audit entry: the exchange marks the received
 // package registered and queues the status back in the same transaction.
