@@ -183,7 +183,11 @@ func newNode(t *testing.T, d *db.DB, name string, agencies []exchange.Agency, op
 		t.Fatal(err)
 	}
 	opts.Audit = log
-	opts.Identity = func(context.Context) (*exchange.Identity, error) { return n.id, nil }
+	opts.Identity = func(context.Context) (*exchange.Identity, error) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.id, nil
+	}
 	n.agencies = agencies
 	opts.Agencies = func(context.Context) ([]exchange.Agency, error) {
 		n.mu.Lock()
@@ -553,6 +557,22 @@ func TestPeerAdministration(t *testing.T) {
 		}
 		if _, err := prov.svc.AddPeer(ctx, admin, exchange.AddPeerRequest{URL: min.url, CertPEM: certPEM(min.id.Cert)}); apperr.CodeOf(err) != apperr.Conflict {
 			t.Fatalf("pinned twice: %v", err)
+		}
+		// The ministry renews its node certificate: deliveries fail until
+		// the province pins the new one for the same URL, then resume.
+		before, _ := prov.svc.Peers(ctx, admin)
+		min.mu.Lock()
+		min.id = newIdentity(t, "Nút Bộ Nội vụ")
+		min.mu.Unlock()
+		enqueue(t, prov, exchange.Outbound{ToCode: "G09", DocumentID: "H24,2026,50", Kind: exchange.KindDocument, Package: docPackage(prov, "H24", "G09", "H24,2026,50")})
+		waitFor(t, "failures with the old pin", func() bool { p, _ := prov.svc.Peer(ctx, admin, before[0].ID); return p.Failures > 0 })
+		re, err := prov.svc.AddPeer(ctx, admin, exchange.AddPeerRequest{URL: min.url, CertPEM: certPEM(min.id.Cert), Name: "Bộ Nội vụ"})
+		if err != nil || re.ID != before[0].ID || re.Fingerprint == before[0].Fingerprint || re.Name != "Bộ Nội vụ" {
+			t.Fatalf("re-pin: %+v %v", re, err)
+		}
+		waitFor(t, "delivery after the re-pin", func() bool { return outbound(t, prov.db, "H24,2026,50").State == "delivered" })
+		if n := countAudit(t, prov.db, "exchange.peer.repin", audit.OutcomeOK); n != 1 {
+			t.Fatalf("re-pin audited %d", n)
 		}
 		other := newIdentity(t, "Nút giả")
 		if _, err := prov.svc.AddPeer(ctx, admin, exchange.AddPeerRequest{URL: min.url, CertPEM: certPEM(other.Cert)}); apperr.CodeOf(err) != apperr.Unavailable || !strings.Contains(apperr.MessageOf(err), "chứng thư số khác") {

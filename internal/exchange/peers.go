@@ -163,7 +163,8 @@ type AddPeerRequest struct {
 
 // AddPeer trusts a peer: pins its certificate and learns its agency codes
 // from its signed directory. Audited. A certificate already pinned is a
-// conflict.
+// conflict; a new certificate for a node already trusted at the same URL
+// (its certificate was renewed) replaces the pinned one (exchange.peer.repin).
 func (s *Service) AddPeer(ctx context.Context, a *actor.Actor, req AddPeerRequest) (*Peer, error) {
 	if err := s.authorize(ctx, a, access.ExchangePeerManage, 0); err != nil {
 		return nil, err
@@ -192,11 +193,36 @@ func (s *Service) AddPeer(ctx context.Context, a *actor.Actor, req AddPeerReques
 	}
 	fp := Fingerprint(cert)
 	now := s.now()
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
 	var id int64
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO exchange_peers (name, url, fingerprint, cert_pem, created_at, last_contact)
-			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, name, base, fp,
-			string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})), db.Micros(now)).Scan(&id)
+		// A node already trusted at this URL presents a new certificate
+		// (renewed): pin the new one in its place, so its codes and queued
+		// packages stay with it.
+		var old string
+		err := tx.QueryRowContext(ctx, "SELECT id, fingerprint FROM exchange_peers WHERE url = $1", base).Scan(&id, &old)
+		if err == nil {
+			if old == fp {
+				return apperr.New(apperr.Conflict, "Nút kết nối %s đã được tin cậy với chứng thư số này", base)
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE exchange_peers SET fingerprint = $1, cert_pem = $2, name = $3 WHERE id = $4", fp, certPEM, name, id); err != nil {
+				if db.IsUniqueViolation(err) {
+					return apperr.New(apperr.Conflict, "Chứng thư số này đã được ghim cho một nút kết nối khác")
+				}
+				return err
+			}
+			if err := s.storeAgencies(ctx, tx, id, dir.Agencies); err != nil {
+				return err
+			}
+			return s.opts.Audit.Record(ctx, tx, audit.Entry{Actor: a, Action: "exchange.peer.repin", ObjectType: "exchange_peer",
+				ObjectID: strconv.FormatInt(id, 10), Before: map[string]any{"fingerprint": old}, After: map[string]any{"name": name, "url": base, "fingerprint": fp, "agencies": codes(dir.Agencies)},
+				Summary: map[string]any{"url": base, "fingerprint": fp, "previous": old}})
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO exchange_peers (name, url, fingerprint, cert_pem, created_at, last_contact)
+			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, name, base, fp, certPEM, db.Micros(now)).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "Chứng thư số này đã được ghim cho một nút kết nối khác")
 		}

@@ -228,7 +228,10 @@ func (s *Service) post(ctx context.Context, peer *Peer, pkg []byte) (receipt []b
 	}
 	status, reason, err = s.opts.Codec.ReadReceipt(body, peer.Cert)
 	if err != nil {
-		return nil, "", "", jobs.Permanent(fmt.Errorf("biên nhận của %s không hợp lệ: %w", peer.URL, err))
+		// Retried: a peer that renewed its certificate signs with a key
+		// not pinned yet; once it is pinned again the same package is sent
+		// again and the receiver, which deduplicates, answers once more.
+		return nil, "", "", fmt.Errorf("biên nhận của %s không hợp lệ: %w", peer.URL, err)
 	}
 	return body, status, reason, nil
 }
