@@ -21,6 +21,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,14 +135,15 @@ type fakeExchange struct {
 	chain  []*x509.Certificate
 	remote []exchange.RemoteAgency
 	fail   string // a code whose Enqueue fails
+	seq    atomic.Int64
 }
 
 func (f *fakeExchange) Enqueue(ctx context.Context, tx *sql.Tx, out exchange.Outbound) error {
 	if out.ToCode == f.fail {
 		return apperr.New(apperr.Unavailable, "nút kết nối tạm dừng")
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO test_outbox (to_code, document_id, kind, package, sent) VALUES ($1, $2, $3, $4, 0)`,
-		out.ToCode, out.DocumentID, out.Kind, base64.StdEncoding.EncodeToString(out.Package))
+	_, err := tx.ExecContext(ctx, `INSERT INTO test_outbox (id, to_code, document_id, kind, package, sent) VALUES ($1, $2, $3, $4, $5, 0)`,
+		f.seq.Add(1), out.ToCode, out.DocumentID, out.Kind, base64.StdEncoding.EncodeToString(out.Package))
 	return err
 }
 
@@ -293,7 +295,7 @@ func pump(t *testing.T, from, to *node) (int, []error) {
 		}
 	}
 	if err := from.d.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE test_outbox SET sent = 1`)
+		_, err := tx.ExecContext(ctx, `UPDATE test_outbox SET sent = 1 WHERE sent = 0`)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -604,6 +606,46 @@ func TestDocumentAcrossNodesOnBothEngines(t *testing.T) {
 		}
 		if !has(timelineKinds(t, a, aClerk, issued.ID), documents.EventRevokeSent) {
 			t.Fatal("the sender's timeline lacks the revocation")
+		}
+
+		// A revocation that overtakes its document: the document arrives
+		// marked revoked.
+		doc3, err := p.issue(t, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.svc.Revoke(a.ctx, aClerk, doc3.ID, "Gửi trước khi duyệt lại"); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.d.Tx(a.ctx, func(tx *sql.Tx) error {
+			// The revocation first: hold the document back, deliver the
+			// revocation alone, then the document.
+			_, err := tx.ExecContext(a.ctx, `UPDATE test_outbox SET sent = 2 WHERE sent = 0 AND id = (SELECT min(id) FROM test_outbox WHERE sent = 0)`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, refused := pump(t, a, b); n != 1 || len(refused) != 0 {
+			t.Fatalf("early revocation: %d %v", n, refused)
+		}
+		if err := a.d.Tx(a.ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(a.ctx, `UPDATE test_outbox SET sent = 0 WHERE sent = 2`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, refused := pump(t, a, b); n != 1 || len(refused) != 0 {
+			t.Fatalf("the overtaken document: %d %v", n, refused)
+		}
+		inbox, _ = b.svc.Inbox(b.ctx, bClerk)
+		if len(inbox) != 1 || !inbox[0].Revoked || inbox[0].RevokeReason != "Gửi trước khi duyệt lại" {
+			t.Fatalf("the overtaken document in the inbox: %+v", inbox)
+		}
+		if _, err := b.svc.Register(b.ctx, bClerk, inbox[0].ID); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("registering a revoked document: %v", err)
+		}
+		if err := b.svc.Return(b.ctx, bClerk, inbox[0].ID, "Đã bị thu hồi"); err != nil {
+			t.Fatal(err)
 		}
 
 		// A replacement of the second (returned) document goes as

@@ -167,6 +167,18 @@ func (s *Service) Receive(ctx context.Context, tx *sql.Tx, in exchange.Inbound) 
 			}
 		}
 	}
+	var early string
+	err = tx.QueryRowContext(ctx, `SELECT reason FROM docex_revocations WHERE package_id = $1 AND to_code = $2 AND from_code = $3`,
+		m.DocumentID, to, m.From.OrganID).Scan(&early)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return err
+	default:
+		if _, err := tx.ExecContext(ctx, `UPDATE docex_inbox SET revoked = 1, revoke_reason = $1 WHERE id = $2`, early, id); err != nil {
+			return err
+		}
+	}
 	for i, a := range m.Attachments {
 		sum := sha256.Sum256(a.Data)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO docex_files (inbox_id, position, name, media_type, sha256, data)
@@ -202,10 +214,14 @@ func (s *Service) receiveRevoke(ctx context.Context, tx *sql.Tx, to string, m *e
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(ids) == 0 {
-		return apperr.New(apperr.NotFound, "Không có văn bản %s đã nhận để thu hồi", target)
-	}
 	reason := locale.NFC(m.Business.Reason)
+	if len(ids) == 0 {
+		// The document has not arrived yet: it is marked revoked when it
+		// does.
+		_, err := tx.ExecContext(ctx, `INSERT INTO docex_revocations (package_id, to_code, from_code, reason, at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`, target, to, m.From.OrganID, reason, now.UnixMicro())
+		return err
+	}
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `UPDATE docex_inbox SET revoked = 1, revoke_reason = $1 WHERE id = $2`, reason, id); err != nil {
 			return err
