@@ -73,6 +73,16 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 			if code, body := officer.get(h.Get("Location")); code != 200 || !strings.Contains(body, "Dự thảo") || !strings.Contains(body, "3 người nhận") {
 				t.Fatalf("the draft's page: %d %s", code, body)
 			}
+			loc := h.Get("Location")
+			if code, _, body := officer.upload(loc+"/audio", map[string]string{"lang": "hmn"}, map[string][]byte{"file": []byte("%PDF-1.7 không phải âm thanh")}); code != 400 || !strings.Contains(string(body), "không phải âm thanh") {
+				t.Fatalf("a PDF as audio: %d %s", code, body)
+			}
+			if code, _, body := officer.upload(loc+"/audio", map[string]string{"lang": "hmn"}, map[string][]byte{"file": append([]byte("OggS"), make([]byte, 200)...)}); code != 303 {
+				t.Fatalf("an Ogg recording: %d %s", code, body)
+			}
+			if code, body := officer.get(loc); code != 200 || !strings.Contains(body, "audio?lang=hmn") {
+				t.Fatalf("the recording is not listed: %d", code)
+			}
 			if code, body := officer.get("/outreach/residents"); code != 200 || !strings.Contains(body, "0399990002") {
 				t.Fatalf("residents: %d %s", code, body)
 			}

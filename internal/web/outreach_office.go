@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,6 +34,7 @@ func (p *OutreachOffice) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /outreach", p.list)
 	mux.HandleFunc("POST /outreach", p.create)
 	mux.HandleFunc("GET /outreach/bulletins/{id}", p.show)
+	mux.HandleFunc("POST /outreach/bulletins/{id}/audio", p.audio)
 	mux.HandleFunc("POST /outreach/bulletins/{id}/{step}", p.step)
 	mux.HandleFunc("GET /outreach/residents", p.residents)
 	mux.HandleFunc("POST /outreach/residents", p.register)
@@ -88,6 +90,12 @@ var officeTmpl = template.Must(template.New("o").Funcs(officeFuncs).Parse(`{{def
 <form method="post" action="/outreach/bulletins/{{.B.ID}}/send" class="inline"><button type="submit">Phát</button></form>
 {{if eq .B.Priority 2}}<form method="post" action="/outreach/bulletins/{{.B.ID}}/emergency" class="inline"><button type="submit">Phát khẩn cấp ngay</button></form>{{end}}
 <form method="post" action="/outreach/bulletins/{{.B.ID}}/cancel" class="inline"><button type="submit">Huỷ</button></form>
+<h2 id="audio">Bản ghi âm</h2>
+<p>{{range .B.AudioLangs}}<a href="/api/v1/bulletins/{{$.B.ID}}/audio?lang={{.}}">{{.}}</a> {{else}}Chưa có bản ghi âm: loa đọc bằng giọng tổng hợp tiếng Việt.{{end}}</p>
+<form method="post" action="/outreach/bulletins/{{.B.ID}}/audio" enctype="multipart/form-data" aria-labelledby="audio">
+<p><label for="lang">Ngôn ngữ</label> <select id="lang" name="lang">{{range .Langs}}<option value="{{.Code}}">{{.Name}} ({{.Script}})</option>{{end}}</select>
+<label for="file">Tệp âm thanh (Ogg/Opus, MP3, WAV, M4A; tối đa 1 MB)</label> <input type="file" id="file" name="file" accept="audio/*" required>
+<button type="submit">Tải lên</button></p></form>
 {{with .D}}<h2>Kết quả gửi</h2>
 <p>{{range $ch, $m := .Counts}}{{$ch}}: {{range $st, $n := $m}}{{$st}} {{$n}} {{end}}· {{end}}Chi phí: {{money .Cost}}</p>
 <table><caption>Lượt gửi (lỗi trước)</caption><thead><tr><th scope="col">Kênh</th><th scope="col">Xã</th><th scope="col">Số máy</th><th scope="col">Trạng thái</th><th scope="col">Lần thử</th><th scope="col">Lý do</th></tr></thead>
@@ -232,7 +240,7 @@ func (p *OutreachOffice) showPage(w http.ResponseWriter, r *http.Request, a *act
 	if len(d.Rows) == 0 {
 		d = nil
 	}
-	p.render(w, r, status, "show", map[string]any{"B": b, "R": reach, "D": d, "Error": msg})
+	p.render(w, r, status, "show", map[string]any{"B": b, "R": reach, "D": d, "Error": msg, "Langs": p.svc.Languages()})
 }
 
 func (p *OutreachOffice) step(w http.ResponseWriter, r *http.Request) {
@@ -320,4 +328,33 @@ func (p *OutreachOffice) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, r, http.StatusOK, "stats", map[string]any{"S": st})
+}
+
+// audio takes a recording of the bulletin in a language (the request body
+// is bounded by the platform's form limit, 1 MB).
+func (p *OutreachOffice) audio(w http.ResponseWriter, r *http.Request) {
+	a := signedIn(w, r)
+	if a == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		httpx.Error(w, r, apperr.New(apperr.NotFound, "Không có bản tin này"))
+		return
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		p.showPage(w, r, a, http.StatusBadRequest, "Chưa chọn tệp âm thanh, hoặc tệp lớn hơn 1 MB")
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, outreach.MaxAudioBytes+1))
+	if err == nil {
+		err = p.svc.PutAudio(r.Context(), a, id, r.PostFormValue("lang"), data)
+	}
+	if err != nil {
+		p.showPage(w, r, a, httpx.Status(err), apperr.MessageOf(err))
+		return
+	}
+	http.Redirect(w, r, "/outreach/bulletins/"+strconv.FormatInt(id, 10)+"#audio", http.StatusSeeOther)
 }
