@@ -345,16 +345,20 @@ func (s *Service) enqueueDeliveries(ctx context.Context, tx *sql.Tx, b *Bulletin
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, m := range ids {
-			if err := s.enqueue(ctx, tx, m.id, channel.Kind(m.kind), msgAt, now); err != nil {
-				return err
-			}
+		js := make([]jobs.Job, len(ids))
+		for i, m := range ids {
+			js[i] = s.deliverJob(m.id, channel.Kind(m.kind), msgAt, now)
+		}
+		if err := jobs.EnqueueMany(ctx, tx, js); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, id int64, k channel.Kind, msgAt, now time.Time) error {
+// deliverJob is the job of a delivery: SMS and ZNS wait for msgAt (the end
+// of quiet hours), ZNS has its own attempts before the SMS fallback.
+func (s *Service) deliverJob(id int64, k channel.Kind, msgAt, now time.Time) jobs.Job {
 	at, max := now, 0
 	switch k {
 	case channel.SMS:
@@ -363,7 +367,11 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, id int64, k channel.K
 		at, max = msgAt, s.opts.ZNSAttempts
 	}
 	p := []byte(`{"d":` + strconv.FormatInt(id, 10) + `}`)
-	_, err := jobs.Enqueue(ctx, tx, jobs.Job{Kind: KindDeliver, Payload: p, RunAt: at, MaxAttempts: max})
+	return jobs.Job{Kind: KindDeliver, Payload: p, RunAt: at, MaxAttempts: max}
+}
+
+func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, id int64, k channel.Kind, msgAt, now time.Time) error {
+	_, err := jobs.Enqueue(ctx, tx, s.deliverJob(id, k, msgAt, now))
 	return err
 }
 
