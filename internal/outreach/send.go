@@ -604,6 +604,9 @@ func (s *Service) finishTx(ctx context.Context, tx *sql.Tx, d *delivery, status 
 // channel.ReportSink of the adapters' report handlers). A ZNS message
 // reported undelivered falls back to SMS.
 func (s *Service) Report(ctx context.Context, r channel.Report) error {
+	if strings.HasPrefix(r.TrackingID, "otp-") {
+		return nil // a one-time code's report: nothing to record
+	}
 	id, err := strconv.ParseInt(r.TrackingID, 10, 64)
 	if err != nil || id <= 0 {
 		return apperr.FieldError("tracking_id", "Mã theo dõi tin nhắn không hợp lệ")
