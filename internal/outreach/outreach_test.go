@@ -20,6 +20,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
+	"github.com/chinhquyen/chinhquyen/internal/notify"
 	"github.com/chinhquyen/chinhquyen/internal/org"
 	"github.com/chinhquyen/chinhquyen/internal/outreach"
 	"github.com/chinhquyen/chinhquyen/internal/outreach/channel"
@@ -697,5 +698,76 @@ func FuzzInboundAndToken(f *testing.F) {
 		if err := svc.Unsubscribe(ctx, text); apperr.CodeOf(err) != apperr.Invalid && text != svc.UnsubscribeToken(1) {
 			t.Fatalf("Unsubscribe(%q) = %v", text, err)
 		}
+	})
+}
+
+// fakeMail takes e-mail in the sending transaction.
+type fakeMail struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (m *fakeMail) EmailEnabled() bool { return true }
+
+func (m *fakeMail) Send(_ context.Context, _ *sql.Tx, msg notify.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if msg.Template != "outreach.bulletin" || msg.Data["Unsubscribe"] == "" {
+		return errors.New("bad message")
+	}
+	m.sent = append(m.sent, msg.To)
+	return nil
+}
+
+func TestEmailAndStats(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		mail := &fakeMail{}
+		log, _ := audit.New(d, audit.Options{Now: f.clock})
+		svc, err := outreach.New(d, outreach.Options{Audit: log, Org: f.org, SecretKey: bytes.Repeat([]byte{9}, 32), Mail: mail,
+			Senders: map[channel.Kind]channel.Sender{channel.SMS: f.sms}, Prices: outreach.Prices{SMSSegment: 300}, Now: f.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc = svc
+		if _, err := svc.RegisterResident(f.ctx, officer, outreach.Subscription{Phone: "0912000777", Email: "dan@example.vn", Lang: "tay"}); err != nil {
+			t.Fatal(err)
+		}
+		b := f.draft(leader, 0)
+		svc.Approve(f.ctx, leader, b.ID)
+		_, reach, err := svc.Send(f.ctx, leader, b.ID)
+		if err != nil || reach.Email != 1 || reach.SMS != 1 || reach.ByLang["tay"] != 1 {
+			t.Fatalf("%v %+v", err, reach)
+		}
+		if errs := f.runJobs(); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if len(mail.sent) != 1 || mail.sent[0] != "dan@example.vn" {
+			t.Fatalf("mail %v", mail.sent)
+		}
+		st, err := svc.Stats(f.ctx, officer, home)
+		if err != nil || st.Bulletins != 1 || st.Residents != 1 || len(st.Rows) != 2 {
+			t.Fatalf("%v %+v", err, st)
+		}
+		var cost int64
+		for _, c := range st.CostMonth {
+			cost += c
+		}
+		if cost != 300 {
+			t.Fatalf("cost %d", cost)
+		}
+		_, err = svc.Stats(f.ctx, otherLeader, home)
+		wantCode(t, err, apperr.Forbidden)
+		var buf bytes.Buffer
+		if err := outreach.WriteStatsXLSX(&buf, st); err != nil || buf.Len() < 1000 || !bytes.HasPrefix(buf.Bytes(), []byte("PK")) {
+			t.Fatalf("xlsx: %v %d", err, buf.Len())
+		}
+		// Cancel: the author withdraws a draft; a sent one cannot be.
+		c := f.draft(officer, 0)
+		if c, err = svc.Cancel(f.ctx, officer, c.ID); err != nil || c.Status != outreach.Cancelled {
+			t.Fatalf("cancel: %v", err)
+		}
+		_, err = svc.Cancel(f.ctx, leader, b.ID)
+		wantCode(t, err, apperr.Conflict)
 	})
 }
