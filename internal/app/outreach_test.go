@@ -66,7 +66,8 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 			if code != 200 || !strings.Contains(body, "UCS2") || !strings.Contains(body, "Hop thon luc 19h30 toi nay") {
 				t.Fatalf("preview button: %d %s", code, body)
 			}
-			code, h, _ := officer.post("/outreach", url.Values{"action": {"save"}, "title": {"Họp thôn"}, "body": {"Họp thôn lúc 19h30 tối nay"}, "communes": {commune}})
+			code, h, _ := officer.post("/outreach", url.Values{"action": {"save"}, "title": {"Họp thôn"}, "body": {"Họp thôn lúc 19h30 tối nay"}, "communes": {commune},
+				"tr_lang": {"hmn"}, "tr_body": {"Sib tham hmo no"}})
 			if code != 303 || !strings.HasPrefix(h.Get("Location"), "/outreach/bulletins/") {
 				t.Fatalf("save: %d %v", code, h)
 			}
@@ -74,6 +75,10 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 				t.Fatalf("the draft's page: %d %s", code, body)
 			}
 			loc := h.Get("Location")
+			var translated int
+			if err := a.DB.Reader().QueryRowContext(t.Context(), "SELECT count(*) FROM outreach_translations WHERE lang = 'hmn' AND body = 'Sib tham hmo no'").Scan(&translated); err != nil || translated != 1 {
+				t.Fatalf("the form's translation was not kept: %d %v", translated, err)
+			}
 			if code, _, body := officer.upload(loc+"/audio", map[string]string{"lang": "hmn"}, map[string][]byte{"file": []byte("%PDF-1.7 không phải âm thanh")}); code != 400 || !strings.Contains(string(body), "không phải âm thanh") {
 				t.Fatalf("a PDF as audio: %d %s", code, body)
 			}

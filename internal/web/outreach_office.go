@@ -69,6 +69,9 @@ var officeTmpl = template.Must(template.New("o").Funcs(officeFuncs).Parse(`{{def
 <p><label for="communes">Mã xã, phường nhận (cách nhau bởi dấu phẩy)</label><br><input id="communes" name="communes" value="{{.Form.Communes}}" required size="40"></p>
 <p><label for="groups">Dân tộc (để trống: mọi người)</label><br><input id="groups" name="groups" value="{{.Form.Groups}}" size="40"></p>
 <p><label for="villages">Thôn, bản</label><br><input id="villages" name="villages" value="{{.Form.Villages}}" size="40"></p>
+<fieldset><legend>Bản dịch (tuỳ chọn)</legend>
+<p><label for="tr_lang">Ngôn ngữ</label> <select id="tr_lang" name="tr_lang">{{range .Langs}}{{if ne .Code "vi"}}<option value="{{.Code}}"{{if eq .Code $.Form.TrLang}} selected{{end}}>{{.Name}} ({{.Script}})</option>{{end}}{{end}}</select></p>
+<p><label for="tr_body">Nội dung bản dịch</label><br><textarea id="tr_body" name="tr_body" rows="4" cols="60" maxlength="4000">{{.Form.TrBody}}</textarea></p></fieldset>
 <p><button type="submit" name="action" value="preview">Xem trước</button> <button type="submit" name="action" value="save">Lưu dự thảo</button></p>
 </form>
 {{with .Preview}}<section aria-labelledby="pv"><h2 id="pv">Xem trước</h2>
@@ -136,6 +139,7 @@ func (p *OutreachOffice) render(w http.ResponseWriter, r *http.Request, status i
 
 type outreachForm struct {
 	Title, Body, Communes, Groups, Villages string
+	TrLang, TrBody                          string
 	Priority                                int
 	SMSPlain                                bool
 }
@@ -146,6 +150,7 @@ type outreachPreview struct {
 }
 
 type outreachListData struct {
+	Langs   []outreach.Language
 	List    []*outreach.Bulletin
 	Form    outreachForm
 	Preview *outreachPreview
@@ -166,7 +171,7 @@ func (p *OutreachOffice) listPage(w http.ResponseWriter, r *http.Request, a *act
 		httpx.Error(w, r, err)
 		return
 	}
-	d.List = list
+	d.List, d.Langs = list, p.svc.Languages()
 	p.render(w, r, status, "list", d)
 }
 
@@ -187,7 +192,8 @@ func (p *OutreachOffice) create(w http.ResponseWriter, r *http.Request) {
 	}
 	prio, _ := strconv.Atoi(r.PostFormValue("priority"))
 	f := outreachForm{Title: trimmed(r, "title"), Body: trimmed(r, "body"), Communes: trimmed(r, "communes"), Groups: trimmed(r, "groups"),
-		Villages: trimmed(r, "villages"), Priority: prio, SMSPlain: r.PostFormValue("sms_plain") == "1"}
+		Villages: trimmed(r, "villages"), Priority: prio, SMSPlain: r.PostFormValue("sms_plain") == "1",
+		TrLang: trimmed(r, "tr_lang"), TrBody: trimmed(r, "tr_body")}
 	if r.PostFormValue("action") == "preview" {
 		pv, err := outreach.PreviewText(f.Body)
 		if err != nil {
@@ -199,8 +205,12 @@ func (p *OutreachOffice) create(w http.ResponseWriter, r *http.Request) {
 			CostVI: int64(pv.SMS.Segments) * price, CostPlain: int64(pv.SMSPlain.Segments) * price}})
 		return
 	}
+	var tr []outreach.Translation
+	if f.TrBody != "" {
+		tr = []outreach.Translation{{Lang: f.TrLang, Body: f.TrBody}}
+	}
 	b, err := p.svc.Create(r.Context(), a, outreach.DraftRequest{Title: f.Title, Body: f.Body, Priority: f.Priority, SMSPlain: f.SMSPlain,
-		Communes: splitList(f.Communes), Groups: splitList(f.Groups), Villages: f.Villages})
+		Communes: splitList(f.Communes), Groups: splitList(f.Groups), Villages: f.Villages, Translations: tr})
 	if err != nil {
 		p.listPage(w, r, a, httpx.Status(err), outreachListData{Form: f, Error: apperr.MessageOf(err)})
 		return
