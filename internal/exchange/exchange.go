@@ -180,6 +180,26 @@ type Receiver interface {
 	Receive(ctx context.Context, tx *sql.Tx, in Inbound) error
 }
 
+// Delivered is an outbound package the peer answered with its signed
+// receipt (status 01 arrived, or 02 refused with the reason).
+type Delivered struct {
+	Peer       *Peer
+	ToCode     string
+	DocumentID string
+	Kind       string // KindDocument or KindStatus
+	Package    []byte // the package as sent
+	Status     string // StatusArrived or StatusRefused
+	Reason     string
+}
+
+// ReceiptObserver is told of every receipt a peer answers, inside the
+// transaction that stores the receipt with its outbound message, so what
+// it records (the sender's timeline) exists iff the receipt is kept. The
+// Receiver is asked for it: a Receiver implementing it observes receipts.
+type ReceiptObserver interface {
+	Delivered(ctx context.Context, tx *sql.Tx, d Delivered) error
+}
+
 // Codec reads and writes packages: edXML in production.
 type Codec interface {
 	// Open parses raw and verifies its signature against the sender's

@@ -155,6 +155,12 @@ func (s *Service) finish(ctx context.Context, m *outMessage, peer *Peer, state s
 			if err := s.recordContact(ctx, tx, peer.ID, now); err != nil {
 				return err
 			}
+			if obs, ok := s.getReceiver().(ReceiptObserver); ok {
+				if err := obs.Delivered(ctx, tx, Delivered{Peer: peer, ToCode: m.ToCode, DocumentID: m.DocID, Kind: m.Kind,
+					Package: m.Package, Status: status, Reason: reason}); err != nil {
+					return err
+				}
+			}
 		}
 		outcome := audit.OutcomeOK
 		if state != "delivered" {

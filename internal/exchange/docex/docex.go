@@ -103,6 +103,7 @@ func (s *Service) RemoteAgency(ctx context.Context, code string) (string, bool, 
 var (
 	_ Exchange                   = (*exchange.Service)(nil)
 	_ exchange.Receiver          = (*Service)(nil)
+	_ exchange.ReceiptObserver   = (*Service)(nil)
 	_ documents.Dispatcher       = (*Service)(nil)
 	_ documents.RemoteDirectory  = (*Service)(nil)
 	_ documents.DispatchPreparer = (*Service)(nil)

@@ -137,6 +137,14 @@ func TestDocumentThroughTheExchangeOnBothEngines(t *testing.T) {
 			inbox, err = b.svc.Inbox(b.ctx, bClerk)
 			return err == nil && len(inbox) == 1
 		})
+		// The transport receipt (01) lands on the sender's timeline in the
+		// transaction that keeps it.
+		waitUntil(t, "01 on A's timeline", func() bool {
+			return has(timelineKinds(t, a, aClerk, issued.ID), documents.EventRemoteArrived)
+		})
+		if sent, err := a.svc.Sent(a.ctx, aClerk, issued.ID); err != nil || len(sent) != 1 || sent[0].Status != string(edxml.StatusArrived) {
+			t.Fatalf("sent after 01: %+v %v", sent, err)
+		}
 		if inbox[0].Peer != "Lào Cai" || inbox[0].Symbol != issued.Symbol {
 			t.Fatalf("inbox: %+v", inbox[0])
 		}
@@ -185,5 +193,19 @@ func TestDocumentThroughTheExchangeOnBothEngines(t *testing.T) {
 		waitUntil(t, "the revocation on B's document", func() bool {
 			return has(timelineKinds(t, b, bClerk, reg.ID), documents.EventRevoked)
 		})
+		// The revocation's own receipt is not a second arrival.
+		waitUntil(t, "A's queue empty", func() bool {
+			peers, err := exA.Peers(ctx, sysAdmin)
+			return err == nil && len(peers) == 1 && peers[0].Queue == 0
+		})
+		arrived := 0
+		for _, k := range timelineKinds(t, a, aClerk, issued.ID) {
+			if k == documents.EventRemoteArrived {
+				arrived++
+			}
+		}
+		if arrived != 1 {
+			t.Fatalf("%d arrivals on A's timeline, want 1", arrived)
+		}
 	})
 }

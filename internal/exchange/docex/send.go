@@ -280,6 +280,44 @@ func (s *Service) receiveStatus(ctx context.Context, tx *sql.Tx, in exchange.Inb
 	return s.opts.Documents.RecordEvent(ctx, tx, docID, nil, kind, st.Description, detail)
 }
 
+// Delivered records the receipt a peer answered for a document package
+// sent from here (01 arrived, 02 refused at the door) on the document's
+// timeline, in the transaction that stores the receipt
+// (exchange.ReceiptObserver). The receipt of a revocation, of a status
+// package, or of a package docex did not send records nothing.
+func (s *Service) Delivered(ctx context.Context, tx *sql.Tx, d exchange.Delivered) error {
+	if d.Kind != exchange.KindDocument {
+		return nil
+	}
+	kind, ok := statusEvents[edxml.StatusCode(d.Status)]
+	if !ok {
+		return nil
+	}
+	var docID int64
+	err := tx.QueryRowContext(ctx, `SELECT document_id FROM docex_sent WHERE package_id = $1 AND to_code = $2`,
+		d.DocumentID, d.ToCode).Scan(&docID)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A revocation goes under the same DocumentId as its document: only
+	// the document's own receipt is the arrival of the document.
+	if pkg, err := edxml.Parse(d.Package, edxml.DefaultLimits); err != nil || pkg.Message == nil || pkg.Message.Business.Type == edxml.BusinessRevoke {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE docex_sent SET status = $1, reason = $2, updated_at = $3 WHERE document_id = $4 AND to_code = $5
+		AND status < $1`, d.Status, d.Reason, s.opts.Now().UnixMicro(), docID, d.ToCode); err != nil {
+		return err
+	}
+	detail := map[string]any{"agency_code": d.ToCode, "status": d.Status, "receipt": true}
+	if d.Peer != nil {
+		detail["peer"] = d.Peer.Name
+	}
+	return s.opts.Documents.RecordEvent(ctx, tx, docID, nil, kind, d.Reason, detail)
+}
+
 // SentTo lists the remote recipients of a document with their last
 // status, for the sender's document page.
 type SentTo struct {
