@@ -9,6 +9,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/app"
 	"github.com/chinhquyen/chinhquyen/internal/config"
+	"github.com/chinhquyen/chinhquyen/internal/org"
 )
 
 func init() {
@@ -43,7 +44,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "chinhquyen đang chạy tại / is running at %s\n", srv.URL)
-	printDemoLogins(e, srv.URL, logins)
+	printDemoLogins(e, srv.URL, a.Config.DemoProvince, logins)
 	log.Info("serving", "url", srv.URL, "database", a.DB.Location)
 	if srv.MetricsURL != "" {
 		log.Info("serving metrics", "url", srv.MetricsURL+"/metrics")
@@ -61,11 +62,15 @@ func serve(ctx context.Context, e *env, args []string) error {
 
 // printDemoLogins shows the demo accounts created on first start, one per
 // role, so a new user can sign in at once.
-func printDemoLogins(e *env, url string, logins []app.DemoLogin) {
+func printDemoLogins(e *env, url, province string, logins []app.DemoLogin) {
 	if len(logins) == 0 {
 		return
 	}
-	fmt.Fprintf(e.stdout, "\nĐã nạp tỉnh mẫu. Tài khoản mẫu / demo logins (đăng nhập tại %s/login):\n", url)
+	name := province
+	if p, err := org.LookupDemoProvince(province); err == nil {
+		name = p.Name + " (" + p.Code + ")"
+	}
+	fmt.Fprintf(e.stdout, "\nĐã nạp tỉnh mẫu %s. Tài khoản mẫu / demo logins (đăng nhập tại %s/login):\n", name, url)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  vai trò / role\ttên đăng nhập / username\tmật khẩu / password")
 	for _, l := range logins {
