@@ -74,6 +74,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	a.registerDVCQG(mux)
 	// Bulletins: the communes' public pages and feeds, the gateways' callbacks (outreach.go).
 	a.registerOutreach(mux)
+	pages.Outreach(a.Outreach).Register(mux)
 	// The CA's public protocol endpoints: OCSP, TSA, CRLs, CA certificates.
 	pkihttp.New(a.PKI, a.Log).Register(mux)
 	// Sessions: the cookie or bearer token becomes the request's actor, and

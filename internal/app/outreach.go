@@ -147,7 +147,6 @@ func (a *App) buildOutreach(key []byte) error {
 // adapter).
 func (a *App) registerOutreach(mux *http.ServeMux) {
 	web.NewOutreachPublic(a.Outreach, a.Org).Register(mux)
-	web.NewOutreachOffice(a.Outreach).Register(mux)
 	token := a.Config.Outreach.KannelToken
 	if a.outreachKannel != nil && token != "" {
 		mux.Handle("/outreach/kannel/dlr", a.outreachKannel.Handler(a.Outreach))

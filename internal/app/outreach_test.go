@@ -91,6 +91,15 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 			if code, body := officer.get("/outreach/residents"); code != 200 || !strings.Contains(body, "0399990002") {
 				t.Fatalf("residents: %d %s", code, body)
 			}
+			// A refused number is shown beside its field, the form kept, on the site's layout.
+			code, _, body = officer.post("/outreach/residents", url.Values{"phone": {"+1 202 555 0100"}, "village": {"Bản Pho"}, "purpose": {"Nhận bản tin"}})
+			if code != 400 || !strings.Contains(body, `id="phone_error"`) || !strings.Contains(body, `aria-invalid="true"`) || !strings.Contains(body, `value="Bản Pho"`) || !strings.Contains(body, `class="skip"`) {
+				t.Fatalf("a foreign number on the residents page: %d %s", code, body)
+			}
+			code, _, body = officer.post("/outreach?lang=en", url.Values{"action": {"save"}, "title": {"Họp thôn"}, "body": {"Họp thôn"}, "communes": {"99999"}})
+			if code != 400 || !strings.Contains(body, `id="communes_error"`) || !strings.Contains(body, "Write a bulletin") {
+				t.Fatalf("an unknown commune on the new bulletin form: %d %s", code, body)
+			}
 			if code, _ := newBrowser(t, srv).signIn("demo.commune_leader", pw).get("/outreach/residents"); code != 403 {
 				t.Fatalf("the leader reads the residents' numbers: %d", code)
 			}

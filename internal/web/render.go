@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,8 @@ var funcs = template.FuncMap{
 	"datetime": locale.FormatDateTime,
 	// until: the end of a sign-in lock, as the sign-in answer shows it.
 	"until": identity.FormatUntil,
+	// money: an amount in đồng, as the bulletin pages show costs.
+	"money": func(v int64) string { return strconv.FormatInt(v, 10) + " đ" },
 }
 
 // View is what every template receives: the page data plus the request's
