@@ -120,6 +120,22 @@ func enqueue(ctx context.Context, tx *sql.Tx, j Job, now time.Time) (int64, erro
 	if err := j.validate(); err != nil {
 		return 0, err
 	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, max_attempts, run_at, state, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6) ON CONFLICT DO NOTHING RETURNING id`,
+		append(j.columns(now), db.Micros(now))...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("enqueue job %s: %w", j.Kind, err)
+	}
+	return id, nil
+}
+
+// columns are the values of a new job's kind, payload, unique_key,
+// max_attempts and run_at columns, defaults applied.
+func (j Job) columns(now time.Time) []any {
 	runAt := j.RunAt
 	if runAt.IsZero() {
 		runAt = now
@@ -136,17 +152,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, j Job, now time.Time) (int64, erro
 	if j.UniqueKey != "" {
 		unique = j.UniqueKey
 	}
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, state, max_attempts, run_at, created_at, updated_at)
-		VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6) ON CONFLICT DO NOTHING RETURNING id`,
-		j.Kind, payload, unique, max, db.Micros(runAt), db.Micros(now)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("enqueue job %s: %w", j.Kind, err)
-	}
-	return id, nil
+	return []any{j.Kind, payload, unique, max, db.Micros(runAt)}
 }
 
 func (j Job) validate() error {

@@ -38,23 +38,7 @@ func EnqueueMany(ctx context.Context, tx *sql.Tx, js []Job) error {
 			}
 			n := len(args)
 			fmt.Fprintf(&sb, "($%d,$%d,$%d,'queued',$%d,$%d,$1,$1)", n+1, n+2, n+3, n+4, n+5)
-			runAt := j.RunAt
-			if runAt.IsZero() {
-				runAt = now
-			}
-			max := j.MaxAttempts
-			if max <= 0 {
-				max = DefaultMaxAttempts
-			}
-			payload := string(j.Payload)
-			if len(j.Payload) == 0 {
-				payload = "{}"
-			}
-			var unique any
-			if j.UniqueKey != "" {
-				unique = j.UniqueKey
-			}
-			args = append(args, j.Kind, payload, unique, max, db.Micros(runAt))
+			args = append(args, j.columns(now)...)
 		}
 		sb.WriteString(" ON CONFLICT DO NOTHING")
 		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
