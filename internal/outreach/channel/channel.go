@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/outreach/smstext"
 )
 
@@ -93,25 +94,13 @@ type ReportFunc func(ctx context.Context, r Report) error
 // Report calls f.
 func (f ReportFunc) Report(ctx context.Context, r Report) error { return f(ctx, r) }
 
-type permanentError struct{ err error }
-
-func (p *permanentError) Error() string { return p.err.Error() }
-func (p *permanentError) Unwrap() error { return p.err }
-
 // Permanent marks err as one that retrying cannot cure (a refused number, an
-// unknown template).
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &permanentError{err}
-}
+// unknown template): the jobs runner's own mark, so a delivery job that
+// returns it fails at once.
+func Permanent(err error) error { return jobs.Permanent(err) }
 
 // IsPermanent reports whether err was wrapped by Permanent.
-func IsPermanent(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p)
-}
+func IsPermanent(err error) bool { return jobs.IsPermanent(err) }
 
 // LaterError asks the caller to try again no earlier than At: quiet hours
 // for SMS, an exhausted daily ZNS quota.
