@@ -24,7 +24,7 @@ func newUploadGate() *httpx.Gate {
 func gateUploads(g *httpx.Gate) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method != http.MethodPost || !uploadRoutes[r.URL.Path] {
+			if r.Method != http.MethodPost || !isUploadRoute(r.URL.Path) {
 				next.ServeHTTP(w, r)
 				return
 			}

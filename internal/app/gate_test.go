@@ -74,3 +74,21 @@ func TestUploadRoutesPassTheGate(t *testing.T) {
 		t.Fatalf("handlers reached %d times while busy, want only the two ungated requests", reached-before)
 	}
 }
+
+// A bulletin's recording is an upload (up to 8 MB of audio): the body limit
+// and the gate treat its route as one, and nothing else under /outreach.
+func TestIsUploadRoute(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/outreach/bulletins/12/audio":   true,
+		"/sign":                          true,
+		"/outreach/bulletins/12":         false,
+		"/outreach/bulletins//audio":     false,
+		"/outreach/bulletins/1/2/audio":  false,
+		"/x/outreach/bulletins/12/audio": false,
+		"/api/v1/uploads":                false, // its own limit (--upload-max)
+	} {
+		if got := isUploadRoute(path); got != want {
+			t.Errorf("isUploadRoute(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -292,6 +292,18 @@ var uploadRoutes = map[string]bool{"/sign": true, "/verify": true, "/api/v1/pdf/
 	web.NewDraftRoute: true, web.DraftVersionRoute: true, web.NewDossierRoute: true, web.SupplementDossierRoute: true,
 	web.OnestopNewRoute: true, web.OnestopDecisionRoute: true}
 
+// isUploadRoute says whether path takes a file in its body: the routes
+// above, and a bulletin's recording (/outreach/bulletins/{id}/audio, up to
+// outreach.MaxAudioBytes).
+func isUploadRoute(path string) bool {
+	if uploadRoutes[path] {
+		return true
+	}
+	rest, ok := strings.CutPrefix(path, "/outreach/bulletins/")
+	id, audio := strings.CutSuffix(rest, "/audio")
+	return ok && audio && id != "" && !strings.Contains(id, "/")
+}
+
 // fileUploadRoute takes any file (blob), within --upload-max; it streams
 // to disk, so it holds no more memory than a small request.
 const fileUploadRoute = "/api/v1/uploads"
@@ -302,7 +314,7 @@ func limitBody(small, files int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n := small
-			if r.Method == http.MethodPost && uploadRoutes[r.URL.Path] {
+			if r.Method == http.MethodPost && isUploadRoute(r.URL.Path) {
 				n = uploadLimit
 			}
 			if r.Method == http.MethodPost && r.URL.Path == fileUploadRoute {
