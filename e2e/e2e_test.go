@@ -25,6 +25,7 @@ var (
 	browser   context.Context // parent context for tabs; nil when Chromium is absent
 	skipWhy   string
 	chromeBin = "/usr/bin/chromium"
+	smsbox1   *smsbox // the SMS gateway bulletins are sent through
 )
 
 func TestMain(m *testing.M) {
@@ -49,6 +50,12 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	cfg := app.Config{Addr: addr, DataDir: dir, SQLiteSync: "NORMAL", LogFormat: "text", LogLevel: "error"}
+	// Bulletins go out by SMS through a loopback stand-in for Kannel's
+	// smsbox (--sms-kannel-url), which reports deliveries back on
+	// /outreach/kannel/dlr (--sms-kannel-token); no quiet hours.
+	smsbox1 = startSMSBox()
+	defer smsbox1.Close()
+	cfg.Outreach = app.OutreachConfig{KannelURL: smsbox1.URL + "/cgi-bin/sendsms", KannelToken: e2eKannelToken}
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open app:", err)
