@@ -118,6 +118,17 @@ type Peer struct {
 	URL         string // base URL; packages go to URL + "/exchange/packages"
 	Fingerprint string // SHA-256 of the pinned certificate's DER, lower-case hex
 	Cert        *x509.Certificate
+	// CA is the CA certificate the peer presented in its chain when it was
+	// pinned, and Subject its node certificate's subject (RFC 4514): a
+	// renewed node certificate with the same subject chaining to CA is
+	// adopted when the peer presents it (nil and "" for a peer pinned
+	// before, which needs a re-pin).
+	CA      *x509.Certificate
+	Subject string
+	// Previous is the certificate a renewal replaced (nil if none): a
+	// package signed before the renewal and delivered after it verifies
+	// against it.
+	Previous    *x509.Certificate
 	Agencies    []RemoteAgency
 	CreatedAt   time.Time
 	LastContact time.Time // last successful exchange either way; zero if none
@@ -245,7 +256,9 @@ type Service struct {
 
 	mu       sync.RWMutex
 	receiver Receiver
-	clients  map[string]*http.Client // per pinned fingerprint
+	clients  map[string]*http.Client // per pinned fingerprint, for this node's certificate ownFingerprint
+	// ownFingerprint is this node's certificate the clients present.
+	ownFingerprint string
 }
 
 // New returns the service on d (migrated with Migrations).

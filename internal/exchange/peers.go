@@ -89,24 +89,49 @@ func checkPeerURL(raw string) (string, error) {
 }
 
 // client returns an HTTP client that presents this node's certificate and
-// accepts only the server certificate whose fingerprint is pinned.
-func (s *Service) client(pinned string) *http.Client {
+// accepts only the peer's pinned certificate, or a renewal of it (see
+// isRenewal).
+//
+// Connections are kept alive, so a client is made per certificate of this
+// node too: after this node renews, every connection made with the old
+// certificate is closed and the next ones present the new certificate,
+// which signs the packages.
+func (s *Service) client(ctx context.Context, p *Peer) *http.Client {
+	key := p.Fingerprint
+	if p.CA != nil {
+		key += "|" + Fingerprint(p.CA) + "|" + p.Subject
+	}
+	own := ""
+	if id, err := s.opts.Identity(ctx); err == nil && id != nil && id.Cert != nil {
+		own = Fingerprint(id.Cert)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.clients[pinned]; ok {
+	if own != s.ownFingerprint {
+		for _, c := range s.clients {
+			c.CloseIdleConnections()
+		}
+		s.clients, s.ownFingerprint = nil, own
+	}
+	if c, ok := s.clients[key]; ok {
 		return c
 	}
+	pinned := *p // the pins as they are now
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{
 			MinVersion: tls.VersionTLS12,
 			// The chain is not checked against roots: the peer is trusted by
-			// its pinned certificate, checked in VerifyConnection.
+			// its pinned certificate or a renewal of it, checked in
+			// VerifyConnection.
 			InsecureSkipVerify: true,
 			VerifyConnection: func(cs tls.ConnectionState) error {
-				if len(cs.PeerCertificates) == 0 || Fingerprint(cs.PeerCertificates[0]) != pinned {
+				if len(cs.PeerCertificates) == 0 {
 					return errWrongPeerCert
 				}
-				return nil
+				if Fingerprint(cs.PeerCertificates[0]) == pinned.Fingerprint || s.isRenewal(&pinned, cs.PeerCertificates, x509.ExtKeyUsageServerAuth) {
+					return nil
+				}
+				return errWrongPeerCert
 			},
 			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 				id, err := s.opts.Identity(context.Background())
@@ -127,31 +152,130 @@ func (s *Service) client(pinned string) *http.Client {
 	if s.clients == nil {
 		s.clients = map[string]*http.Client{}
 	}
-	s.clients[pinned] = c
+	s.clients[key] = c
 	return c
+}
+
+// trustAnchor picks the CA to pin from the chain a peer presented with
+// leaf: the highest CA certificate of the chain that leaf verifies up to
+// now (the root when the peer sends it, else its issuing CA); nil if none.
+func trustAnchor(leaf *x509.Certificate, chain []*x509.Certificate, now time.Time) *x509.Certificate {
+	for i := len(chain) - 1; i >= 0; i-- {
+		if ca := chain[i]; ca.IsCA && verifyUnder(leaf, ca, chain, now, x509.ExtKeyUsageServerAuth) == nil {
+			return ca
+		}
+	}
+	return nil
+}
+
+// verifyUnder checks that leaf chains to ca (through the other
+// certificates of chain), is valid at now and allows usage.
+func verifyUnder(leaf, ca *x509.Certificate, chain []*x509.Certificate, now time.Time, usage x509.ExtKeyUsage) error {
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	inter := x509.NewCertPool()
+	for _, c := range chain {
+		if !c.Equal(ca) && !c.Equal(leaf) {
+			inter.AddCert(c)
+		}
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{usage}})
+	return err
+}
+
+// isRenewal reports whether certs (a leaf and the chain presented with it)
+// carry a renewal of p's pinned certificate: the same subject, chaining to
+// the CA pinned with it, valid now for usage, and issued no earlier than
+// the pinned certificate (an older certificate is never taken back).
+func (s *Service) isRenewal(p *Peer, certs []*x509.Certificate, usage x509.ExtKeyUsage) bool {
+	if p.CA == nil || p.Subject == "" || p.Cert == nil || len(certs) == 0 {
+		return false
+	}
+	leaf := certs[0]
+	if leaf.Subject.String() != p.Subject || leaf.NotBefore.Before(p.Cert.NotBefore) {
+		return false
+	}
+	return verifyUnder(leaf, p.CA, certs[1:], s.now(), usage) == nil
+}
+
+// adoptRenewal pins leaf, a renewal of p's certificate the peer presented
+// over mutual TLS (isRenewal), in place of the pinned one: the peer's id,
+// codes and queued packages stay. Audited as exchange.peer.renewed.
+func (s *Service) adoptRenewal(ctx context.Context, p *Peer, leaf *x509.Certificate) error {
+	fp := Fingerprint(leaf)
+	if fp == p.Fingerprint {
+		return nil
+	}
+	old := p.Fingerprint
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}))
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		prevPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Cert.Raw}))
+		res, err := tx.ExecContext(ctx, "UPDATE exchange_peers SET fingerprint = $1, cert_pem = $2, prev_cert_pem = $3 WHERE id = $4 AND fingerprint = $5",
+			fp, certPEM, prevPEM, p.ID, old)
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "Chứng thư số gia hạn của nút kết nối %s đã được ghim cho một nút kết nối khác", p.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // adopted by a concurrent exchange
+		}
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Action: "exchange.peer.renewed", ObjectType: "exchange_peer", ObjectID: strconv.FormatInt(p.ID, 10),
+			Before:  map[string]any{"fingerprint": old, "not_after": p.Cert.NotAfter.UTC()},
+			After:   map[string]any{"fingerprint": fp, "not_after": leaf.NotAfter.UTC(), "subject": p.Subject},
+			Summary: map[string]any{"url": p.URL, "fingerprint": fp, "previous": old}})
+	})
+	if err != nil {
+		return err
+	}
+	p.Fingerprint, p.Cert, p.Previous = fp, leaf, p.Cert
+	return nil
+}
+
+// followRenewal adopts the certificate the peer presented on a connection
+// if it is not the pinned one (the client accepted it as a renewal).
+func (s *Service) followRenewal(ctx context.Context, p *Peer, cs *tls.ConnectionState) error {
+	if p.ID == 0 || cs == nil || len(cs.PeerCertificates) == 0 || Fingerprint(cs.PeerCertificates[0]) == p.Fingerprint {
+		return nil
+	}
+	if !s.isRenewal(p, cs.PeerCertificates, x509.ExtKeyUsageServerAuth) {
+		return errWrongPeerCert
+	}
+	return s.adoptRenewal(ctx, p, cs.PeerCertificates[0])
 }
 
 var errWrongPeerCert = errors.New("nút kết nối trình chứng thư số khác với chứng thư đã ghim")
 
-// fetchDirectory reads and checks the peer's signed directory.
-func (s *Service) fetchDirectory(ctx context.Context, base string, cert *x509.Certificate) (*Directory, error) {
+// fetchDirectory reads and checks the peer's signed directory (following
+// a renewal of its certificate); it returns the chain the peer presented.
+func (s *Service) fetchDirectory(ctx context.Context, p *Peer) (*Directory, []*x509.Certificate, error) {
+	base := p.URL
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/exchange/directory", nil)
 	if err != nil {
-		return nil, apperr.FieldError("url", "Địa chỉ nút kết nối không hợp lệ")
+		return nil, nil, apperr.FieldError("url", "Địa chỉ nút kết nối không hợp lệ")
 	}
-	resp, err := s.client(Fingerprint(cert)).Do(req)
+	resp, err := s.client(ctx, p).Do(req)
 	if err != nil {
-		return nil, apperr.Wrap(err, apperr.Unavailable, "Không lấy được danh bạ của nút kết nối %s: %v", base, err)
+		return nil, nil, apperr.Wrap(err, apperr.Unavailable, "Không lấy được danh bạ của nút kết nối %s: %v", base, err)
 	}
 	defer resp.Body.Close()
+	if err := s.followRenewal(ctx, p, resp.TLS); err != nil {
+		return nil, nil, err
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxDirectorySize+1))
 	if err != nil {
-		return nil, apperr.Wrap(err, apperr.Unavailable, "Không đọc được danh bạ của nút kết nối %s", base)
+		return nil, nil, apperr.Wrap(err, apperr.Unavailable, "Không đọc được danh bạ của nút kết nối %s", base)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, apperr.New(apperr.Unavailable, "Nút kết nối %s trả lời danh bạ với mã HTTP %d", base, resp.StatusCode)
+		return nil, nil, apperr.New(apperr.Unavailable, "Nút kết nối %s trả lời danh bạ với mã HTTP %d", base, resp.StatusCode)
 	}
-	return ParseDirectory(body, cert)
+	d, err := ParseDirectory(body, p.Cert)
+	var chain []*x509.Certificate
+	if resp.TLS != nil {
+		chain = resp.TLS.PeerCertificates
+	}
+	return d, chain, err
 }
 
 // AddPeerRequest asks to trust a peer.
@@ -187,13 +311,22 @@ func (s *Service) AddPeer(ctx context.Context, a *actor.Actor, req AddPeerReques
 	if len(name) > MaxNameLen {
 		return nil, apperr.FieldError("name", "Tên nút kết nối quá dài (tối đa %d byte)", MaxNameLen)
 	}
-	dir, err := s.fetchDirectory(ctx, base, cert)
+	fp := Fingerprint(cert)
+	dir, chain, err := s.fetchDirectory(ctx, &Peer{URL: base, Fingerprint: fp, Cert: cert})
 	if err != nil {
 		return nil, err
 	}
-	fp := Fingerprint(cert)
 	now := s.now()
 	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
+	// The CA the peer presents with the pinned certificate is pinned with
+	// its subject, so that the peer's renewed certificates are followed.
+	caPEM, subject := "", ""
+	if len(chain) > 1 {
+		if ca := trustAnchor(cert, chain[1:], now); ca != nil {
+			caPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}))
+			subject = cert.Subject.String()
+		}
+	}
 	var id int64
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		// A node already trusted at this URL presents a new certificate
@@ -205,7 +338,8 @@ func (s *Service) AddPeer(ctx context.Context, a *actor.Actor, req AddPeerReques
 			if old == fp {
 				return apperr.New(apperr.Conflict, "Nút kết nối %s đã được tin cậy với chứng thư số này", base)
 			}
-			if _, err := tx.ExecContext(ctx, "UPDATE exchange_peers SET fingerprint = $1, cert_pem = $2, name = $3 WHERE id = $4", fp, certPEM, name, id); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE exchange_peers SET fingerprint = $1, cert_pem = $2, name = $3, ca_pem = $4, subject = $5, prev_cert_pem = '' WHERE id = $6",
+				fp, certPEM, name, caPEM, subject, id); err != nil {
 				if db.IsUniqueViolation(err) {
 					return apperr.New(apperr.Conflict, "Chứng thư số này đã được ghim cho một nút kết nối khác")
 				}
@@ -221,8 +355,8 @@ func (s *Service) AddPeer(ctx context.Context, a *actor.Actor, req AddPeerReques
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO exchange_peers (name, url, fingerprint, cert_pem, created_at, last_contact)
-			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, name, base, fp, certPEM, db.Micros(now)).Scan(&id)
+		err = tx.QueryRowContext(ctx, `INSERT INTO exchange_peers (name, url, fingerprint, cert_pem, ca_pem, subject, created_at, last_contact)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, name, base, fp, certPEM, caPEM, subject, db.Micros(now)).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "Chứng thư số này đã được ghim cho một nút kết nối khác")
 		}
@@ -272,7 +406,7 @@ func (s *Service) RefreshPeer(ctx context.Context, a *actor.Actor, id int64) (*P
 	if err != nil {
 		return nil, err
 	}
-	dir, err := s.fetchDirectory(ctx, p.URL, p.Cert)
+	dir, _, err := s.fetchDirectory(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -333,14 +467,14 @@ func peerNotFound(id int64) error {
 
 const peerColumns = `p.id, p.name, p.url, p.fingerprint, p.cert_pem, p.created_at, p.last_contact, p.failures, p.last_error,
 	(SELECT COUNT(*) FROM exchange_messages m WHERE m.peer_id = p.id AND m.direction = 'out' AND m.state = 'queued'),
-	(SELECT COUNT(*) FROM exchange_outages o WHERE o.peer_id = p.id AND o.to_at = 0)`
+	(SELECT COUNT(*) FROM exchange_outages o WHERE o.peer_id = p.id AND o.to_at = 0), p.ca_pem, p.subject, p.prev_cert_pem`
 
 func scanPeer(sc interface{ Scan(...any) error }) (*Peer, error) {
 	var p Peer
-	var certPEM string
+	var certPEM, caPEM, prevPEM string
 	var created, contact int64
 	var down int
-	if err := sc.Scan(&p.ID, &p.Name, &p.URL, &p.Fingerprint, &certPEM, &created, &contact, &p.Failures, &p.LastError, &p.Queue, &down); err != nil {
+	if err := sc.Scan(&p.ID, &p.Name, &p.URL, &p.Fingerprint, &certPEM, &created, &contact, &p.Failures, &p.LastError, &p.Queue, &down, &caPEM, &p.Subject, &prevPEM); err != nil {
 		return nil, err
 	}
 	c, err := ParseCertificatePEM([]byte(certPEM))
@@ -348,6 +482,16 @@ func scanPeer(sc interface{ Scan(...any) error }) (*Peer, error) {
 		return nil, fmt.Errorf("stored certificate of peer %d: %w", p.ID, err)
 	}
 	p.Cert = c
+	if caPEM != "" {
+		if p.CA, err = ParseCertificatePEM([]byte(caPEM)); err != nil {
+			return nil, fmt.Errorf("stored CA certificate of peer %d: %w", p.ID, err)
+		}
+	}
+	if prevPEM != "" {
+		if p.Previous, err = ParseCertificatePEM([]byte(prevPEM)); err != nil {
+			return nil, fmt.Errorf("stored previous certificate of peer %d: %w", p.ID, err)
+		}
+	}
 	p.CreatedAt = db.FromMicros(created)
 	if contact != 0 {
 		p.LastContact = db.FromMicros(contact)
@@ -374,6 +518,49 @@ func (s *Service) peerByFingerprint(ctx context.Context, q db.Querier, fp string
 		return nil, apperr.New(apperr.Forbidden, "Chứng thư số của bên gọi không được ghim cho nút kết nối nào")
 	}
 	return p, err
+}
+
+// peerForClient finds the peer presenting certs as its client
+// certificate chain: by the pinned fingerprint, or as a renewal of a
+// peer's pinned certificate (isRenewal), which is then pinned in its place.
+func (s *Service) peerForClient(ctx context.Context, certs []*x509.Certificate) (*Peer, error) {
+	p, err := s.peerByFingerprint(ctx, s.db.Reader(), Fingerprint(certs[0]))
+	if apperr.CodeOf(err) != apperr.Forbidden {
+		return p, err
+	}
+	rows, qerr := s.db.Reader().QueryContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p WHERE p.subject = $1 AND p.ca_pem <> '' ORDER BY p.id",
+		certs[0].Subject.String())
+	if qerr != nil {
+		return nil, qerr
+	}
+	var candidates []*Peer
+	for rows.Next() {
+		c, serr := scanPeer(rows)
+		if serr != nil {
+			rows.Close()
+			return nil, serr
+		}
+		candidates = append(candidates, c)
+	}
+	rows.Close()
+	if qerr := rows.Err(); qerr != nil {
+		return nil, qerr
+	}
+	for _, c := range candidates {
+		if !s.isRenewal(c, certs, x509.ExtKeyUsageClientAuth) {
+			continue
+		}
+		if aerr := s.adoptRenewal(ctx, c, certs[0]); aerr != nil {
+			return nil, aerr
+		}
+		ags, aerr := s.peerAgencies(ctx, s.db.Reader(), "WHERE a.peer_id = $1", c.ID)
+		if aerr != nil {
+			return nil, aerr
+		}
+		c.Agencies = ags
+		return c, nil
+	}
+	return nil, err
 }
 
 func (s *Service) peerAgencies(ctx context.Context, q db.Querier, where string, args ...any) ([]RemoteAgency, error) {

@@ -45,7 +45,7 @@ func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fp := Fingerprint(r.TLS.PeerCertificates[0])
-	peer, err := s.peerByFingerprint(ctx, s.db.Reader(), fp)
+	peer, err := s.peerForClient(ctx, r.TLS.PeerCertificates)
 	if err != nil {
 		s.deny(w, r, fp, err)
 		return
@@ -62,6 +62,12 @@ func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	env, err := s.opts.Codec.Open(raw, peer.Cert)
+	if err != nil && env != nil && peer.Previous != nil {
+		// Signed before the peer's renewal, delivered after it.
+		if env2, err2 := s.opts.Codec.Open(raw, peer.Previous); err2 == nil {
+			env, err = env2, nil
+		}
+	}
 	if env == nil {
 		if err == nil {
 			err = apperr.New(apperr.Internal, "Không đọc được gói tin")

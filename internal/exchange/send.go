@@ -213,11 +213,17 @@ func (s *Service) post(ctx context.Context, peer *Peer, pkg []byte) (receipt []b
 		return nil, "", "", jobs.Permanent(err)
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err := s.client(peer.Fingerprint).Do(req)
+	client := s.client(ctx, peer)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("gửi tới %s: %w", peer.URL, err)
 	}
 	defer resp.Body.Close()
+	// A peer that renewed its certificate signs its receipt with the new
+	// key: the renewal, accepted by the TLS check, is pinned first.
+	if err := s.followRenewal(ctx, peer, resp.TLS); err != nil {
+		return nil, "", "", fmt.Errorf("chứng thư số gia hạn của %s: %w", peer.URL, err)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxReceipt+1))
 	if err != nil {
 		return nil, "", "", fmt.Errorf("đọc trả lời của %s: %w", peer.URL, err)
@@ -237,6 +243,11 @@ func (s *Service) post(ctx context.Context, peer *Peer, pkg []byte) (receipt []b
 		// Retried: a peer that renewed its certificate signs with a key
 		// not pinned yet; once it is pinned again the same package is sent
 		// again and the receiver, which deduplicates, answers once more.
+		// A connection kept alive from before the peer's renewal shows its
+		// old certificate: closed, so the next attempt meets the new one
+		// (a renewal is then pinned as above).
+		resp.Body.Close()
+		client.CloseIdleConnections()
 		return nil, "", "", fmt.Errorf("biên nhận của %s không hợp lệ: %w", peer.URL, err)
 	}
 	return body, status, reason, nil
