@@ -150,7 +150,7 @@ func TestOutreachOfficerSendsABulletinDelivered(t *testing.T) {
 	as(t, ctx, officer)
 	do(t, ctx, chromedp.Navigate(baseURL+page), chromedp.WaitVisible(chromedp.CSS("#b_status")))
 	submit(t, ctx, `form[action$="/send"] button`)
-	if rows := text(t, ctx, "#deliveries_rows"); !strings.Contains(rows, "sms") {
+	if rows := text(t, ctx, "#deliveries_rows"); !strings.Contains(rows, "Tin nhắn SMS") {
 		t.Fatalf("no SMS deliveries listed: %q", rows)
 	}
 	checkAccessibility(t, ctx)
@@ -174,10 +174,10 @@ func TestOutreachOfficerSendsABulletinDelivered(t *testing.T) {
 	}
 	for i := 0; ; i++ { // about 10 s
 		do(t, ctx, chromedp.Navigate(baseURL+page), chromedp.WaitVisible(chromedp.CSS("#deliveries_rows")))
-		rows := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#deliveries_rows tr')].filter(r => r.cells[0].textContent === 'sms').map(r => r.cells[3].textContent)`))
+		rows := get(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#deliveries_rows tr[data-channel=sms]')].map(r => r.cells[3].textContent)`))
 		n := 0
 		for _, st := range rows {
-			if st == "delivered" {
+			if st == "Đã đến máy" {
 				n++
 			}
 		}
