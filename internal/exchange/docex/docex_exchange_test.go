@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,8 +33,9 @@ import (
 var sysAdmin = &actor.Actor{AccountID: 1, Kind: actor.Official, Roles: []actor.RoleGrant{{Role: string(access.SystemAdmin)}}}
 
 // nodeIdentity is a node certificate for 127.0.0.1 (server and client
-// authentication) from a CA of its own.
-func nodeIdentity(t *testing.T, cn string) *exchange.Identity {
+// authentication) from a CA of its own, and a function renewing it: a new
+// key and certificate with the same subject from the same CA.
+func nodeIdentity(t *testing.T, cn string) (*exchange.Identity, func() *exchange.Identity) {
 	t.Helper()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	now := clock.Now()
@@ -44,31 +46,48 @@ func nodeIdentity(t *testing.T, cn string) *exchange.Identity {
 		t.Fatal(err)
 	}
 	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn}, NotBefore: now.Add(-time.Hour),
-		NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, ca, key.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
+	serial := int64(1)
+	issue := func(notBefore time.Time) *exchange.Identity {
+		serial++
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn}, NotBefore: notBefore,
+			NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+		der, err := x509.CreateCertificate(rand.Reader, tpl, ca, key.Public(), caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf, _ := x509.ParseCertificate(der)
+		return &exchange.Identity{Signer: key, Cert: leaf, Chain: []*x509.Certificate{ca}}
 	}
-	leaf, _ := x509.ParseCertificate(der)
-	return &exchange.Identity{Signer: key, Cert: leaf, Chain: []*x509.Certificate{ca}}
+	first := issue(now.Add(-time.Hour))
+	return first, func() *exchange.Identity { return issue(now.Add(-time.Hour).Add(time.Duration(serial) * time.Minute)) }
 }
 
 // connect gives n a real exchange service (edXML codec, mutual TLS
 // listener on loopback, jobs runner) and rebuilds its docex over it.
-func connect(t *testing.T, n *node, code, agencyName string) (*exchange.Service, *exchange.Identity, string) {
+func connect(t *testing.T, n *node, code, agencyName string) (*exchange.Service, *exchange.Identity, string, func() *exchange.Identity) {
 	t.Helper()
-	id := nodeIdentity(t, "Nút "+n.name)
+	id, next := nodeIdentity(t, "Nút "+n.name)
+	var mu sync.Mutex
+	renew := func() *exchange.Identity {
+		mu.Lock()
+		defer mu.Unlock()
+		id = next()
+		return id
+	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	url := "https://" + lis.Addr().String()
 	ex, err := exchange.New(n.d, exchange.Options{Audit: n.audit, URL: url, Codec: exchange.EDXML{},
-		Identity: func(context.Context) (*exchange.Identity, error) { return id, nil },
+		Identity: func(context.Context) (*exchange.Identity, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return id, nil
+		},
 		Agencies: func(context.Context) ([]exchange.Agency, error) {
 			return []exchange.Agency{{Code: code, Name: agencyName}}, nil
 		},
@@ -92,7 +111,7 @@ func connect(t *testing.T, n *node, code, agencyName string) (*exchange.Service,
 	n.docs.SetExchange(n.svc, n.svc)
 	n.tasks.SetObserver(n.svc)
 	ex.SetReceiver(n.svc)
-	return ex, id, url
+	return ex, id, url, renew
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
@@ -116,8 +135,8 @@ func TestDocumentThroughTheExchangeOnBothEngines(t *testing.T) {
 	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
 		p := setupPair(t, d)
 		a, b := p.a, p.b
-		exA, idA, urlA := connect(t, a, provinceCode, agencyList[0].Name)
-		exB, idB, urlB := connect(t, b, deptCode, agencyList[1].Name)
+		exA, idA, urlA, _ := connect(t, a, provinceCode, agencyList[0].Name)
+		exB, idB, urlB, _ := connect(t, b, deptCode, agencyList[1].Name)
 		ctx := context.Background()
 		pemOf := func(c *x509.Certificate) []byte {
 			return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
@@ -207,5 +226,56 @@ func TestDocumentThroughTheExchangeOnBothEngines(t *testing.T) {
 		if arrived != 1 {
 			t.Fatalf("%d arrivals on A's timeline, want 1", arrived)
 		}
+	})
+}
+
+// Both nodes renew their node certificates (new keys, same subjects, same
+// CAs) and the document flow goes on with no re-pin: the issued document
+// reaches the receiver after the receiver's renewal (01 on the sender's
+// timeline), and the receiver's 03 reaches the sender after the sender's
+// renewal; each side has pinned the other's new certificate.
+func TestRenewalThroughTheExchangeOnBothEngines(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		p := setupPair(t, d)
+		a, b := p.a, p.b
+		exA, idA, urlA, renewA := connect(t, a, provinceCode, agencyList[0].Name)
+		exB, idB, urlB, renewB := connect(t, b, deptCode, agencyList[1].Name)
+		ctx := context.Background()
+		pemOf := func(c *x509.Certificate) []byte {
+			return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+		}
+		if _, err := exA.AddPeer(ctx, sysAdmin, exchange.AddPeerRequest{URL: urlB, CertPEM: pemOf(idB.Cert), Name: "Quảng Ninh"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := exB.AddPeer(ctx, sysAdmin, exchange.AddPeerRequest{URL: urlA, CertPEM: pemOf(idA.Cert), Name: "Lào Cai"}); err != nil {
+			t.Fatal(err)
+		}
+		newB := renewB()
+		issued, err := p.issue(t, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inbox []docex.Received
+		waitUntil(t, "the package in B's inbox", func() bool {
+			inbox, err = b.svc.Inbox(b.ctx, bClerk)
+			return err == nil && len(inbox) == 1
+		})
+		waitUntil(t, "01 on A's timeline", func() bool {
+			return has(timelineKinds(t, a, aClerk, issued.ID), documents.EventRemoteArrived)
+		})
+		newA := renewA()
+		if _, err := b.svc.Register(b.ctx, bClerk, inbox[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "03 on A's timeline", func() bool {
+			return has(timelineKinds(t, a, aClerk, issued.ID), documents.EventRemoteAccepted)
+		})
+		if peers, err := exA.Peers(ctx, sysAdmin); err != nil || len(peers) != 1 || peers[0].Fingerprint != exchange.Fingerprint(newB.Cert) {
+			t.Fatalf("A pins %+v %v, want B's renewed certificate", peers, err)
+		}
+		waitUntil(t, "B pins A's renewed certificate", func() bool {
+			peers, err := exB.Peers(ctx, sysAdmin)
+			return err == nil && len(peers) == 1 && peers[0].Fingerprint == exchange.Fingerprint(newA.Cert)
+		})
 	})
 }
