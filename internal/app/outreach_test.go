@@ -71,7 +71,8 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 			if code != 303 || !strings.HasPrefix(h.Get("Location"), "/outreach/bulletins/") {
 				t.Fatalf("save: %d %v", code, h)
 			}
-			if code, body := officer.get(h.Get("Location")); code != 200 || !strings.Contains(body, "Dự thảo") || !strings.Contains(body, "3 người nhận") {
+			if code, body := officer.get(h.Get("Location")); code != 200 || !strings.Contains(body, "Dự thảo") || !strings.Contains(body, "3 người nhận") ||
+				!strings.Contains(body, `/submit"`) || strings.Contains(body, `/approve"`) || strings.Contains(body, `/send"`) {
 				t.Fatalf("the draft's page: %d %s", code, body)
 			}
 			loc := h.Get("Location")

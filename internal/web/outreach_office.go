@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chinhquyen/chinhquyen/internal/access"
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
@@ -158,6 +159,26 @@ type outreachShowData struct {
 	Langs []outreach.Language
 	Error string
 	Field string // "lang" or "file": the audio form's field at fault
+	Can   outreachActions
+}
+
+// outreachActions are the buttons a bulletin's page offers: those its
+// status allows and the viewer's roles may take (outreach asks access.Can
+// again when one is pressed).
+type outreachActions struct {
+	Submit, Approve, Send, Emergency, Cancel bool
+}
+
+func outreachActionsOf(a *actor.Actor, b *outreach.Bulletin) outreachActions {
+	open := b.Status == outreach.Draft || b.Status == outreach.Submitted || b.Status == outreach.Approved
+	leader := holds(a, access.OutreachApprove)
+	return outreachActions{
+		Submit:    b.Status == outreach.Draft && holds(a, access.OutreachDraft),
+		Approve:   (b.Status == outreach.Draft || b.Status == outreach.Submitted) && leader,
+		Send:      b.Status == outreach.Approved && holds(a, access.OutreachSend),
+		Emergency: open && b.Priority == outreach.PriorityEmergency && holds(a, access.OutreachEmergency),
+		Cancel:    open && (leader || (b.Status == outreach.Draft && b.CreatedBy == a.AccountID && holds(a, access.OutreachDraft))),
+	}
 }
 
 // showPage renders a bulletin, with fail's message when an action or an
@@ -186,7 +207,7 @@ func (p *OutreachOffice) showPage(w http.ResponseWriter, r *http.Request, a *act
 	if len(d.Rows) == 0 {
 		d = nil
 	}
-	data := outreachShowData{B: b, R: reach, Langs: p.svc.Languages()}
+	data := outreachShowData{B: b, R: reach, Langs: p.svc.Languages(), Can: outreachActionsOf(a, b)}
 	if d != nil {
 		data.D = d
 	}
