@@ -5,7 +5,10 @@
 //
 // A node has a node certificate (Options.Identity), the agency codes it
 // hosts (Options.Agencies) and a public exchange URL. A peer is another
-// node trusted by pinning its certificate (the SHA-256 of its DER): its
+// node trusted by pinning its certificate (the SHA-256 of its DER), with
+// the CA it presents and the certificate's subject so that a renewed
+// certificate (same subject, same CA, valid, newer) is pinned in its place
+// when the peer presents it (docs/exchange.md): its
 // agency codes come from its directory (GET /exchange/directory), a JSON
 // list signed with its node key and checked against the pinned certificate.
 //
