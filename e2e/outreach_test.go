@@ -190,4 +190,13 @@ func TestOutreachOfficerSendsABulletinDelivered(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	checkAccessibility(t, ctx)
+
+	// The commune's recipients and the figures, which count the deliveries.
+	do(t, ctx, chromedp.Navigate(baseURL+"/outreach/residents"), chromedp.WaitVisible(chromedp.CSS("#phone")))
+	checkAccessibility(t, ctx)
+	do(t, ctx, chromedp.Navigate(baseURL+"/outreach/stats"), chromedp.WaitVisible(chromedp.CSS("table")))
+	if figures := text(t, ctx, "table tbody"); !strings.Contains(figures, "Tin nhắn SMS") {
+		t.Fatalf("the figures count no SMS: %q", figures)
+	}
+	checkAccessibility(t, ctx)
 }
