@@ -59,6 +59,7 @@ type exNode struct {
 	stopR  func()
 	addr   string
 	srv    *http.Server
+	peer   int64 // the one peer, for the index on (peer_id, direction, state)
 }
 
 // benchExchange measures signed edXML packages (one 200 KB PDF attached)
@@ -87,9 +88,11 @@ func benchExchange(o *opts) ([]row, error) {
 	}
 	defer b.close()
 	sys := actor.SystemActor("bench")
-	if _, err := a.svc.AddPeer(ctx, sys, exchange.AddPeerRequest{URL: "https://" + b.addr, CertPEM: pemCert(b.id.Cert), Name: "Quảng Ninh"}); err != nil {
+	peerB, err := a.svc.AddPeer(ctx, sys, exchange.AddPeerRequest{URL: "https://" + b.addr, CertPEM: pemCert(b.id.Cert), Name: "Quảng Ninh"})
+	if err != nil {
 		return nil, fmt.Errorf("add peer: %w", err)
 	}
+	a.peer = peerB.ID
 	if _, err := b.svc.AddPeer(ctx, sys, exchange.AddPeerRequest{URL: "https://" + a.addr, CertPEM: pemCert(a.id.Cert), Name: "Demo"}); err != nil {
 		return nil, fmt.Errorf("add peer: %w", err)
 	}
@@ -239,13 +242,13 @@ func benchExchange(o *opts) ([]row, error) {
 
 func seqCount(n *exNode, ctx context.Context) int64 {
 	var c int64
-	n.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM exchange_messages WHERE direction = 'out'").Scan(&c)
+	n.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM exchange_messages WHERE peer_id = $1 AND direction = 'out'", n.peer).Scan(&c)
 	return c
 }
 
 func (n *exNode) delivered(ctx context.Context) (int64, error) {
 	var c int64
-	err := n.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM exchange_messages WHERE direction = 'out' AND state = 'delivered'").Scan(&c)
+	err := n.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM exchange_messages WHERE peer_id = $1 AND direction = 'out' AND state = 'delivered'", n.peer).Scan(&c)
 	return c, err
 }
 
@@ -269,14 +272,15 @@ func (n *exNode) waitDelivered(ctx context.Context, want int64, limit time.Durat
 		}
 		var bad int
 		var reason sql.NullString
-		n.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*), MAX(reason) FROM exchange_messages WHERE direction = 'out' AND state IN ('refused', 'failed')").Scan(&bad, &reason)
+		n.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM exchange_messages WHERE peer_id = $1 AND direction = 'out' AND state IN ('refused', 'failed')", n.peer).Scan(&bad)
 		if bad > 0 {
+			n.db.Reader().QueryRowContext(ctx, "SELECT MAX(id), reason FROM exchange_messages WHERE peer_id = $1 AND direction = 'out' AND state IN ('refused', 'failed')", n.peer).Scan(new(int64), &reason)
 			return fmt.Errorf("%d packages refused or failed: %s", bad, reason.String)
 		}
 		if clock.Now().After(deadline) {
 			return fmt.Errorf("only %d of %d packages delivered", got, want)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

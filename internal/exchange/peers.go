@@ -512,6 +512,27 @@ func (s *Service) peer(ctx context.Context, q db.Querier, id int64) (*Peer, erro
 	return p, err
 }
 
+// peerColumnsNoHealth are peerColumns with the health counts (queue,
+// open outage) left at zero: what sending needs. Counting the queue is a
+// walk over every queued message of the peer, which Enqueue (in the
+// caller's transaction, on SQLite the one writer's) and every delivery
+// would otherwise make: 10,000 queued packages made their drain quadratic.
+const peerColumnsNoHealth = `p.id, p.name, p.url, p.fingerprint, p.cert_pem, p.created_at, p.last_contact, p.failures, p.last_error,
+	0, 0, p.ca_pem, p.subject, p.prev_cert_pem`
+
+// peerToSend is the peer without its health counts, for sending.
+func (s *Service) peerToSend(ctx context.Context, q db.Querier, id int64) (*Peer, error) {
+	p, err := scanPeer(q.QueryRowContext(ctx, "SELECT "+peerColumnsNoHealth+" FROM exchange_peers p WHERE p.id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, peerNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.Agencies, err = s.peerAgencies(ctx, q, "WHERE a.peer_id = $1", id)
+	return p, err
+}
+
 func (s *Service) peerByFingerprint(ctx context.Context, q db.Querier, fp string) (*Peer, error) {
 	p, err := scanPeer(q.QueryRowContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p WHERE p.fingerprint = $1", fp))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -677,7 +698,7 @@ func (s *Service) peerFor(ctx context.Context, q db.Querier, code string) (*Peer
 	if err != nil {
 		return nil, err
 	}
-	return s.peer(ctx, q, id)
+	return s.peerToSend(ctx, q, id)
 }
 
 // Message is a package sent to or received from a peer, as the evidence

@@ -95,7 +95,7 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 		return nil // answered in an earlier run whose job outlived it
 	}
 	// A failed message runs again when the administrator retries its job.
-	peer, err := s.peer(ctx, s.db.Reader(), m.PeerID)
+	peer, err := s.peerToSend(ctx, s.db.Reader(), m.PeerID)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.NotFound {
 			return jobs.Permanent(s.finish(ctx, &m, nil, "failed", nil, "", "nút kết nối đã bị gỡ"))
