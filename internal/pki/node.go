@@ -21,7 +21,8 @@ const NodeProfile = "node"
 // issuing chain (nearest CA first). The first call issues one from the
 // issuing CA with a key generated in the key store; a certificate that
 // expires within renewBefore (or is revoked) is replaced by a new one with
-// a new key, so peers that pinned the old one must pin the new one.
+// a new key and the same subject, which peers that pinned this CA and
+// subject accept in place of the old one (docs/exchange.md).
 // Issuance is audited as pki.cert.issue by the system.
 func (s *Service) NodeIdentity(ctx context.Context, subj Subject, renewBefore time.Duration) (crypto.Signer, *x509.Certificate, []*x509.Certificate, error) {
 	var serial string
