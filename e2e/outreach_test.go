@@ -97,8 +97,9 @@ func TestOutreachOfficerSendsABulletinDelivered(t *testing.T) {
 	const body = "UBND xã thông báo: ngày 20/12/2026 từ 7h00 đến 11h00 cắt điện để sửa đường dây. Đề nghị bà con chủ động."
 
 	as(t, ctx, officer)
-	// The commune: the demo bulletin's.
-	do(t, ctx, chromedp.Navigate(baseURL+"/outreach"), chromedp.WaitVisible(chromedp.CSS("#title")))
+	// The commune: the demo bulletin's. The officer reaches the bulletins from the office page.
+	do(t, ctx, chromedp.Navigate(baseURL+"/office"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	submit(t, ctx, `a[href="/outreach"]`)
 	checkAccessibility(t, ctx)
 	submit(t, ctx, `table a[href^="/outreach/bulletins/"]`)
 	commune := strings.TrimSpace(strings.Split(text(t, ctx, "#b_communes"), ",")[0])

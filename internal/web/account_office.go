@@ -23,6 +23,8 @@ type officeData struct {
 	Exchange bool
 	// Onestop links the one-stop workspace (onestop.dossier.read).
 	Onestop bool
+	// Outreach links the bulletins to residents (outreach.bulletin.read).
+	Outreach bool
 }
 
 // holds reports whether one of a's roles may perform action over some
@@ -49,7 +51,7 @@ func (p *Accounts) office(w http.ResponseWriter, r *http.Request) {
 	}
 	d := officeData{Roles: p.roleViews(r, a.Roles), Users: holds(a, access.IdentityUserCreate), Security: holds(a, access.IdentityUserRead), Audit: holds(a, access.AuditRead),
 		Jobs: holds(a, access.JobsView), Webhooks: holds(a, access.NotifyWebhookView), Exchange: holds(a, access.ExchangePeerView),
-		Onestop: holds(a, access.OnestopDossierRead)}
+		Onestop: holds(a, access.OnestopDossierRead), Outreach: holds(a, access.OutreachRead)}
 	if p.agencyName != nil && a.AgencyID != 0 {
 		d.Agency = p.agencyName(r, a.AgencyID)
 	}
