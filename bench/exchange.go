@@ -173,9 +173,11 @@ func benchExchange(o *opts) ([]row, error) {
 		LimitV: limitRate, Goal: "≥ 500/s"}}
 
 	// (b) latency at a paced rate.
-	rate := 100
+	// Half the throughput just measured (at most 100/s), so the queue
+	// stays short and the figure is the latency, not the backlog.
+	rate := min(100, max(1, int(ours/2)))
 	if o.short {
-		rate = 20
+		rate = min(rate, 20)
 	}
 	firstID, err := a.maxOut(ctx)
 	if err != nil {
