@@ -524,60 +524,47 @@ func (p *Drafts) renderInbox(w http.ResponseWriter, r *http.Request, a *actor.Ac
 
 // receive registers or returns a delivered document.
 func (p *Drafts) receive(w http.ResponseWriter, r *http.Request) {
-	a := signedIn(w, r)
-	if a == nil {
-		return
-	}
-	id, ok := pathInt(r, "id")
-	if !ok {
-		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy văn bản"))
-		return
-	}
-	switch r.PathValue("step") {
-	case "register":
-		doc, err := p.docs.ReceiveDelivered(r.Context(), a, id)
-		if err != nil {
-			msg, _, status := formFailure(r, err)
-			p.renderInbox(w, r, a, status, inboxData{Error: msg})
-			return
-		}
-		http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(doc.ID, 10)+"?ok=registered", http.StatusSeeOther)
-	case "return":
-		if err := p.docs.ReturnDelivered(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
-			msg, _, status := formFailure(r, err)
-			p.renderInbox(w, r, a, status, inboxData{Error: msg})
-			return
-		}
-		http.Redirect(w, r, "/office/inbox?ok=returned", http.StatusSeeOther)
-	default:
-		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không có thao tác này"))
-	}
+	p.inboxStep(w, r, p.docs.ReceiveDelivered, p.docs.ReturnDelivered)
 }
 
 // receiveRemote registers or returns a document received from a peer node.
 func (p *Drafts) receiveRemote(w http.ResponseWriter, r *http.Request) {
+	if p.remote == nil {
+		p.inboxStep(w, r, nil, nil)
+		return
+	}
+	p.inboxStep(w, r, p.remote.Register, p.remote.Return)
+}
+
+// inboxStep runs the register or return step of an inbox item with the
+// given actions (nil when that kind of item is not served here).
+func (p *Drafts) inboxStep(w http.ResponseWriter, r *http.Request,
+	register func(context.Context, *actor.Actor, int64) (*documents.Document, error),
+	giveBack func(context.Context, *actor.Actor, int64, string) error) {
 	a := signedIn(w, r)
 	if a == nil {
 		return
 	}
 	id, ok := pathInt(r, "id")
-	if !ok || p.remote == nil {
+	if !ok || register == nil {
 		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy văn bản"))
 		return
 	}
+	fail := func(err error) {
+		msg, _, status := formFailure(r, err)
+		p.renderInbox(w, r, a, status, inboxData{Error: msg})
+	}
 	switch r.PathValue("step") {
 	case "register":
-		doc, err := p.remote.Register(r.Context(), a, id)
+		doc, err := register(r.Context(), a, id)
 		if err != nil {
-			msg, _, status := formFailure(r, err)
-			p.renderInbox(w, r, a, status, inboxData{Error: msg})
+			fail(err)
 			return
 		}
 		http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(doc.ID, 10)+"?ok=registered", http.StatusSeeOther)
 	case "return":
-		if err := p.remote.Return(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
-			msg, _, status := formFailure(r, err)
-			p.renderInbox(w, r, a, status, inboxData{Error: msg})
+		if err := giveBack(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
+			fail(err)
 			return
 		}
 		http.Redirect(w, r, "/office/inbox?ok=returned", http.StatusSeeOther)
