@@ -140,15 +140,23 @@ func modules() []db.Migrations {
 }
 
 func setup(t *testing.T, d *db.DB) *fixture {
+	return setupWithSMS(t, d, nil)
+}
+
+// setupWithSMS builds the fixture with sms as the SMS gateway (nil: a fake).
+func setupWithSMS(t *testing.T, d *db.DB, sms channel.Sender) *fixture {
 	t.Helper()
 	f := &fixture{t: t, d: d, org: &fakeOrg{}, now: clock.Now(),
 		sms: &fakeSender{kind: channel.SMS}, zns: &fakeSender{kind: channel.ZNS}, loud: &fakeSender{kind: channel.Loudspeaker}}
+	if sms == nil {
+		sms = f.sms
+	}
 	log, err := audit.New(d, audit.Options{Now: f.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.svc, err = outreach.New(d, outreach.Options{Audit: log, Org: f.org, SecretKey: bytes.Repeat([]byte{9}, 32),
-		Senders: map[channel.Kind]channel.Sender{channel.SMS: f.sms, channel.ZNS: f.zns, channel.Loudspeaker: f.loud},
+		Senders: map[channel.Kind]channel.Sender{channel.SMS: sms, channel.ZNS: f.zns, channel.Loudspeaker: f.loud},
 		Prices:  outreach.Prices{SMSSegment: 300, ZNS: 200}, Now: f.clock, BaseURL: "https://xa.example.vn"})
 	if err != nil {
 		t.Fatal(err)

@@ -621,6 +621,13 @@ func (s *Service) Report(ctx context.Context, r channel.Report) error {
 		if d.status != DeliverySent && d.status != DeliveryQueued {
 			return nil
 		}
+		if r.Interim {
+			// Accepted or buffered by the operator: still on its way; only
+			// the operator's id is worth keeping.
+			_, err := tx.ExecContext(ctx, `UPDATE outreach_deliveries SET provider_id = CASE WHEN provider_id = '' THEN $2 ELSE provider_id END
+				WHERE id = $1`, id, r.ProviderID)
+			return err
+		}
 		status, reason := DeliveryDelivered, ""
 		if !r.Delivered {
 			status, reason = DeliveryFailed, clip(strings.TrimSpace(r.Status+" "+r.Detail), 500)

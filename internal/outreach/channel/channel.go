@@ -77,9 +77,13 @@ type Report struct {
 	TrackingID string
 	ProviderID string
 	Delivered  bool
-	Status     string
-	Detail     string
-	At         time.Time
+	// Interim marks a report on the way, not its end: the operator
+	// accepted or buffered the message, which may still be delivered or
+	// fail. It is neither a delivery nor a failure.
+	Interim bool
+	Status  string
+	Detail  string
+	At      time.Time
 }
 
 // ReportSink receives parsed delivery reports (outreach updates the

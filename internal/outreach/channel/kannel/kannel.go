@@ -253,9 +253,9 @@ func ParseDLR(rawQuery string) (channel.Report, error) {
 	case DLRFailed:
 		r.Status = "failed"
 	case DLRBuffered:
-		r.Status = "buffered"
+		r.Status, r.Interim = "buffered", true
 	case DLRSMSCSuccess:
-		r.Status = "smsc"
+		r.Status, r.Interim = "smsc", true
 	case DLRSMSCReject:
 		r.Status = "rejected"
 	default:

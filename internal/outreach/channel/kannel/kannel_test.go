@@ -24,8 +24,8 @@ func TestParseDLR(t *testing.T) {
 	}{
 		{q: "id=d1&status=1&smsc=vt&fid=m9&ts=1796674544&reply=", want: channel.Report{TrackingID: "d1", ProviderID: "m9", Delivered: true, Status: "delivered", Detail: "vt", At: time.Unix(1796674544, 0)}},
 		{q: "id=d1&status=2&reply=UNDELIV", want: channel.Report{TrackingID: "d1", Status: "failed", Detail: "UNDELIV"}},
-		{q: "id=d1&status=4", want: channel.Report{TrackingID: "d1", Status: "buffered"}},
-		{q: "id=d1&status=8&reply=ACK%2F", want: channel.Report{TrackingID: "d1", Status: "smsc", Detail: "ACK/"}},
+		{q: "id=d1&status=4", want: channel.Report{TrackingID: "d1", Status: "buffered", Interim: true}},
+		{q: "id=d1&status=8&reply=ACK%2F", want: channel.Report{TrackingID: "d1", Status: "smsc", Interim: true, Detail: "ACK/"}},
 		{q: "id=d1&status=16&reply=NACK%2F0x0000000b", want: channel.Report{TrackingID: "d1", Status: "rejected", Detail: "NACK/0x0000000b"}},
 		{q: "status=1", wantErr: true},
 		{q: "id=d1&status=%d", wantErr: true},
