@@ -8,6 +8,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
+	"github.com/chinhquyen/chinhquyen/internal/identity/identityhttp"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 	"github.com/chinhquyen/chinhquyen/internal/outreach"
 )
@@ -261,6 +262,10 @@ func (a *API) bulletinStats(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, st)
 }
 
+// SubscriptionsPerAddress bounds the subscriptions one client address
+// starts in identity's counting window (10 minutes by default).
+const SubscriptionsPerAddress = 5
+
 func (a *API) subscribe(w http.ResponseWriter, r *http.Request) {
 	svc := a.outreachSvc(w, r)
 	if svc == nil {
@@ -278,6 +283,14 @@ func (a *API) subscribe(w http.ResponseWriter, r *http.Request) {
 	if err := decodeJSON(r.Body, &body, 8<<10, `{"phone": "09…", "commune_code": "02839", "lang": "vi"}`); err != nil {
 		httpx.Error(w, r, err)
 		return
+	}
+	// Each subscription sends an SMS the platform pays for: an address
+	// starts only a few in the counting window.
+	if a.deps.Identity != nil {
+		if err := a.deps.Identity.Throttle(r.Context(), "outreach.subscribe:ip:"+identityhttp.ClientIP(r), SubscriptionsPerAddress); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
 	}
 	id, err := svc.Subscribe(r.Context(), outreach.Subscription{Phone: body.Phone, CommuneCode: body.CommuneCode, Lang: body.Lang,
 		Email: body.Email, EthnicGroup: body.EthnicGroup, Village: body.Village, Zalo: body.Zalo})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chinhquyen/chinhquyen/internal/api"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 )
 
@@ -117,6 +118,20 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 			code, body = newBrowser(t, srv).postJSON("/api/v1/subscriptions", `{"phone":"+1 202 555 0100","commune_code":"`+commune+`"}`)
 			if code != 400 || !strings.Contains(body, `"field":"phone"`) {
 				t.Fatalf("foreign number: %d %s", code, body)
+			}
+			// Each subscription costs an SMS: one address starts at most
+			// api.SubscriptionsPerAddress in the window (the refused foreign
+			// number above counted as one).
+			anonymous := newBrowser(t, srv)
+			for i := 1; i <= api.SubscriptionsPerAddress; i++ {
+				code, body = anonymous.postJSON("/api/v1/subscriptions", fmt.Sprintf(`{"phone":"09120003%02d","commune_code":"%s"}`, i, commune))
+				want := 202
+				if i == api.SubscriptionsPerAddress {
+					want = 429
+				}
+				if code != want {
+					t.Fatalf("subscription %d from one address: %d %s", i+1, code, body)
+				}
 			}
 		})
 	}

@@ -27,6 +27,14 @@ func (s *Service) hit(ctx context.Context, bucket string, limit int) (bool, time
 	return hits <= limit, fromMicros(start).Add(window), nil
 }
 
+// Throttle counts one event of another module's bucket (say
+// "outreach.subscribe:ip:203.0.113.9") and returns ETOOMANY past limit
+// events in the counting window: anonymous routes that cost the platform
+// something (an SMS) share identity's limiter and its clean-up.
+func (s *Service) Throttle(ctx context.Context, bucket string, limit int) error {
+	return s.throttle(ctx, "ext:"+bucket, limit)
+}
+
 // throttle returns ETOOMANY when bucket is over its limit.
 func (s *Service) throttle(ctx context.Context, bucket string, limit int) error {
 	_, err := s.spend(ctx, bucket, limit)

@@ -779,3 +779,27 @@ func TestEmailAndStats(t *testing.T) {
 		wantCode(t, err, apperr.Conflict)
 	})
 }
+
+// One number gets at most OTPPerNumber codes within a code's lifetime,
+// whichever communes it is subscribed to: nobody floods a stranger's phone
+// by subscribing it to commune after commune.
+func TestOTPPerNumberAcrossCommunes(t *testing.T) {
+	dbtest.Each(t, modules(), func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		for _, c := range []string{"00001", "00002", "00003"} {
+			if _, err := f.svc.Subscribe(f.ctx, outreach.Subscription{Phone: "0912000111", CommuneCode: c}); err != nil {
+				t.Fatalf("subscribe to %s: %v", c, err)
+			}
+		}
+		f.advance(outreach.OTPResendAfter + time.Second)
+		_, err := f.svc.Subscribe(f.ctx, outreach.Subscription{Phone: "0912000111", CommuneCode: "00001"})
+		wantCode(t, err, apperr.TooMany)
+		if _, err := f.svc.Subscribe(f.ctx, outreach.Subscription{Phone: "0912000112", CommuneCode: "00001"}); err != nil {
+			t.Fatalf("another number: %v", err)
+		}
+		f.advance(outreach.OTPLifetime)
+		if _, err := f.svc.Subscribe(f.ctx, outreach.Subscription{Phone: "0912000111", CommuneCode: "00001"}); err != nil {
+			t.Fatalf("after the codes expired: %v", err)
+		}
+	})
+}

@@ -32,6 +32,10 @@ const (
 	OTPLockout  = 30 * time.Minute
 	// OTPResendAfter is how long a number waits before another code.
 	OTPResendAfter = time.Minute
+	// OTPPerNumber bounds the codes one number receives within
+	// OTPLifetime, whatever the communes asked for, so that nobody floods
+	// a stranger's phone by subscribing it to commune after commune.
+	OTPPerNumber = 3
 )
 
 // Subscriber statuses.
@@ -139,6 +143,14 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (int64, error
 	code := newOTP()
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var recent int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM outreach_subscribers WHERE phone_hash = $1 AND otp_expires > $2",
+			h, db.Micros(now)).Scan(&recent); err != nil {
+			return err
+		}
+		if recent >= OTPPerNumber {
+			return apperr.New(apperr.TooMany, "Số điện thoại này vừa nhận %d mã xác nhận; thử lại sau %d phút", recent, int(OTPLifetime.Minutes()))
+		}
 		var status string
 		var locked, expires int64
 		err := tx.QueryRowContext(ctx, "SELECT id, status, otp_locked_until, otp_expires FROM outreach_subscribers WHERE phone_hash = $1 AND commune_code = $2",
