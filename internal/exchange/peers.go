@@ -549,22 +549,8 @@ func (s *Service) peerForClient(ctx context.Context, certs []*x509.Certificate) 
 	if apperr.CodeOf(err) != apperr.Forbidden {
 		return p, err
 	}
-	rows, qerr := s.db.Reader().QueryContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p WHERE p.subject = $1 AND p.ca_pem <> '' ORDER BY p.id",
-		certs[0].Subject.String())
+	candidates, qerr := s.queryPeers(ctx, "WHERE p.subject = $1 AND p.ca_pem <> '' ORDER BY p.id", certs[0].Subject.String())
 	if qerr != nil {
-		return nil, qerr
-	}
-	var candidates []*Peer
-	for rows.Next() {
-		c, serr := scanPeer(rows)
-		if serr != nil {
-			rows.Close()
-			return nil, serr
-		}
-		candidates = append(candidates, c)
-	}
-	rows.Close()
-	if qerr := rows.Err(); qerr != nil {
 		return nil, qerr
 	}
 	for _, c := range candidates {
@@ -582,6 +568,25 @@ func (s *Service) peerForClient(ctx context.Context, certs []*x509.Certificate) 
 		return c, nil
 	}
 	return nil, err
+}
+
+// queryPeers reads the peers (with their health) that the clause after
+// FROM exchange_peers p selects, without their agencies.
+func (s *Service) queryPeers(ctx context.Context, clause string, args ...any) ([]*Peer, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p "+clause, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Peer
+	for rows.Next() {
+		p, err := scanPeer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 func (s *Service) peerAgencies(ctx context.Context, q db.Querier, where string, args ...any) ([]RemoteAgency, error) {
@@ -607,21 +612,8 @@ func (s *Service) Peers(ctx context.Context, a *actor.Actor) ([]*Peer, error) {
 	if err := s.authorize(ctx, a, access.ExchangePeerView, 0); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, "SELECT "+peerColumns+" FROM exchange_peers p ORDER BY p.name, p.id")
+	out, err := s.queryPeers(ctx, "ORDER BY p.name, p.id")
 	if err != nil {
-		return nil, err
-	}
-	var out []*Peer
-	for rows.Next() {
-		p, err := scanPeer(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	ags, err := s.peerAgencies(ctx, s.db.Reader(), "")
