@@ -145,26 +145,17 @@ func bulletinID(r *http.Request) (int64, error) {
 }
 
 func (a *API) getBulletin(w http.ResponseWriter, r *http.Request) {
-	svc := a.outreachSvc(w, r)
-	if svc == nil {
-		return
-	}
-	id, err := bulletinID(r)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	b, err := svc.Get(r.Context(), actor.From(r.Context()), id)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	reach, err := svc.Reach(r.Context(), actor.From(r.Context()), id)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"bulletin": b, "reach": reach})
+	a.bulletinStep(w, r, func(s *outreach.Service, id int64) (any, error) {
+		b, err := s.Get(r.Context(), actor.From(r.Context()), id)
+		if err != nil {
+			return nil, err
+		}
+		reach, err := s.Reach(r.Context(), actor.From(r.Context()), id)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"bulletin": b, "reach": reach}, nil
+	})
 }
 
 func (a *API) bulletinStep(w http.ResponseWriter, r *http.Request, step func(*outreach.Service, int64) (any, error)) {
