@@ -279,6 +279,12 @@ func (lx *lexer) literal() (token, error) {
 type parser struct {
 	lx lexer
 	b  *budget
+	// pending holds the elements of the arrays being parsed, innermost
+	// last. Each array is copied out at its exact length when it closes:
+	// appending to the array itself would leave about four times its size
+	// behind as garbage while it grows, which a file of one huge array
+	// turns into a heap spike (pdftest.Hostile "2.7 million values").
+	pending []Object
 }
 
 func newParser(buf []byte, pos int, b *budget) *parser {
@@ -328,27 +334,7 @@ func (p *parser) objectFrom(t token, depth int) (Object, error) {
 	case tName:
 		return Name(t.s), nil
 	case tArrOpen:
-		var arr Array
-		for {
-			t, err := p.lx.next()
-			if err != nil {
-				return nil, err
-			}
-			if t.kind == tArrClose {
-				if arr == nil {
-					arr = Array{}
-				}
-				return arr, nil
-			}
-			if len(arr) >= maxArrayItems {
-				return nil, errSyntax
-			}
-			o, err := p.objectFrom(t, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			arr = append(arr, o)
-		}
+		return p.array(depth)
 	case tDictOpen:
 		d := Dict{}
 		for {
@@ -392,6 +378,43 @@ func (p *parser) objectFrom(t token, depth int) (Object, error) {
 		}
 	}
 	return nil, errSyntax
+}
+
+// array parses the elements after "[" up to the matching "]".
+func (p *parser) array(depth int) (Object, error) {
+	start := len(p.pending)
+	defer func() {
+		clear(p.pending[start:]) // no references kept past the array
+		p.pending = p.pending[:start]
+	}()
+	for {
+		t, err := p.lx.next()
+		if err != nil {
+			return nil, err
+		}
+		if t.kind == tArrClose {
+			return append(Array{}, p.pending[start:]...), nil
+		}
+		if len(p.pending)-start >= maxArrayItems {
+			return nil, errSyntax
+		}
+		o, err := p.objectFrom(t, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		p.push(o)
+	}
+}
+
+// push appends o to pending, doubling its capacity when full so that the
+// garbage left by growth stays at most its final size.
+func (p *parser) push(o Object) {
+	if len(p.pending) == cap(p.pending) {
+		grown := make([]Object, len(p.pending), max(16, 2*cap(p.pending)))
+		copy(grown, p.pending)
+		p.pending = grown
+	}
+	p.pending = append(p.pending, o)
 }
 
 // expectKeyword reads the next token and checks it is the keyword kw.
