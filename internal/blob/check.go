@@ -66,7 +66,7 @@ func Check(ctx context.Context, q db.Querier, store Store, progress func(done, t
 	}
 	report()
 	for _, o := range objs {
-		n, sum, err := hashObject(ctx, store, o.h)
+		n, sum, err := hashObject(ctx, q, store, o.h)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			rep.Problems = append(rep.Problems, Problem{Hash: o.h, Kind: "missing", Size: o.size})
@@ -81,8 +81,8 @@ func Check(ctx context.Context, q db.Querier, store Store, progress func(done, t
 	return rep, nil
 }
 
-func hashObject(ctx context.Context, store Store, h Hash) (int64, Hash, error) {
-	rc, err := store.Open(ctx, h)
+func hashObject(ctx context.Context, q db.Querier, store Store, h Hash) (int64, Hash, error) {
+	rc, err := openStored(ctx, q, store, h)
 	if err != nil {
 		return 0, Hash{}, err
 	}

@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -39,6 +40,10 @@ type Options struct {
 	Keys *Keyring
 	// MaxSize bounds an upload (DefaultMaxSize when zero).
 	MaxSize int64
+	// InlineMax is the largest upload stored as sent that is kept in the
+	// database with its row rather than in Store (DefaultInlineMax when
+	// zero, none when negative).
+	InlineMax int64
 	// SpoolDir holds encrypted uploads over 1 MB (AES-CTR under an
 	// in-memory key) while they are checked; smaller ones stay in memory.
 	// os.TempDir() when empty.
@@ -63,6 +68,9 @@ func New(d *db.DB, opts Options) (*Service, error) {
 	}
 	if opts.MaxSize <= 0 {
 		opts.MaxSize = DefaultMaxSize
+	}
+	if opts.InlineMax == 0 {
+		opts.InlineMax = DefaultInlineMax
 	}
 	if opts.SpoolDir == "" {
 		opts.SpoolDir = os.TempDir()
@@ -106,6 +114,7 @@ type Upload struct {
 	storedSize   int64
 	sealed       []byte
 	keyID        string
+	inline       []byte // the bytes, while recorded in the database
 }
 
 // encrypted says whether content of this classification is kept encrypted.
@@ -212,6 +221,16 @@ func (s *Service) Upload(ctx context.Context, a *actor.Actor, r io.Reader, req R
 // the two, the row may survive without its object; no client was given
 // its id, nothing references it, and the purge removes it a day later.
 func (s *Service) uploadClear(ctx context.Context, a *actor.Actor, r io.Reader, req Request, u Upload) (Upload, error) {
+	if limit := s.inlineMax(); limit > 0 {
+		head, whole, err := readHead(ctx, r, limit)
+		if err != nil {
+			return Upload{}, s.readError(ctx, err)
+		}
+		if whole {
+			return s.uploadInline(ctx, a, head, req, u)
+		}
+		r = io.MultiReader(bytes.NewReader(head), r)
+	}
 	recorded := false
 	var rerr error
 	_, err := s.opts.Store.Put(ctx, clientReader{r}, PutOptions{Limit: s.opts.MaxSize,
@@ -451,7 +470,11 @@ func (s *Service) record(ctx context.Context, a *actor.Actor, u Upload) error {
 			ON CONFLICT (stored_sha256) DO UPDATE SET touched_at = excluded.touched_at`, u.stored.String(), u.storedSize, now); err != nil {
 			return err
 		}
-		if _, err := s.opts.Store.Stat(ctx, u.stored); errors.Is(err, ErrNotFound) {
+		if u.inline != nil {
+			if err := storeInline(ctx, tx, u.stored, u.inline); err != nil {
+				return err
+			}
+		} else if _, err := s.opts.Store.Stat(ctx, u.stored); errors.Is(err, ErrNotFound) {
 			return errObjectGone
 		} else if err != nil {
 			return apperr.Wrap(err, apperr.Unavailable, "Không kiểm tra được kho tệp, vui lòng thử lại")
@@ -540,7 +563,7 @@ func (s *Service) Open(ctx context.Context, id string) (io.ReadCloser, Upload, e
 	if err != nil {
 		return nil, u, err
 	}
-	rc, err := s.opts.Store.Open(ctx, u.stored)
+	rc, err := openStored(ctx, s.db.Reader(), s.opts.Store, u.stored)
 	if err != nil {
 		return nil, u, apperr.Wrap(err, apperr.Unavailable, "Không đọc được tệp %q từ kho tệp", u.Name)
 	}

@@ -31,7 +31,7 @@ func TestUploadWhoseFolderSyncFailsLeavesNoUpload(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := New(d, Options{Store: store, Audit: log, SpoolDir: t.TempDir()})
+		svc, err := New(d, Options{Store: store, Audit: log, SpoolDir: t.TempDir(), InlineMax: -1})
 		if err != nil {
 			t.Fatal(err)
 		}

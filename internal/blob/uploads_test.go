@@ -57,7 +57,14 @@ type fixture struct {
 	now   time.Time
 }
 
+// setup's service keeps every object in the store (InlineMax -1), the
+// way these tests look at; TestSmallUploadsKeptInDatabase covers the
+// database's way, which smaller uploads take by default.
 func setup(t *testing.T, d *db.DB, store blob.Store, secret byte) *fixture {
+	return setupInline(t, d, store, secret, -1)
+}
+
+func setupInline(t *testing.T, d *db.DB, store blob.Store, secret byte, inlineMax int64) *fixture {
 	t.Helper()
 	f := &fixture{d: d, store: store, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	log, err := audit.New(d, audit.Options{Now: func() time.Time { return f.now }})
@@ -68,7 +75,7 @@ func setup(t *testing.T, d *db.DB, store blob.Store, secret byte) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc, err = blob.New(d, blob.Options{Store: store, Audit: log, Keys: keys, Now: func() time.Time { return f.now }, MaxSize: 1 << 20, SpoolDir: t.TempDir()})
+	f.svc, err = blob.New(d, blob.Options{Store: store, Audit: log, Keys: keys, Now: func() time.Time { return f.now }, MaxSize: 1 << 20, InlineMax: inlineMax, SpoolDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
