@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -86,7 +87,7 @@ func (p *Package) readMIME(data []byte, lim Limits) error {
 	}
 	start := strings.Trim(params["start"], "<>")
 	mr := multipart.NewReader(tp.R, params["boundary"])
-	var xmlPart []byte
+	var xmlPart, scratch []byte
 	n := 0
 	for {
 		part, err := mr.NextRawPart()
@@ -106,7 +107,7 @@ func (p *Package) readMIME(data []byte, lim Limits) error {
 		if isRoot {
 			max = lim.MaxXMLBytes
 		}
-		body, err := decodePart(part, max)
+		body, err := decodePart(part, max, &scratch, len(data))
 		if err != nil {
 			return err
 		}
@@ -131,44 +132,118 @@ func (p *Package) readMIME(data []byte, lim Limits) error {
 }
 
 // decodePart reads one part, decoding base64, refusing more than max
-// decoded bytes.
-func decodePart(part *multipart.Part, max int64) ([]byte, error) {
-	var r io.Reader = part
+// decoded bytes. Parts are read in bulk rather than through a decoding
+// reader: the base64 text is stripped of line breaks and spaces as it is
+// read into scratch (reused between the parts of one package, first sized
+// from size, the bytes the part can at most hold) and decoded once. No more
+// than the text of max decoded bytes is kept, so the limit holds before
+// anything is decoded.
+func decodePart(part *multipart.Part, max int64, scratch *[]byte, size int) ([]byte, error) {
 	switch cte := strings.ToLower(strings.TrimSpace(part.Header.Get("Content-Transfer-Encoding"))); cte {
 	case "", "7bit", "8bit", "binary":
+		b, err := readAtMost(part, make([]byte, 0, min(size, 16<<10)), max, false)
+		if err != nil {
+			return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
+		}
+		if int64(len(b)) > max {
+			return nil, fail(ReasonTooLarge, "một phần của gói tin quá %d byte", max)
+		}
+		return b, nil
 	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, &noSpace{r: part})
+		// The base64 text of max bytes: longer text is past the limit or is
+		// not base64.
+		encMax := (max + 2) / 3 * 4
+		if int64(cap(*scratch)) < min(int64(size), encMax+1) {
+			*scratch = make([]byte, 0, min(int64(size), encMax+1, 4<<20)+512)
+		}
+		enc, err := readAtMost(part, (*scratch)[:0], encMax, true)
+		*scratch = enc[:0]
+		if err != nil {
+			return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
+		}
+		return decodeBase64(enc, encMax, max)
 	default:
 		return nil, fail(ReasonMalformed, "mã hóa %q của một phần MIME không được hỗ trợ", cte)
 	}
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
+}
+
+// decodeBase64 decodes enc (padded, without spaces), at most max bytes.
+func decodeBase64(enc []byte, encMax, max int64) ([]byte, error) {
+	n := int64(len(enc)) / 4 * 3
+	if len(enc) >= 2 && enc[len(enc)-1] == '=' {
+		n--
+		if enc[len(enc)-2] == '=' {
+			n--
+		}
 	}
-	if int64(len(b)) > max {
+	if int64(len(enc)) > encMax || n > max {
 		return nil, fail(ReasonTooLarge, "một phần của gói tin quá %d byte", max)
 	}
-	return b, nil
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+	k, err := base64.StdEncoding.Decode(out, enc)
+	if err != nil || len(enc)%4 != 0 {
+		return nil, fail(ReasonMalformed, "một phần MIME không giải mã được: base64 không hợp lệ")
+	}
+	return out[:k], nil
 }
 
-// noSpace drops the line breaks and spaces of base64 text.
-type noSpace struct{ r io.Reader }
-
-func (n *noSpace) Read(p []byte) (int, error) {
-	for {
-		k, err := n.r.Read(p)
-		j := 0
-		for _, c := range p[:k] {
-			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
-				p[j] = c
-				j++
-			}
+// readAtMost appends r's bytes to dst (without CR, LF, space and tab when
+// strip) until EOF or until more than max are kept, reading straight into
+// dst's spare room.
+func readAtMost(r io.Reader, dst []byte, max int64, strip bool) ([]byte, error) {
+	for int64(len(dst)) <= max {
+		if len(dst) == cap(dst) {
+			dst = append(dst, 0)[:len(dst)]
 		}
-		if j > 0 || err != nil {
-			return j, err
+		k, err := r.Read(dst[len(dst):cap(dst)])
+		if strip {
+			k = len(stripSpace(dst[len(dst) : len(dst)+k]))
+		}
+		dst = dst[:len(dst)+k]
+		if errors.Is(err, io.EOF) {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
 		}
 	}
+	return dst, nil
 }
+
+// stripSpace removes, in place, the line breaks and spaces of base64 text.
+// Eight bytes none of which is below '!' (all that can be dropped is) are
+// moved at once; otherwise every byte is written and the write position
+// moves only past kept ones. Reading an attachment was mostly this loop.
+func stripSpace(b []byte) []byte {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i, j := 0, 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if (x-ones*'!')&^x&highs == 0 {
+			binary.LittleEndian.PutUint64(b[j:], x)
+			j += 8
+			continue
+		}
+		for _, c := range b[i : i+8] {
+			b[j] = c
+			j += int(keepBase64[c])
+		}
+	}
+	for _, c := range b[i:] {
+		b[j] = c
+		j += int(keepBase64[c])
+	}
+	return b[:j]
+}
+
+// keepBase64 is 0 for the bytes stripSpace drops (CR, LF, space, tab).
+var keepBase64 = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = 1
+	}
+	t['\r'], t['\n'], t[' '], t['\t'] = 0, 0, 0, 0
+	return t
+}()
 
 // precheck refuses, before any tree is built, a DTD or entity declaration
 // (XML bombs), a declared encoding other than UTF-8, and more than the
@@ -177,22 +252,25 @@ func precheck(x []byte, lim Limits) error {
 	if int64(len(x)) > lim.MaxXMLBytes {
 		return fail(ReasonTooLarge, "phần XML %d byte, quá giới hạn %d byte", len(x), lim.MaxXMLBytes)
 	}
-	up := bytes.ToUpper(x)
-	if bytes.Contains(up, []byte("<!DOCTYPE")) || bytes.Contains(up, []byte("<!ENTITY")) {
+	if hasDeclaration(x) {
 		return fail(ReasonDTD, "gói tin chứa khai báo DTD hoặc thực thể (DOCTYPE/ENTITY), không được chấp nhận")
 	}
+	// One tokenizer pass counts depth and elements and checks
+	// well-formedness (matching tags, namespaces): the count stops it at the
+	// limits, so what it holds (the open tags) stays bounded by MaxDepth.
 	d := xml.NewDecoder(bytes.NewReader(x))
 	d.Strict = true
+	d.CharsetReader = func(string, io.Reader) (io.Reader, error) { return nil, errors.New("encoding") }
 	depth, elems := 0, 0
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
 			return failWrap(err, ReasonMalformed, "XML không hợp lệ")
 		}
-		switch t := tok.(type) {
+		switch tok.(type) {
 		case xml.StartElement:
 			depth++
 			elems++
@@ -206,49 +284,27 @@ func precheck(x []byte, lim Limits) error {
 			depth--
 		case xml.Directive:
 			return fail(ReasonDTD, "gói tin chứa khai báo DTD hoặc thực thể, không được chấp nhận")
-		case xml.ProcInst:
-			if t.Target == "xml" {
-				if enc := procInstParam(string(t.Inst), "encoding"); enc != "" && !strings.EqualFold(enc, "UTF-8") {
-					return fail(ReasonMalformed, "XML phải mã hóa UTF-8, không phải %s", enc)
-				}
-			}
-		}
-	}
-	// A full pass checks well-formedness (matching tags, namespaces).
-	d = xml.NewDecoder(bytes.NewReader(x))
-	d.Strict = true
-	d.CharsetReader = func(string, io.Reader) (io.Reader, error) { return nil, errors.New("encoding") }
-	for {
-		if _, err := d.Token(); errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return failWrap(err, ReasonMalformed, "XML không hợp lệ")
 		}
 	}
 }
 
-func procInstParam(s, name string) string {
-	i := strings.Index(s, name)
-	if i < 0 {
-		return ""
+// hasDeclaration reports a "<!DOCTYPE" or "<!ENTITY" in any letter case,
+// without copying x.
+func hasDeclaration(x []byte) bool {
+	for {
+		i := bytes.Index(x, []byte("<!"))
+		if i < 0 {
+			return false
+		}
+		x = x[i+2:]
+		if hasPrefixFold(x, "DOCTYPE") || hasPrefixFold(x, "ENTITY") {
+			return true
+		}
 	}
-	s = strings.TrimLeft(s[i+len(name):], " ")
-	if !strings.HasPrefix(s, "=") {
-		return ""
-	}
-	s = strings.TrimLeft(s[1:], " ")
-	if s == "" {
-		return ""
-	}
-	q := s[0]
-	if q != '"' && q != '\'' {
-		return ""
-	}
-	j := strings.IndexByte(s[1:], q)
-	if j < 0 {
-		return ""
-	}
-	return s[1 : 1+j]
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
 }
 
 // readEnvelope parses p.XML into p.Message or p.Status, the chain and the

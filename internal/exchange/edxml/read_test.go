@@ -1,0 +1,125 @@
+package edxml
+
+import (
+	"bytes"
+	"encoding/base64"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestStripSpace: the eight-bytes-at-once path keeps exactly what a plain
+// filter keeps, whatever mixes of line breaks, spaces, tabs and other bytes
+// (control characters and bytes past 0x7f are kept for the decoder to refuse).
+func TestStripSpace(t *testing.T) {
+	alphabet := []byte("ABCZaz09+/=\r\n \t\x00\x1f!\x80\xff")
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		b := make([]byte, r.IntN(100))
+		for j := range b {
+			if r.IntN(4) == 0 {
+				b[j] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				b[j] = alphabet[r.IntN(11)]
+			}
+		}
+		var want []byte
+		for _, c := range b {
+			if !strings.ContainsRune("\r\n \t", rune(c)) {
+				want = append(want, c)
+			}
+		}
+		if got := stripSpace(bytes.Clone(b)); !bytes.Equal(got, want) {
+			t.Fatalf("%d: %q: got %q, want %q", i, b, got, want)
+		}
+	}
+}
+
+// mimePackage is a MIME package of one envelope and attachment parts given
+// as their encoded bodies (base64 with the given Content-Transfer-Encoding).
+func mimePackage(cte string, bodies ...string) []byte {
+	var b strings.Builder
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"b\"; start=\"<env>\"\r\n\r\n")
+	b.WriteString("--b\r\nContent-Type: text/xml\r\nContent-ID: <env>\r\n\r\n<Envelope><Header><MessageHeader/></Header><Body/></Envelope>")
+	for i, body := range bodies {
+		b.WriteString("\r\n--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: " + cte + "\r\nContent-ID: <a" + string(rune('0'+i)) + ">\r\n\r\n")
+		b.WriteString(body)
+	}
+	b.WriteString("\r\n--b--\r\n")
+	return []byte(b.String())
+}
+
+// TestReadBase64Parts: attachments decoded in bulk give the bytes written,
+// line breaks and spaces anywhere, several parts of different sizes one
+// after the other (the text buffer is reused); the decoded-size limit holds
+// to the byte, whitespace does not count towards it, and text that is not
+// padded base64 is refused as malformed.
+func TestReadBase64Parts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	data := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b
+	}
+	spaced := func(b []byte) string {
+		enc := base64.StdEncoding.EncodeToString(b)
+		var s strings.Builder
+		for i, c := range enc {
+			s.WriteRune(c)
+			switch i % 13 {
+			case 3:
+				s.WriteString("\r\n")
+			case 7:
+				s.WriteString(" \t")
+			case 11:
+				s.WriteString("\n")
+			}
+		}
+		return s.String()
+	}
+	big, small, empty := data(100000), data(7), []byte{}
+	p, err := Parse(mimePackage("base64", spaced(big), spaced(small), "", spaced(big[:1])), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]byte{big, small, empty, big[:1]} {
+		if got := p.parts["a"+string(rune('0'+i))]; !bytes.Equal(got, want) {
+			t.Fatalf("part %d: %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+
+	const max = 1000
+	lim := Limits{MaxAttachmentBytes: max}
+	for _, n := range []int{max - 2, max - 1, max} {
+		if _, err := Parse(mimePackage("base64", spaced(data(n))), lim); err != nil {
+			t.Fatalf("%d bytes within a limit of %d: %v", n, max, err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		body string
+		want Reason
+	}{
+		{"one byte past", spaced(data(max + 1)), ReasonTooLarge},
+		{"far past", spaced(data(50 * max)), ReasonTooLarge},
+		{"past, then not base64", base64.StdEncoding.EncodeToString(data(2*max)) + "!!!!", ReasonTooLarge},
+		{"whitespace only", strings.Repeat(" \r\n", 10*max), ""},
+		{"unpadded", strings.TrimRight(base64.StdEncoding.EncodeToString(data(10)), "="), ReasonMalformed},
+		{"bad character", "QUJD!EVG", ReasonMalformed},
+		{"data after padding", "QQ==QUJD", ReasonMalformed},
+	} {
+		_, err := Parse(mimePackage("base64", c.body), lim)
+		if ReasonOf(err) != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	// Parts sent as they are count every byte.
+	if _, err := Parse(mimePackage("binary", strings.Repeat("x", max)), lim); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse(mimePackage("binary", strings.Repeat("x", max+1)), lim); ReasonOf(err) != ReasonTooLarge {
+		t.Fatalf("binary part past the limit: %v", err)
+	}
+}
