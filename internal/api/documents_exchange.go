@@ -21,6 +21,10 @@ func (a *API) exchangeRoutes() []route {
 		{"POST", "/api/v1/documents/exchange/inbox/{id}/register", a.registerExchanged},
 		{"POST", "/api/v1/documents/exchange/inbox/{id}/return", a.returnExchanged},
 		{"POST", "/api/v1/documents/{id}/revoke", a.revokeExchanged},
+		{"GET", "/api/v1/documents/exchange/inbox/{id}", a.getExchanged},
+		{"POST", "/api/v1/documents/exchange/inbox/{id}/takeback/accept", a.acceptTakeBack},
+		{"POST", "/api/v1/documents/exchange/inbox/{id}/takeback/refuse", a.refuseTakeBack},
+		{"POST", "/api/v1/documents/{id}/takeback", a.takeBack},
 	}
 }
 

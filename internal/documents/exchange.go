@@ -62,6 +62,14 @@ const (
 	EventRevoked          = "revoked_by_sender"  // a received document revoked by its sender
 	EventRemoteReceived   = "remote_received"    // registered from a peer's package
 	EventRemoteReplaced   = "replaced_by_sender" // the sender sent a replacement (Business 3) or an amendment (2)
+	// Take-back (statuses 13, 15, 16): asked by the sender, answered by
+	// the receiver; a registered document the receiver let go.
+	EventTakeBackSent        = "remote_takeback_asked"    // 13 sent to a recipient
+	EventTakeBackAccepted    = "remote_takeback_accepted" // 15: the recipient let it be taken back
+	EventTakeBackRefused     = "remote_takeback_refused"  // 16: the recipient refused, with its reason
+	EventTakeBackRequested   = "takeback_requested"       // 13 received for a registered document
+	EventTakenBack           = "taken_back_by_sender"     // the clerk let the sender take it back
+	EventTakeBackRefusedHere = "takeback_refused"         // the clerk refused the sender's request
 )
 
 func init() {
@@ -72,6 +80,9 @@ func init() {
 		EventRemoteCompleted: "Nơi nhận liên thông đã hoàn thành", EventRevokeSent: "Thu hồi văn bản đã gửi liên thông",
 		EventRevoked: "Bên gửi đã thu hồi văn bản", EventRemoteReceived: "Tiếp nhận liên thông",
 		EventRemoteReplaced: "Bên gửi đã gửi văn bản thay thế hoặc sửa đổi, bổ sung",
+		EventTakeBackSent:   "Yêu cầu lấy lại văn bản đã gửi liên thông", EventTakeBackAccepted: "Nơi nhận liên thông đồng ý cho lấy lại",
+		EventTakeBackRefused: "Nơi nhận liên thông từ chối cho lấy lại", EventTakeBackRequested: "Bên gửi yêu cầu lấy lại văn bản",
+		EventTakenBack: "Đã cho bên gửi lấy lại văn bản", EventTakeBackRefusedHere: "Từ chối cho bên gửi lấy lại văn bản",
 	} {
 		eventLabels[k] = v
 	}

@@ -72,6 +72,7 @@ func (p *Office) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /office/documents/{id}", p.show)
 	mux.HandleFunc("GET /office/documents/{id}/files/{n}", p.file)
 	mux.HandleFunc("POST /office/documents/{id}/revoke", p.revoke)
+	mux.HandleFunc("POST /office/documents/{id}/takeback", p.takeBack)
 	mux.HandleFunc("GET /office/registers", p.registers)
 }
 
@@ -251,7 +252,13 @@ type docData struct {
 	// CanRevoke offers the revocation (Business 1) to the issuing clerk.
 	Remote    []docex.SentTo
 	CanRevoke bool
-	Error     string
+	// CanTakeBack offers the issuing clerk to ask a recipient to give the
+	// document back (status 13), on the rows that allow it.
+	CanTakeBack bool
+	// CanAnswerTakeBack offers the receiving clerk to answer the sender's
+	// request to take a registered document back (15 or 16).
+	CanAnswerTakeBack bool
+	Error             string
 	// From is the package from a peer node an incoming document was
 	// registered from (liên thông), nil otherwise.
 	From *docex.Received
@@ -279,6 +286,10 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "doc.registered"
 	case "revoked":
 		d.Notice = "doc.remote.revoked"
+	case "takeback":
+		d.Notice = "doc.remote.takeback_sent"
+	case "takeback_answered":
+		d.Notice = "doc.remote.takeback_answered"
 	}
 	d.Error = r.URL.Query().Get("error")
 	if len(d.Error) > 500 {
@@ -315,6 +326,8 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 			p.rd.errorPage(w, r, err)
 			return
 		}
+		d.CanAnswerTakeBack = d.From != nil && d.From.TakeBack == docex.TakeBackAsked &&
+			access.Permits(r.Context(), a, access.DocumentsDeliveryReceive, access.Resource{Type: "document", AgencyID: d.From.ToAgency})
 	}
 	if p.remote != nil && doc.Outgoing != nil && len(doc.Outgoing.RemoteRecipients) > 0 {
 		if d.Remote, err = p.remote.Sent(r.Context(), a, doc.ID); err != nil {
@@ -324,6 +337,9 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 		for _, t := range d.Remote {
 			if t.State == docex.SentSent {
 				d.CanRevoke = access.Permits(r.Context(), a, access.DocumentsOutgoingIssue, res)
+			}
+			if t.CanTakeBack() {
+				d.CanTakeBack = access.Permits(r.Context(), a, access.DocumentsOutgoingIssue, res)
 			}
 		}
 	}

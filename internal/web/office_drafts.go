@@ -68,6 +68,7 @@ func (p *Drafts) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /office/inbox", p.inbox)
 	mux.HandleFunc("POST /office/inbox/{id}/{step}", p.receive)
 	mux.HandleFunc("POST /office/inbox/remote/{id}/{step}", p.receiveRemote)
+	mux.HandleFunc("POST /office/inbox/remote/{id}/takeback/{answer}", p.answerTakeBack)
 }
 
 type draftsSection struct {
@@ -502,6 +503,8 @@ func (p *Drafts) inbox(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("ok") {
 	case "returned":
 		d.Notice = "inbox.ok.returned"
+	case "takeback_answered":
+		d.Notice = "inbox.ok.takeback_answered"
 	}
 	p.renderInbox(w, r, a, http.StatusOK, d)
 }

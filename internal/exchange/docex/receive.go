@@ -29,6 +29,9 @@ const (
 	InboxPending    = "pending"
 	InboxRegistered = "registered"
 	InboxReturned   = "returned"
+	// InboxTakenBack is a package the clerk let its sender take back
+	// before registering it (status 15): it leaves the queue.
+	InboxTakenBack = "taken_back"
 )
 
 // MaxInbox bounds the queue a page shows at once.
@@ -58,6 +61,14 @@ type Received struct {
 	Reason       string        `json:"reason,omitempty"`
 	ReceivedAt   time.Time     `json:"received_at"`
 	Files        []File        `json:"files"`
+	// TakeBack is the sender's request to take the document back (status
+	// 13): "" none, then TakeBackAsked, TakeBackAccepted or
+	// TakeBackRefused; TakeBackReason is the sender's reason and
+	// TakeBackAnswer the clerk's reason for refusing.
+	TakeBack       string    `json:"takeback,omitempty"`
+	TakeBackReason string    `json:"takeback_reason,omitempty"`
+	TakeBackAnswer string    `json:"takeback_answer,omitempty"`
+	TakeBackAt     time.Time `json:"takeback_at,omitzero"`
 }
 
 // File is an attached file of a received package.
@@ -253,16 +264,20 @@ func actingFor(ctx context.Context, a *actor.Actor) []int64 {
 }
 
 const receivedColumns = `id, package_id, business, related_id, peer_name, from_code, from_name, to_code, to_agency, symbol, type_name,
-	issued_on, summary, signer, urgency, state, revoked, revoke_reason, incoming_id, reason, received_at`
+	issued_on, summary, signer, urgency, state, revoked, revoke_reason, incoming_id, reason, received_at,
+	takeback, takeback_reason, takeback_answer, takeback_at`
 
 func scanReceived(sc interface{ Scan(...any) error }) (Received, error) {
 	var r Received
 	var issued string
-	var revoked, at int64
+	var revoked, at, tbAt int64
 	if err := sc.Scan(&r.ID, &r.PackageID, &r.Business, &r.RelatedID, &r.Peer, &r.FromCode, &r.FromName, &r.ToCode, &r.ToAgency,
 		&r.Symbol, &r.TypeName, &issued, &r.Summary, &r.Signer, &r.Urgency, &r.State, &revoked, &r.RevokeReason, &r.IncomingID,
-		&r.Reason, &at); err != nil {
+		&r.Reason, &at, &r.TakeBack, &r.TakeBackReason, &r.TakeBackAnswer, &tbAt); err != nil {
 		return r, err
+	}
+	if tbAt != 0 {
+		r.TakeBackAt = time.UnixMicro(tbAt).UTC()
 	}
 	r.IssuedOn, _ = calendar.ParseISO(issued)
 	r.Revoked = revoked == 1
@@ -320,6 +335,12 @@ func (s *Service) Get(ctx context.Context, a *actor.Actor, id int64) (*Received,
 		return nil, err
 	}
 	return r, nil
+}
+
+// takeBackPending keeps the clerk from registering or returning a package
+// its sender asked to take back: the sender waits for 15 or 16.
+func takeBackPending() error {
+	return apperr.New(apperr.Conflict, "Bên gửi đang yêu cầu lấy lại văn bản này: hãy đồng ý hoặc từ chối cho lấy lại trước")
 }
 
 func notFound() error {
@@ -400,6 +421,9 @@ func (s *Service) Register(ctx context.Context, a *actor.Actor, id int64) (*docu
 	if r.Revoked {
 		return nil, apperr.New(apperr.Conflict, "Bên gửi đã thu hồi văn bản này (%s): không vào sổ, hãy trả lại", r.RevokeReason)
 	}
+	if r.TakeBack == TakeBackAsked {
+		return nil, takeBackPending()
+	}
 	if err := s.PrepareDispatch(ctx); err != nil {
 		return nil, err
 	}
@@ -425,7 +449,8 @@ func (s *Service) Register(ctx context.Context, a *actor.Actor, id int64) (*docu
 		Attachments: uploads},
 		func(tx *sql.Tx, d *documents.Document) error {
 			res, err := tx.ExecContext(ctx, `UPDATE docex_inbox SET state = $1, incoming_id = $2, handled_by = $3, handled_at = $4
-				WHERE id = $5 AND state = $6 AND revoked = 0`, InboxRegistered, d.ID, a.AccountID, now.UnixMicro(), id, InboxPending)
+				WHERE id = $5 AND state = $6 AND revoked = 0 AND takeback <> $7`, InboxRegistered, d.ID, a.AccountID, now.UnixMicro(), id, InboxPending,
+				TakeBackAsked)
 			if err != nil {
 				return err
 			}
@@ -467,13 +492,16 @@ func (s *Service) Return(ctx context.Context, a *actor.Actor, id int64, reason s
 	if r.State != InboxPending {
 		return apperr.New(apperr.Conflict, "Văn bản liên thông này đã được tiếp nhận hoặc trả lại")
 	}
+	if r.TakeBack == TakeBackAsked {
+		return takeBackPending()
+	}
 	if err := s.PrepareDispatch(ctx); err != nil {
 		return err
 	}
 	now := s.opts.Now()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE docex_inbox SET state = $1, reason = $2, handled_by = $3, handled_at = $4
-			WHERE id = $5 AND state = $6`, InboxReturned, reason, a.AccountID, now.UnixMicro(), id, InboxPending)
+			WHERE id = $5 AND state = $6 AND takeback <> $7`, InboxReturned, reason, a.AccountID, now.UnixMicro(), id, InboxPending, TakeBackAsked)
 		if err != nil {
 			return err
 		}

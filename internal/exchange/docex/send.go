@@ -248,8 +248,15 @@ var statusEvents = map[edxml.StatusCode]string{
 }
 
 // receiveStatus records a status package about a document sent from here
-// on its timeline.
+// on its timeline; a take-back request (13) is about a document received
+// here.
 func (s *Service) receiveStatus(ctx context.Context, tx *sql.Tx, in exchange.Inbound, st *edxml.Status) error {
+	switch st.Code {
+	case edxml.StatusTakeBack:
+		return s.receiveTakeBack(ctx, tx, st)
+	case edxml.StatusTakeBackOK, edxml.StatusTakeBackRefuse:
+		return s.receiveTakeBackAnswer(ctx, tx, in, st)
+	}
 	kind, ok := statusEvents[st.Code]
 	if !ok {
 		return apperr.New(apperr.Invalid, "Trạng thái %s không được hỗ trợ", string(st.Code))
@@ -284,8 +291,12 @@ func (s *Service) receiveStatus(ctx context.Context, tx *sql.Tx, in exchange.Inb
 // sent from here (01 arrived, 02 refused at the door) on the document's
 // timeline, in the transaction that stores the receipt
 // (exchange.ReceiptObserver). The receipt of a revocation, of a status
-// package, or of a package docex did not send records nothing.
+// package (but a take-back request refused at the door), or of a package
+// docex did not send records nothing.
 func (s *Service) Delivered(ctx context.Context, tx *sql.Tx, d exchange.Delivered) error {
+	if d.Kind == exchange.KindStatus && d.Status == string(edxml.StatusRefused) {
+		return s.takeBackBounced(ctx, tx, d)
+	}
 	if d.Kind != exchange.KindDocument {
 		return nil
 	}
@@ -334,8 +345,13 @@ func (t SentTo) StatusText() string {
 	if t.State == SentRevoked {
 		return "Đã thu hồi"
 	}
-	if t.Status == "" {
+	switch edxml.StatusCode(t.Status) {
+	case "":
 		return "Đã gửi"
+	case edxml.StatusTakeBack:
+		return "đang yêu cầu lấy lại"
+	case edxml.StatusTakeBackOK:
+		return "đã cho lấy lại"
 	}
 	return edxml.StatusCode(t.Status).Text()
 }
