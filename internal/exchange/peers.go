@@ -466,7 +466,7 @@ func peerNotFound(id int64) error {
 }
 
 const peerColumns = `p.id, p.name, p.url, p.fingerprint, p.cert_pem, p.created_at, p.last_contact, p.failures, p.last_error,
-	(SELECT COUNT(*) FROM exchange_messages m WHERE m.peer_id = p.id AND m.direction = 'out' AND m.state = 'queued'),
+	(SELECT COUNT(*) FROM exchange_messages m WHERE m.peer_id = p.id AND m.direction = 'out' AND m.state IN ('queued', 'sent')),
 	(SELECT COUNT(*) FROM exchange_outages o WHERE o.peer_id = p.id AND o.to_at = 0), p.ca_pem, p.subject, p.prev_cert_pem`
 
 func scanPeer(sc interface{ Scan(...any) error }) (*Peer, error) {

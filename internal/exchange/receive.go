@@ -61,6 +61,22 @@ func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, apperr.Wrap(err, apperr.Invalid, "Không đọc được gói tin"))
 		return
 	}
+	receipt, status, err := s.receivePackage(ctx, peer, raw)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	writeReceipt(w, receipt, status)
+}
+
+// receivePackage is the transport-neutral reception of raw from peer
+// (HTTPS with mutual TLS, or JetStream): open and verify, check the
+// recipient, deduplicate, and register it in one db.Tx with its audit
+// entry. It returns the signed receipt (01, or 02 with the reason) to give
+// back; an error means no receipt can be given (unreadable package,
+// receiver not ready, database down) and is already audited when it is
+// the package's fault.
+func (s *Service) receivePackage(ctx context.Context, peer *Peer, raw []byte) ([]byte, string, error) {
 	env, err := s.opts.Codec.Open(raw, peer.Cert)
 	if err != nil && env != nil && peer.Previous != nil {
 		// Signed before the peer's renewal, delivered after it.
@@ -72,45 +88,35 @@ func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = apperr.New(apperr.Internal, "Không đọc được gói tin")
 		}
-		s.reject(w, r, peer, raw, http.StatusBadRequest, err)
-		return
+		s.auditReject(ctx, peer, raw, err)
+		return nil, "", err
 	}
 	if err != nil {
-		s.refuse(w, r, peer, env, raw, apperr.MessageOf(err))
-		return
+		return s.refuse(ctx, peer, env, raw, apperr.MessageOf(err))
 	}
 	to, err := s.hostedRecipient(ctx, env)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return nil, "", err
 	}
 	if to == "" {
-		s.refuse(w, r, peer, env, raw, ReasonNotHosted+" ("+env.To+")")
-		return
+		return s.refuse(ctx, peer, env, raw, ReasonNotHosted+" ("+env.To+")")
 	}
 	env.To = to
 	recv := s.getReceiver()
 	if recv == nil {
-		httpx.Error(w, r, apperr.New(apperr.Unavailable, "Nút nhận chưa sẵn sàng tiếp nhận gói tin; vui lòng gửi lại sau"))
-		return
+		return nil, "", apperr.New(apperr.Unavailable, "Nút nhận chưa sẵn sàng tiếp nhận gói tin; vui lòng gửi lại sau")
 	}
-	if rec, status, ok, err := s.answered(ctx, peer.ID, env.Key()); err != nil {
-		httpx.Error(w, r, err)
-		return
-	} else if ok {
-		writeReceipt(w, rec, status)
-		return
+	if rec, status, ok, err := s.answered(ctx, peer.ID, env.Key()); err != nil || ok {
+		return rec, status, err
 	}
 	id, err := s.opts.Identity(ctx)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return nil, "", err
 	}
 	now := s.now()
 	receipt, err := s.opts.Codec.Receipt(env, StatusArrived, "", id, now)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return nil, "", err
 	}
 	sum := digest(raw)
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -145,19 +151,16 @@ func (s *Service) servePackage(w http.ResponseWriter, r *http.Request) {
 					WHERE direction = 'in' AND peer_id = $1 AND dedup_key = $2`, peer.ID, env.Key()).Scan(&rec, &status)
 			})
 			if err2 == nil {
-				writeReceipt(w, rec, status)
-				return
+				return rec, status, nil
 			}
 		}
 		var ae *apperr.Error
 		if errors.As(err, &ae) && ae.Code != apperr.Internal && ae.Code != apperr.Unavailable {
-			s.refuse(w, r, peer, env, raw, ae.Message)
-			return
+			return s.refuse(ctx, peer, env, raw, ae.Message)
 		}
-		httpx.Error(w, r, err)
-		return
+		return nil, "", err
 	}
-	writeReceipt(w, receipt, StatusArrived)
+	return receipt, StatusArrived, nil
 }
 
 func writeReceipt(w http.ResponseWriter, receipt []byte, status string) {
@@ -224,17 +227,7 @@ func (s *Service) deny(w http.ResponseWriter, r *http.Request, fp string, err er
 // reject answers a package that could not be read at all (no envelope to
 // answer with a status package): an HTTP error, audited with its digest.
 func (s *Service) reject(w http.ResponseWriter, r *http.Request, peer *Peer, raw []byte, status int, err error) {
-	sum := ""
-	if raw != nil {
-		sum = digest(raw)
-	}
-	aerr := s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-		return s.opts.Audit.Record(r.Context(), tx, audit.Entry{Action: "exchange.package.refuse", ObjectType: "exchange_peer", ObjectID: strconv.FormatInt(peer.ID, 10),
-			Summary: map[string]any{"peer": peer.Name, "sha256": sum, "size": len(raw)}, Outcome: audit.OutcomeFailed, Reason: truncate(apperr.MessageOf(err), 500)})
-	})
-	if aerr != nil {
-		s.log.Error("exchange: audit refused package", "err", aerr)
-	}
+	s.auditReject(r.Context(), peer, raw, err)
 	if status == http.StatusRequestEntityTooLarge {
 		httpx.JSON(w, status, httpx.ErrorBody{Error: httpx.ErrorDetail{Code: apperr.CodeOf(err), Message: apperr.MessageOf(err)}})
 		return
@@ -242,22 +235,36 @@ func (s *Service) reject(w http.ResponseWriter, r *http.Request, peer *Peer, raw
 	httpx.Error(w, r, err)
 }
 
+// auditReject audits a package refused without a status package.
+func (s *Service) auditReject(ctx context.Context, peer *Peer, raw []byte, err error) {
+	sum := ""
+	if raw != nil {
+		sum = digest(raw)
+	}
+	aerr := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		return s.opts.Audit.Record(ctx, tx, audit.Entry{Action: "exchange.package.refuse", ObjectType: "exchange_peer", ObjectID: strconv.FormatInt(peer.ID, 10),
+			Summary: map[string]any{"peer": peer.Name, "sha256": sum, "size": len(raw)}, Outcome: audit.OutcomeFailed, Reason: truncate(apperr.MessageOf(err), 500)})
+	})
+	if aerr != nil {
+		s.log.Error("exchange: audit refused package", "err", aerr)
+	}
+}
+
 // refuse answers a readable package with a signed status 02 and the
 // reason; the package is kept (refused, registered nowhere) and audited.
-func (s *Service) refuse(w http.ResponseWriter, r *http.Request, peer *Peer, env *Envelope, raw []byte, reason string) {
-	ctx := r.Context()
+func (s *Service) refuse(ctx context.Context, peer *Peer, env *Envelope, raw []byte, reason string) ([]byte, string, error) {
 	id, err := s.opts.Identity(ctx)
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return nil, "", err
 	}
 	now := s.now()
 	receipt, err := s.opts.Codec.Receipt(env, StatusRefused, reason, id, now)
 	if err != nil {
 		// Too broken to be answered with a status package (its codes or
-		// document id do not pass): the reason goes back as an HTTP error.
-		s.reject(w, r, peer, raw, http.StatusBadRequest, apperr.New(apperr.Invalid, "%s", reason))
-		return
+		// document id do not pass): the reason goes back as an error.
+		err := apperr.New(apperr.Invalid, "%s", reason)
+		s.auditReject(ctx, peer, raw, err)
+		return nil, "", err
 	}
 	sum := digest(raw)
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -276,8 +283,7 @@ func (s *Service) refuse(w http.ResponseWriter, r *http.Request, peer *Peer, env
 			Outcome: audit.OutcomeFailed, Reason: truncate(reason, 500)})
 	})
 	if err != nil {
-		httpx.Error(w, r, err)
-		return
+		return nil, "", err
 	}
-	writeReceipt(w, receipt, StatusRefused)
+	return receipt, StatusRefused, nil
 }

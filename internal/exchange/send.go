@@ -91,7 +91,7 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	if m.State != "queued" && m.State != "failed" {
+	if m.State != "queued" && m.State != "failed" && m.State != "sent" {
 		return nil // answered in an earlier run whose job outlived it
 	}
 	// A failed message runs again when the administrator retries its job.
@@ -101,6 +101,9 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 			return jobs.Permanent(s.finish(ctx, &m, nil, "failed", nil, "", "nút kết nối đã bị gỡ"))
 		}
 		return err
+	}
+	if t := s.natsFor(peer); t != nil {
+		return t.deliver(ctx, j, &m, peer)
 	}
 	receipt, status, reason, err := s.post(ctx, peer, m.Package)
 	if err != nil {
@@ -143,7 +146,7 @@ func (s *Service) finish(ctx context.Context, m *outMessage, peer *Peer, state s
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE exchange_messages SET state = $1, receipt = $2, receipt_digest = $3, receipt_status = $4,
-			reason = $5, attempts = attempts + 1, done_at = $6 WHERE id = $7 AND state IN ('queued', 'failed')`,
+			reason = $5, attempts = attempts + 1, done_at = $6 WHERE id = $7 AND state IN ('queued', 'sent', 'failed')`,
 			state, receipt, rd, status, truncate(reason, 2000), db.Micros(now), m.ID)
 		if err != nil {
 			return err
