@@ -1,7 +1,6 @@
 package edxml
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -309,7 +308,9 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 // writeMIME writes the package: MIME headers, the envelope part, then each
 // attachment in base64 (76-character lines). The boundary is derived from
 // the content, so the same package gives the same bytes and no part can
-// contain it.
+// contain it. The output is allocated once at its final size and each line
+// encoded straight into it (57 bytes make exactly 76 characters, so the
+// lines are those of the whole file's base64 cut every 76 characters).
 func writeMIME(x []byte, atts []Attachment) []byte {
 	h := sha256.New()
 	h.Write(x)
@@ -317,25 +318,37 @@ func writeMIME(x []byte, atts []Attachment) []byte {
 		h.Write(a.Data)
 	}
 	boundary := "edxml-" + hex.EncodeToString(h.Sum(nil))[:40]
-	var b bytes.Buffer
-	b.WriteString("MIME-Version: 1.0\r\n")
-	fmt.Fprintf(&b, "Content-Type: %s\r\n\r\n", mime.FormatMediaType("multipart/related", map[string]string{
-		"boundary": boundary, "type": "text/xml", "start": "<" + rootContentID + ">"}))
-	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/xml; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\nContent-ID: <%s>\r\n\r\n", boundary, rootContentID)
-	b.Write(x)
-	for _, a := range atts {
-		fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <%s>\r\n", boundary, a.MediaType, a.ContentID)
-		fmt.Fprintf(&b, "Content-Disposition: %s\r\n\r\n", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
-		enc := base64.StdEncoding.EncodeToString(a.Data)
-		for len(enc) > 76 {
-			b.WriteString(enc[:76])
-			b.WriteString("\r\n")
-			enc = enc[76:]
-		}
-		b.WriteString(enc)
+	heads := make([]string, len(atts))
+	size := 512 + len(x)
+	for i, a := range atts {
+		heads[i] = fmt.Sprintf("\r\n--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <%s>\r\nContent-Disposition: %s\r\n\r\n",
+			boundary, a.MediaType, a.ContentID, mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+		n := base64.StdEncoding.EncodedLen(len(a.Data))
+		size += len(heads[i]) + n + n/76*2
 	}
-	fmt.Fprintf(&b, "\r\n--%s--\r\n", boundary)
-	return b.Bytes()
+	b := make([]byte, 0, size)
+	b = append(b, "MIME-Version: 1.0\r\n"...)
+	b = fmt.Appendf(b, "Content-Type: %s\r\n\r\n", mime.FormatMediaType("multipart/related", map[string]string{
+		"boundary": boundary, "type": "text/xml", "start": "<" + rootContentID + ">"}))
+	b = fmt.Appendf(b, "--%s\r\nContent-Type: text/xml; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\nContent-ID: <%s>\r\n\r\n", boundary, rootContentID)
+	b = append(b, x...)
+	for i, a := range atts {
+		b = append(b, heads[i]...)
+		b = appendBase64Lines(b, a.Data)
+	}
+	return fmt.Appendf(b, "\r\n--%s--\r\n", boundary)
+}
+
+// appendBase64Lines appends data's base64 in lines of 76 characters joined
+// by CRLF (RFC 2045, 6.8), without a line break after the last.
+func appendBase64Lines(b, data []byte) []byte {
+	const line = 57 // bytes that encode to 76 characters
+	for len(data) > line {
+		b = base64.StdEncoding.AppendEncode(b, data[:line])
+		b = append(b, '\r', '\n')
+		data = data[line:]
+	}
+	return base64.StdEncoding.AppendEncode(b, data)
 }
 
 // checkAttachmentsToWrite refuses what the MIME headers could not carry.

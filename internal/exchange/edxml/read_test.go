@@ -123,3 +123,24 @@ func TestReadBase64Parts(t *testing.T) {
 		t.Fatalf("binary part past the limit: %v", err)
 	}
 }
+
+// TestBase64Lines: the lines written line by line are those of the whole
+// file's base64 cut every 76 characters, for every length around the cuts.
+func TestBase64Lines(t *testing.T) {
+	data := make([]byte, 400)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	for n := range len(data) {
+		enc := base64.StdEncoding.EncodeToString(data[:n])
+		var want []string
+		for len(enc) > 76 {
+			want = append(want, enc[:76])
+			enc = enc[76:]
+		}
+		want = append(want, enc)
+		if got := string(appendBase64Lines([]byte("x"), data[:n])); got != "x"+strings.Join(want, "\r\n") {
+			t.Fatalf("%d bytes: %q", n, got)
+		}
+	}
+}
