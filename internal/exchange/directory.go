@@ -52,7 +52,14 @@ func SignDirectory(d Directory, id *Identity) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return signPayload(payload, id)
+}
+
+// signPayload wraps payload with id's signature over its exact bytes (the
+// directory's and the statistics report's wire form).
+func signPayload(payload []byte, id *Identity) ([]byte, error) {
 	var sig []byte
+	var err error
 	switch id.Signer.Public().(type) {
 	case ed25519.PublicKey:
 		sig, err = id.Signer.Sign(rand.Reader, payload, crypto.Hash(0))
@@ -61,7 +68,7 @@ func SignDirectory(d Directory, id *Identity) ([]byte, error) {
 		sig, err = id.Signer.Sign(rand.Reader, sum[:], crypto.SHA256)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sign directory: %w", err)
+		return nil, fmt.Errorf("sign: %w", err)
 	}
 	return json.Marshal(signedDirectory{Payload: payload, Signature: sig})
 }

@@ -259,6 +259,7 @@ type Service struct {
 
 	mu       sync.RWMutex
 	receiver Receiver
+	stats    StatsSource
 	clients  map[string]*http.Client // per pinned fingerprint, for this node's certificate ownFingerprint
 	// ownFingerprint is this node's certificate the clients present.
 	ownFingerprint string
@@ -317,6 +318,7 @@ func (s *Service) Signer(ctx context.Context) (crypto.Signer, []*x509.Certificat
 // Register registers the delivery job's handler on r.
 func (s *Service) Register(r *jobs.Runner) {
 	r.Register(KindDeliver, s.deliver)
+	s.registerRollup(r)
 }
 
 // Fingerprint is the SHA-256 of a certificate's DER in lower-case hex.
@@ -330,11 +332,13 @@ func digest(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Handler serves /exchange/directory and /exchange/packages, for the
+// Handler serves /exchange/directory, /exchange/packages and
+// /exchange/stats (statistics roll-up from child nodes), for the
 // exchange listener (mutual TLS, ServerTLS).
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /exchange/directory", s.serveDirectory)
 	mux.HandleFunc("POST /exchange/packages", s.servePackage)
+	mux.HandleFunc("POST /exchange/stats", s.serveStats)
 	return mux
 }
