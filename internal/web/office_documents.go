@@ -210,6 +210,9 @@ func (p *Office) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Office) agencyName(r *http.Request, id int64) string {
+	if p.org == nil {
+		return "#" + strconv.FormatInt(id, 10)
+	}
 	if g, err := p.org.Agency(r.Context(), id, org.Date{}); err == nil {
 		return g.Name
 	}
