@@ -57,7 +57,9 @@ func TestBlobCheckFindsAFlippedByteAndAMissingFile(t *testing.T) {
 			citizen := &actor.Actor{AccountID: 5, Kind: actor.Citizen}
 			var hashes []string
 			for i, level := range []access.Level{access.Public, access.Restricted, access.Public} {
-				u, err := svc.Upload(ctx, citizen, bytes.NewReader(append(blobtest.PDF(), byte('0'+i))), blob.Request{Name: "a.pdf", Level: level})
+				// Larger than what is kept in the database: files in the store.
+				content := append(append(blobtest.PDF(), make([]byte, blob.DefaultInlineMax)...), byte('0'+i))
+				u, err := svc.Upload(ctx, citizen, bytes.NewReader(content), blob.Request{Name: "a.pdf", Level: level})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,8 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,19 +124,16 @@ func TestDownloadAPI(t *testing.T) {
 			t.Fatalf("%d refusals recorded for the other citizen, want 2", denied)
 		}
 
-		// One byte of the stored object changes: the client gets the
+		// One byte of the stored object changes (a small upload is kept
+		// in the database, blob.DefaultInlineMax): the client gets the
 		// status and a body cut short of Content-Length, never the whole
 		// altered file.
-		var path string
-		filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
-			if err == nil && e.Name() == plain.SHA256 {
-				path = p
-			}
-			return nil
-		})
-		b, _ := os.ReadFile(path)
-		b[len(b)-3] ^= 1
-		if err := os.WriteFile(path, b, 0o600); err != nil {
+		var stored []byte
+		if err := d.Reader().QueryRowContext(ctx, `SELECT data FROM blob_inline WHERE stored_sha256 = $1`, plain.SHA256).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		stored[len(stored)-3] ^= 1
+		if _, err := d.Writer().ExecContext(ctx, `UPDATE blob_inline SET data = $1 WHERE stored_sha256 = $2`, stored, plain.SHA256); err != nil {
 			t.Fatal(err)
 		}
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

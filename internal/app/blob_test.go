@@ -90,7 +90,8 @@ func TestUploadsThroughTheServer(t *testing.T) {
 				}
 				a, srv, logins := open(t, cfg)
 				token := citizenToken(t, srv, logins)
-				pdf := append(blobtest.PDF(), driver...)
+				// Larger than what is kept in the database, so it lands in the store.
+				pdf := append(append(blobtest.PDF(), make([]byte, blob.DefaultInlineMax)...), driver...)
 				code, body := postUpload(t, srv, token, "Đơn đề nghị.pdf", pdf)
 				if code != 201 {
 					t.Fatalf("upload: %d %s", code, body)
