@@ -309,8 +309,8 @@ func TestTwoReplicas(t *testing.T) {
 			t.Errorf("B failed %d uploads while A died", failures["B"])
 		}
 
-		// Every acknowledged upload is recorded and its object is in the
-		// bucket: `blob check` (any replica's configuration) re-hashes them
+		// Every acknowledged upload is recorded and its object stored (in
+		// the bucket, or with its row when small): `blob check` (any replica's configuration) re-hashes them
 		// all, and each one reads back through the upload service on the
 		// shared database, bucket and secret key.
 		var n int
