@@ -50,22 +50,27 @@ func xmlSigner(s crypto.Signer) crypto.Signer {
 // derSignatureValue rewrites, in root (a copy), an r‖s SignatureValue of an
 // ECDSA signer as DER.
 func derSignatureValue(root *etree.Element, pub crypto.PublicKey) {
+	walk(root, func(e *etree.Element) {
+		if e.Tag == "SignatureValue" && e.NamespaceURI() == dsNS {
+			derValue(e, pub)
+		}
+	})
+}
+
+// derValue rewrites v, a copy of a SignatureValue, from r‖s to DER when the
+// signer's key is ECDSA.
+func derValue(v *etree.Element, pub crypto.PublicKey) {
 	pk, ok := pub.(*ecdsa.PublicKey)
 	if !ok {
 		return
 	}
 	size := (pk.Curve.Params().BitSize + 7) / 8
-	walk(root, func(e *etree.Element) {
-		if e.Tag != "SignatureValue" || e.NamespaceURI() != dsNS {
-			return
-		}
-		raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(e.Text()), ""))
-		if err != nil || len(raw) != 2*size {
-			return
-		}
-		der, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(raw[:size]), new(big.Int).SetBytes(raw[size:])})
-		if err == nil {
-			e.SetText(base64.StdEncoding.EncodeToString(der))
-		}
-	})
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v.Text()), ""))
+	if err != nil || len(raw) != 2*size {
+		return
+	}
+	der, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(raw[:size]), new(big.Int).SetBytes(raw[size:])})
+	if err == nil {
+		v.SetText(base64.StdEncoding.EncodeToString(der))
+	}
 }

@@ -195,6 +195,7 @@ type Package struct {
 
 	root     *etree.Element    // the parsed envelope, for Verify
 	sigCount int               // Signature elements found
+	sig      *etree.Element    // the Signature when there is one
 	refs     []manifestRef     // the Manifest as written
 	parts    map[string][]byte // attachments by Content-ID, decoded
 	order    []string          // Content-IDs in the order of the parts

@@ -336,7 +336,7 @@ func (p *Package) readEnvelope(lim Limits) error {
 			sigEl = e
 		}
 	})
-	p.sigCount = sigs
+	p.sigCount, p.sig = sigs, sigEl
 	if sigs > 1 {
 		return fail(ReasonSignature, "gói tin có %d chữ ký; chỉ chấp nhận một", sigs)
 	}

@@ -2,9 +2,11 @@ package edxml
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"reflect"
+	"slices"
 	"strconv"
 	"time"
 
@@ -74,16 +76,18 @@ func (p *Package) checkSignature(rep *Report, roots *x509.CertPool, at time.Time
 	leaf := p.Chain[0]
 	rep.SignedBy = leaf
 	rep.SignerSubject = leaf.Subject.String()
-	if err := checkAlgorithms(p.root); err != nil {
+	if err := checkAlgorithms(p.root, p.sig); err != nil {
 		return err
+	}
+	checked, bad := signedView(p.root, p.sig, leaf.PublicKey)
+	if bad != nil {
+		return bad
 	}
 	// The signature itself, against the signer's certificate alone: goxmldsig
 	// checks a certificate it is given, so the chain is checked below.
 	store := &dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{leaf}}
 	vc := dsig.NewDefaultValidationContext(store)
 	vc.Clock = dsig.NewFakeClockAt(at)
-	checked := p.root.Copy()
-	derSignatureValue(checked, leaf.PublicKey)
 	signed, err := vc.Validate(checked)
 	if err != nil {
 		if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
@@ -128,14 +132,8 @@ var (
 
 // checkAlgorithms refuses what this profile does not accept before the
 // signature is checked: SHA-1, several references, a reference to anything
-// but the whole envelope.
-func checkAlgorithms(root *etree.Element) *apperr.Error {
-	var sig *etree.Element
-	walk(root, func(e *etree.Element) {
-		if e.Tag == "Signature" && e.NamespaceURI() == dsNS {
-			sig = e
-		}
-	})
+// but the whole envelope. sig is the envelope's one Signature.
+func checkAlgorithms(root, sig *etree.Element) *apperr.Error {
 	si := kid(sig, "SignedInfo")
 	if si == nil {
 		return fail(ReasonSignature, "chữ ký thiếu SignedInfo")
@@ -216,4 +214,44 @@ func (p *Package) checkAttachments(rep *Report) []*apperr.Error {
 		}
 	}
 	return probs
+}
+
+// signedView returns the envelope goxmldsig checks: root as read, except
+// that its Signature has no KeyInfo and, for an ECDSA signer, a DER
+// SignatureValue (derValue). Without KeyInfo goxmldsig takes the one
+// certificate it is given, the signer's, which Parse read from that KeyInfo,
+// instead of decoding and parsing it again; KeyInfo is outside what is
+// signed (the enveloped-signature transform removes the whole Signature,
+// and SignedInfo does not include it). Only the Signature is copied, and
+// the elements above it shallowly: goxmldsig copies the whole tree it is
+// given before changing anything, so the rest is shared, never changed.
+func signedView(root, sig *etree.Element, pub crypto.PublicKey) (*etree.Element, *apperr.Error) {
+	// goxmldsig refuses a Signature with two KeyInfo; with none left it could
+	// not see them.
+	if len(kids(sig, "KeyInfo")) > 1 {
+		return nil, fail(ReasonSignature, "chữ ký có hai KeyInfo")
+	}
+	view := sig.Copy()
+	// The namespace is read on the original (the copy has lost the
+	// declarations above the Signature), and the value rewritten in the copy
+	// before KeyInfo leaves it, while the positions are still the same.
+	if sv := kid(sig, "SignatureValue"); sv != nil && sv.NamespaceURI() == dsNS {
+		derValue(view.Child[sv.Index()].(*etree.Element), pub)
+	}
+	if ki := kid(view, "KeyInfo"); ki != nil {
+		view.RemoveChild(ki)
+	}
+	// Each element above gets a copy of its child list holding the copy
+	// below; etree.Copy keeps the positions (Index) the copies carry.
+	for e := sig; e != root; {
+		parent := e.Parent()
+		if parent == nil {
+			return nil, fail(ReasonSignature, "chữ ký nằm ngoài gói tin")
+		}
+		up := *parent
+		up.Child = slices.Clone(parent.Child)
+		up.Child[e.Index()] = view
+		view, e = &up, parent
+	}
+	return view, nil
 }
