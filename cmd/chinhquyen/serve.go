@@ -39,11 +39,18 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	a.WarnDemoAccounts(ctx)
 	a.RunBackground(ctx)
+	onNATS, err := a.ConnectNATS(ctx)
+	if err != nil {
+		return err
+	}
 	srv, err := a.Listen(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "chinhquyen đang chạy tại / is running at %s\n", srv.URL)
+	if onNATS {
+		fmt.Fprintf(e.stdout, "Trao đổi văn bản qua NATS JetStream / document exchange over NATS JetStream: %s\n", a.Config.Exchange.NATSRedacted())
+	}
 	printDemoLogins(e, srv.URL, a.Config.DemoProvince, logins)
 	log.Info("serving", "url", srv.URL, "database", a.DB.Location)
 	if srv.MetricsURL != "" {

@@ -32,6 +32,10 @@ type ExchangeConfig struct {
 	Addr string
 	// MaxPackageMB bounds a received package (0: 64).
 	MaxPackageMB int
+	// NATSURL is the province's NATS (nats://…, comma-separated for a
+	// cluster); when set, packages to peers whose key is known travel over
+	// JetStream and the replicas share the reception (docs/exchange.md).
+	NATSURL string
 }
 
 func (c *ExchangeConfig) bind(b *config.Binder) {
@@ -41,6 +45,7 @@ func (c *ExchangeConfig) bind(b *config.Binder) {
 
 func (c *ExchangeConfig) bindServe(b *config.Binder) {
 	b.String(&c.Addr, "exchange-addr", "", "listen address of the document exchange listener (mutual TLS with the node certificate), e.g. :8443; empty = not served")
+	b.String(&c.NATSURL, "nats-url", "", "NATS server(s) with JetStream carrying the document exchange, e.g. nats://nats.laocai.gov.vn:4222; empty = HTTPS only")
 }
 
 func (c *ExchangeConfig) validate() error {
@@ -49,6 +54,9 @@ func (c *ExchangeConfig) validate() error {
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.User != nil {
 			return apperr.FieldError("exchange-url", "Địa chỉ trao đổi văn bản --exchange-url phải là https://máy-chủ[:cổng][/đường-dẫn]")
 		}
+	}
+	if err := validateNATSURL(c.NATSURL); err != nil {
+		return err
 	}
 	if c.MaxPackageMB < 0 || c.MaxPackageMB > 1024 {
 		return apperr.FieldError("exchange-max-package", "--exchange-max-package phải từ 1 đến 1024 (MB)")
@@ -150,7 +158,6 @@ func (a *App) buildExchange() error {
 	if err != nil {
 		return err
 	}
-	a.Exchange.SetStatsSource(rollupSource{a})
 	a.Exchange.Register(a.Jobs)
 	return nil
 }
