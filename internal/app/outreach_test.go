@@ -90,7 +90,7 @@ func TestOutreachDemoOnTheRunningProgram(t *testing.T) {
 			if code, body := officer.get(loc); code != 200 || !strings.Contains(body, "audio?lang=hmn") {
 				t.Fatalf("the recording is not listed: %d", code)
 			}
-			if code, body := officer.get("/outreach/residents"); code != 200 || !strings.Contains(body, "0399990002") {
+			if code, body := officer.get("/outreach/residents"); code != 200 || !strings.Contains(body, "<td>0399990002</td><td>Tiếng Hmông</td>") {
 				t.Fatalf("residents: %d %s", code, body)
 			}
 			// A refused number is shown beside its field, the form kept, on the site's layout.
