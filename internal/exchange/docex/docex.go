@@ -8,9 +8,11 @@
 // reason; the receiver's steps flow back as status packages (02 returned,
 // 03 registered, 04 directed, 05 in process, 06 completed), each queued in
 // the transaction of the step, and land on the sender's timeline. The
-// sender's clerk may revoke a document sent to a peer (Business 1); a new
-// document replacing or amending one sent before goes with Business 3 or 2
-// and the receiver links the two.
+// sender's clerk may revoke a document sent to a peer (Business 1), or ask
+// one recipient to give it back (status 13), which the receiving clerk
+// accepts (15) or refuses with a reason (16); a new document replacing or
+// amending one sent before goes with Business 3 or 2 and the receiver
+// links the two.
 //
 // Every change asks access.Can and writes its audit entry in the one
 // db.Tx of the change.

@@ -14,7 +14,7 @@ import (
 
 // FuzzReceive hands Receive packages whose fields come from a peer: any
 // business type, codes, symbols, names, dates, priorities, a status about
-// anything. It never panics, refuses with an apperr (the reason of a
+// anything, a take-back request or answer. It never panics, refuses with an apperr (the reason of a
 // status 02) or a database error, and what it keeps is bounded by what
 // edxml admitted.
 func FuzzReceive(f *testing.F) {
@@ -23,6 +23,12 @@ func FuzzReceive(f *testing.F) {
 	f.Add(3, deptCode, provinceCode, "5", "UBND-VP", "Công văn", "Thay thế", 3, "000.00.00.H15,2026,1", "")
 	f.Add(0, "X.Y", provinceCode, "1", "/", "QĐ", "x", 9, "", "03")
 	f.Add(0, deptCode, deptCode, "", "", "", "", -1, "", "06")
+	// Take-back: a request (13) names the recipient in ResponseFor, its
+	// answers (15, 16) the issuer.
+	f.Add(0, deptCode, provinceCode, "", "", "", "Gửi nhầm", 0, provinceCode+",2026,1", "13")
+	f.Add(0, deptCode, deptCode, "", "", "", "Lấy lại", 0, "000.00.00.H99,2026,1", "13")
+	f.Add(0, provinceCode, deptCode, "", "", "", "", 0, provinceCode+",2026,1", "15")
+	f.Add(0, provinceCode, deptCode, "", "", "", "Đã giao xử lý", 0, provinceCode+",2026,1", "16")
 	d := dbtest.SQLite(f, modules()...)
 	n := newNode(f, d, "Quảng Ninh", deptID, nil, nil, nil)
 	f.Fuzz(func(t *testing.T, business int, to, from, num, notation, typeName, subject string, priority int, related, status string) {
