@@ -186,7 +186,9 @@ type Package struct {
 	Message *Message
 	Status  *Status
 	// Chain is the certificate chain from the signature's KeyInfo, signer
-	// first; empty when the package is unsigned.
+	// first; empty when the package is unsigned. Certificates read from the
+	// same bytes are the same values in every package: read them, do not
+	// change them.
 	Chain []*x509.Certificate
 	// Digest is the SHA-256 of the whole package as received.
 	Digest [32]byte

@@ -15,6 +15,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -381,7 +382,7 @@ func readChain(sig *etree.Element) ([]*x509.Certificate, error) {
 			if err != nil {
 				return nil, failWrap(err, ReasonSignature, "chứng thư trong chữ ký không đọc được")
 			}
-			c, err := x509.ParseCertificate(der)
+			c, err := parseCertificate(der)
 			if err != nil {
 				return nil, failWrap(err, ReasonSignature, "chứng thư trong chữ ký không đọc được")
 			}
@@ -389,6 +390,38 @@ func readChain(sig *etree.Element) ([]*x509.Certificate, error) {
 		}
 	}
 	return chain, nil
+}
+
+// certCache keeps the certificates last parsed from KeyInfo, by their DER
+// bytes: a node receives package after package signed by the same few
+// certificates. It is bounded (emptied when full), and a certificate is
+// only ever found again from the same bytes, so nothing about which
+// certificate a package carries can change.
+var certCache = struct {
+	sync.Mutex
+	m map[string]*x509.Certificate
+}{m: map[string]*x509.Certificate{}}
+
+const certCacheSize = 64
+
+func parseCertificate(der []byte) (*x509.Certificate, error) {
+	certCache.Lock()
+	c, ok := certCache.m[string(der)]
+	certCache.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	certCache.Lock()
+	if len(certCache.m) >= certCacheSize {
+		clear(certCache.m)
+	}
+	certCache.m[string(der)] = c
+	certCache.Unlock()
+	return c, nil
 }
 
 // kid returns e's first child element named name (any namespace prefix).

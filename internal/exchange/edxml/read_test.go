@@ -144,3 +144,40 @@ func TestBase64Lines(t *testing.T) {
 		}
 	}
 }
+
+// TestCertificateCache: a certificate read again from the same bytes is the
+// one parsed before; other bytes give another certificate, bytes that are
+// not a certificate are refused every time, and the cache never holds more
+// than its bound.
+func TestCertificateCache(t *testing.T) {
+	_, chain, _ := fixture(t)
+	_, other, _ := otherCA(t, "Cơ quan khác")
+	a, err := parseCertificate(bytes.Clone(chain[0].Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := parseCertificate(bytes.Clone(chain[0].Raw))
+	if err != nil || a != b || !a.Equal(chain[0]) {
+		t.Fatalf("same bytes: %p %p %v", a, b, err)
+	}
+	if c, err := parseCertificate(other[0].Raw); err != nil || !c.Equal(other[0]) || c.Equal(a) {
+		t.Fatalf("other bytes: %v", err)
+	}
+	for range 2 {
+		if _, err := parseCertificate([]byte("không phải chứng thư")); err == nil {
+			t.Fatal("garbage parsed")
+		}
+	}
+	for range certCacheSize * 2 {
+		_, more, _ := otherCA(t, "x")
+		if _, err := parseCertificate(more[0].Raw); err != nil {
+			t.Fatal(err)
+		}
+		certCache.Lock()
+		n := len(certCache.m)
+		certCache.Unlock()
+		if n > certCacheSize {
+			t.Fatalf("%d certificates cached", n)
+		}
+	}
+}
