@@ -217,41 +217,56 @@ func (p *Package) checkAttachments(rep *Report) []*apperr.Error {
 }
 
 // signedView returns the envelope goxmldsig checks: root as read, except
-// that its Signature has no KeyInfo and, for an ECDSA signer, a DER
-// SignatureValue (derValue). Without KeyInfo goxmldsig takes the one
-// certificate it is given, the signer's, which Parse read from that KeyInfo,
-// instead of decoding and parsing it again; KeyInfo is outside what is
-// signed (the enveloped-signature transform removes the whole Signature,
-// and SignedInfo does not include it). Only the Signature is copied, and
-// the elements above it shallowly: goxmldsig copies the whole tree it is
-// given before changing anything, so the rest is shared, never changed.
+// that its Signature comes first among its siblings, has no KeyInfo and,
+// for an ECDSA signer, a DER SignatureValue (derValue).
+//
+// None of this changes what is checked. goxmldsig looks for the Signature
+// by walking the tree in document order, building a namespace context at
+// every element it passes (most of its cost when the Signature is last in
+// the Header); first, it is found at once, and the enveloped-signature
+// transform removes it wherever it stands, leaving the same tree to digest,
+// under the same ancestors (the same namespaces). The package has exactly
+// one Signature (Parse). KeyInfo is not signed either: without it goxmldsig
+// takes the one certificate it is given, the signer's, which Parse read
+// from that KeyInfo, instead of decoding and parsing it again.
+//
+// The Signature's parent is copied (etree keeps positions right as the
+// Signature moves), the elements above it shallowly: goxmldsig copies the
+// whole tree it is given before changing anything, so the rest is shared,
+// never changed.
 func signedView(root, sig *etree.Element, pub crypto.PublicKey) (*etree.Element, *apperr.Error) {
 	// goxmldsig refuses a Signature with two KeyInfo; with none left it could
 	// not see them.
 	if len(kids(sig, "KeyInfo")) > 1 {
 		return nil, fail(ReasonSignature, "chữ ký có hai KeyInfo")
 	}
-	view := sig.Copy()
+	parent := sig.Parent()
+	if parent == nil || sig == root {
+		return nil, fail(ReasonSignature, "chữ ký nằm ngoài gói tin")
+	}
+	view := parent.Copy()
+	vs := view.Child[sig.Index()].(*etree.Element)
 	// The namespace is read on the original (the copy has lost the
-	// declarations above the Signature), and the value rewritten in the copy
+	// declarations above its parent), and the value rewritten in the copy
 	// before KeyInfo leaves it, while the positions are still the same.
 	if sv := kid(sig, "SignatureValue"); sv != nil && sv.NamespaceURI() == dsNS {
-		derValue(view.Child[sv.Index()].(*etree.Element), pub)
+		derValue(vs.Child[sv.Index()].(*etree.Element), pub)
 	}
-	if ki := kid(view, "KeyInfo"); ki != nil {
-		view.RemoveChild(ki)
+	if ki := kid(vs, "KeyInfo"); ki != nil {
+		vs.RemoveChild(ki)
 	}
+	view.InsertChildAt(0, vs)
 	// Each element above gets a copy of its child list holding the copy
-	// below; etree.Copy keeps the positions (Index) the copies carry.
-	for e := sig; e != root; {
-		parent := e.Parent()
-		if parent == nil {
+	// below, in the same place.
+	for e := parent; e != root; {
+		up := e.Parent()
+		if up == nil {
 			return nil, fail(ReasonSignature, "chữ ký nằm ngoài gói tin")
 		}
-		up := *parent
-		up.Child = slices.Clone(parent.Child)
-		up.Child[e.Index()] = view
-		view, e = &up, parent
+		c := *up
+		c.Child = slices.Clone(up.Child)
+		c.Child[e.Index()] = view
+		view, e = &c, up
 	}
 	return view, nil
 }

@@ -18,7 +18,8 @@ var keyInfoRE = regexp.MustCompile(`<ds:KeyInfo>.*?</ds:KeyInfo>`)
 // through what it refused nor refuse what it accepted, nor change the
 // package: KeyInfo anywhere in the Signature, comments and spaces around
 // its children, the ds prefix declared only on the Envelope (another
-// writer, ECDSA value rewritten as DER) all verify; two KeyInfo, or another
+// writer, ECDSA value rewritten as DER), the Signature first in the Header
+// or in the Envelope all verify; two KeyInfo, or another
 // certificate first in KeyInfo, are refused; Verify run twice on one
 // Package reads the same tree and gives the same answer.
 func TestVerifyKeyInfo(t *testing.T) {
@@ -51,6 +52,9 @@ func TestVerifyKeyInfo(t *testing.T) {
 		{"comments and spaces in the Signature", []byte(strings.NewReplacer(
 			"<ds:SignedInfo>", "<!-- ký --> \n<ds:SignedInfo>", "<ds:KeyInfo>", "\n<!-- chứng thư --><ds:KeyInfo>").Replace(string(rsa))), roots, ""},
 		{"ds declared on the Envelope only, ECDSA", bytes.Replace(ec, []byte(`<ds:Signature xmlns:ds="`+dsNS+`">`), []byte("<ds:Signature>"), 1), eroots, ""},
+		{"Signature first in the Header, RSA", moveSignature(rsa, "<SOAP-ENV:Header>"), roots, ""},
+		{"Signature first in the Envelope, ECDSA", moveSignature(ec, `xmlns:ds="`+dsNS+`">`), eroots, ""},
+		{"Signature moved, then the header changed", bytes.Replace(moveSignature(rsa, "<SOAP-ENV:Header>"), []byte("cấp xã"), []byte("cấp tỉnh"), 1), roots, ReasonSignature},
 		{"two KeyInfo", bytes.Replace(rsa, []byte("</ds:Signature>"), append(keyInfo(rsa), "</ds:Signature>"...), 1), roots, ReasonSignature},
 		{"another certificate first", otherCert(rsa), eroots, ReasonSignature},
 		{"no KeyInfo", withoutKeyInfo(rsa), roots, ReasonSignature},
@@ -72,6 +76,15 @@ func TestVerifyKeyInfo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// moveSignature cuts the Signature out of pkg and puts it right after the
+// first occurrence of after (what another writer may do: the enveloped
+// signature covers the envelope without it, wherever it stands).
+func moveSignature(pkg []byte, after string) []byte {
+	sig := regexp.MustCompile(`<ds:Signature .*?</ds:Signature>`).Find(pkg)
+	out := bytes.Replace(pkg, sig, nil, 1)
+	return bytes.Replace(out, []byte(after), append([]byte(after), sig...), 1)
 }
 
 func treeBytes(t *testing.T, root *etree.Element) []byte {
