@@ -137,3 +137,12 @@ func (c EDXML) ReadReceipt(raw []byte, peer *x509.Certificate) (string, string, 
 	}
 	return string(p.Status.Code), p.Status.Description, nil
 }
+
+// SignedBy reports whether env, opened by Open, was signed with cert
+// itself rather than a certificate under the trust store: over NATS, where
+// no TLS certificate names the sender, the peer whose own certificate
+// signed the package is the sender.
+func (c EDXML) SignedBy(env *Envelope, cert *x509.Certificate) bool {
+	p, ok := env.Package.(*edxml.Package)
+	return ok && len(p.Chain) > 0 && p.Chain[0].Equal(cert)
+}

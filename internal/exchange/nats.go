@@ -239,29 +239,45 @@ func (t *natsTransport) receive(ctx context.Context, msg jetstream.Msg) error {
 	return t.publishReceipt(ctx, natsPrefix+NodeKey(peer.CA, peer.Subject)+".receipts", msg, receipt, status)
 }
 
-// identify finds the pinned peer (the hinted one first) whose current or
-// previous certificate verifies raw's signature. A nil peer with no error
-// means none does; env is then what could be read of the package.
+// signerCodec is a Codec that tells whether a package was signed with a
+// given certificate itself (EDXML), not only verified through it.
+type signerCodec interface {
+	SignedBy(env *Envelope, cert *x509.Certificate) bool
+}
+
+// identify finds the pinned peer whose current or previous certificate
+// verifies raw's signature: the peer whose own certificate signed it,
+// else (a package signed under the trust store verifies through every
+// peer) the first that verifies it, the hinted one first. A nil peer with
+// no error means none does; env is then what could be read of the package.
 func (t *natsTransport) identify(ctx context.Context, raw []byte, hint string) (*Peer, *Envelope, error) {
 	peers, err := t.s.queryPeers(ctx, "ORDER BY CASE WHEN p.fingerprint = $1 THEN 0 ELSE 1 END, p.id", hint)
 	if err != nil {
 		return nil, nil, err
 	}
-	var env *Envelope
+	sc, strict := t.s.opts.Codec.(signerCodec)
+	var env, weakEnv *Envelope
+	var weak *Peer
 	for _, p := range peers {
 		for _, c := range []*x509.Certificate{p.Cert, p.Previous} {
 			if c == nil {
 				continue
 			}
 			e, err := t.s.opts.Codec.Open(raw, c)
-			if e == nil {
+			switch {
+			case e == nil:
 				return nil, nil, nil // not a package at all: no signer to try
-			}
-			if err == nil {
+			case err != nil:
+				env = e
+			case !strict || sc.SignedBy(e, c):
 				return p, e, nil
+			case weak == nil:
+				weak, weakEnv = p, e
 			}
-			env = e
 		}
+	}
+	if weak != nil {
+		return weak, weakEnv, nil
 	}
 	return nil, env, nil
 }

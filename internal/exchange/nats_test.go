@@ -2,8 +2,10 @@ package exchange_test
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -271,6 +273,63 @@ func TestNATSOversized(t *testing.T) {
 		}
 		if m := outbound(t, prov.db, "H24,2026,901"); m.State != "sent" {
 			t.Fatalf("outbound %+v", m)
+		}
+	})
+}
+
+// TestNATSEDXMLSigner: with the edXML codec a document crosses NATS and
+// its signed receipt comes back; when the trust store lets a package
+// verify through every pinned peer, the sender is the peer whose own
+// certificate signed it, whatever the Chinhquyen-Sender header claims.
+func TestNATSEDXMLSigner(t *testing.T) {
+	dbtest.Each(t, modules, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		url := natsServer(t)
+		var trusted atomic.Pointer[x509.Certificate]
+		codec := exchange.EDXML{Roots: func(context.Context) (*x509.CertPool, error) {
+			pool := x509.NewCertPool()
+			if ca := trusted.Load(); ca != nil {
+				pool.AddCert(ca)
+			}
+			return pool, nil
+		}}
+		prov, min := pair(t, d, exchange.Options{Codec: codec})
+		other := newNode(t, dbtest.Open(t, d.Dialect, modules...), "Nút Sở Nội vụ", []exchange.Agency{{Code: "H24.10", Name: "Sở Nội vụ"}}, exchange.Options{Codec: codec})
+		if _, err := min.svc.AddPeer(ctx, admin, exchange.AddPeerRequest{URL: other.url, CertPEM: certPEM(other.id.Cert), Name: "Sở Nội vụ"}); err != nil {
+			t.Fatal(err)
+		}
+		trusted.Store(prov.id.Chain[0])
+		min.stop()
+		useNATS(t, prov.svc, url, exchange.NATSOptions{})
+		useNATS(t, min.svc, url, exchange.NATSOptions{})
+
+		doc := "H24,2026,1001"
+		enqueue(t, prov, exchange.Outbound{ToCode: "G09", DocumentID: doc, Kind: exchange.KindDocument, Package: edxmlDocument(t, prov, "G09", doc)})
+		waitFor(t, "edXML receipt over NATS", func() bool { return outbound(t, prov.db, doc).State == "delivered" })
+
+		key, err := min.svc.NATSKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := nats.NewMsg("chinhquyen.exchange." + key + ".packages")
+		msg.Data = edxmlDocument(t, prov, "G09", "H24,2026,1002")
+		msg.Header.Set(exchange.HeaderSender, exchange.Fingerprint(other.id.Cert))
+		msg.Header.Set(exchange.HeaderMessage, "0")
+		js, _ := jetstream.New(natsConn(t, url))
+		if _, err := js.PublishMsg(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the misleadingly hinted package", func() bool {
+			return countRows(t, min.db, "direction = 'in' AND document_id = $1", "H24,2026,1002") == 1
+		})
+		sender, err := min.svc.PeerFor(ctx, "H24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, min.db, "direction = 'in' AND document_id = $1 AND peer_id = $2", "H24,2026,1002", sender.ID); n != 1 {
+			var got int64
+			_ = min.db.Reader().QueryRowContext(ctx, "SELECT peer_id FROM exchange_messages WHERE document_id = $1", "H24,2026,1002").Scan(&got)
+			t.Fatalf("the package was attributed to peer %d, not to its signer %d (%s)", got, sender.ID, sender.Name)
 		}
 	})
 }
