@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +84,75 @@ func TestRollupFigures(t *testing.T) {
 			}
 			if !found || v.Total.Received < 1 {
 				t.Fatalf("this node's figures not in the combined picture: %+v", v.Nodes[0])
+			}
+		})
+	}
+}
+
+// reportedAt is how the page dates a child's report (hh:mm dd/mm/yyyy).
+var reportedAt = regexp.MustCompile(`Báo cáo lập lúc \d\d:\d\d \d\d/\d\d/\d{4}, nhận lúc \d\d:\d\d \d\d/\d\d/\d{4}\.`)
+
+// TestAdminExchangeStatsPage: the system administrator trusts a node (here
+// this node's own listener), marks it parent on /admin/exchange, and after
+// the roll-up job's push sees on /admin/exchange/stats this node's figures
+// and the child's report with its dates; unmarking is offered; no one else
+// opens the page or marks a parent.
+func TestAdminExchangeStatsPage(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			cfg := cheap(install(t, engine))
+			cfg.Addr, cfg.Exchange.Addr = "127.0.0.1:0", "127.0.0.1:0"
+			a, srv, logins := open(t, cfg)
+			ls, err := a.Listen(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ls.Shutdown()
+			pw := demoPassword(t, logins)
+			admin := newBrowser(t, srv).signIn("demo.system_admin", pw)
+			agencyAdmin := newBrowser(t, srv).signIn("demo.agency_admin", pw)
+			node, err := a.Exchange.Node(context.Background(), actor.SystemActor("test"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code, _, body := admin.post("/admin/exchange", url.Values{"url": {ls.ExchangeURL}, "cert": {string(node.CertPEM)}, "name": {"Nút tỉnh thử"}}); code != 303 {
+				t.Fatalf("add: %d\n%s", code, body)
+			}
+			if code, body := admin.get("/admin/exchange"); code != 200 || !strings.Contains(body, `action="/admin/exchange/1/parent"`) || !strings.Contains(body, "Đặt làm nút cấp trên") ||
+				!strings.Contains(body, `href="/admin/exchange/stats"`) {
+				t.Fatalf("no parent button: %d\n%s", code, body)
+			}
+			if code, _, _ := agencyAdmin.post("/admin/exchange/1/parent", url.Values{"parent": {"1"}}); code != 403 {
+				t.Fatalf("agency admin marks a parent: %d", code)
+			}
+			if code, h, _ := admin.post("/admin/exchange/1/parent", url.Values{"parent": {"1"}}); code != 303 || h.Get("Location") != "/admin/exchange?ok=parent" {
+				t.Fatalf("mark parent: %d %v", code, h)
+			}
+			if code, body := admin.get("/admin/exchange?ok=parent"); code != 200 || !strings.Contains(body, "(Nút cấp trên)") || !strings.Contains(body, "Thôi là nút cấp trên") {
+				t.Fatalf("parent not shown: %d\n%s", code, body)
+			}
+			code, body := admin.get("/admin/exchange/stats")
+			if code != 200 || !strings.Contains(body, "Chưa nút cấp dưới nào gửi báo cáo thống kê") {
+				t.Fatalf("stats before a report: %d\n%s", code, body)
+			}
+			if err := a.Exchange.PushStats(context.Background()); err != nil {
+				t.Fatalf("push: %v", err)
+			}
+			vn := a.Now().In(locale.VN)
+			month := time.Date(vn.Year(), vn.Month(), 1, 0, 0, 0, 0, locale.VN).Format("01/2006")
+			code, body = admin.get("/admin/exchange/stats")
+			if code != 200 || !strings.Contains(body, `<h2 id="node-1">Nút tỉnh thử</h2>`) || !reportedAt.MatchString(body) ||
+				!strings.Contains(body, "<td>"+month+"</td>") || !strings.Contains(body, "Văn bản đi đã phát hành") || strings.Contains(body, "Chưa nút cấp dưới") {
+				t.Fatalf("stats after a report: %d\n%s", code, body)
+			}
+			if code, _ := agencyAdmin.get("/admin/exchange/stats"); code != 403 {
+				t.Fatalf("agency admin reads the combined statistics: %d", code)
+			}
+			if code, _, _ := admin.post("/admin/exchange/1/parent", nil); code != 303 {
+				t.Fatalf("unmark: %d", code)
+			}
+			if ps, err := a.Exchange.Parents(context.Background(), actor.SystemActor("test")); err != nil || len(ps) != 0 {
+				t.Fatalf("parents after unmarking: %v %v", ps, err)
 			}
 		})
 	}

@@ -15,8 +15,9 @@ import (
 // (/admin/exchange): this node (URL, fingerprint, certificate, agency
 // codes), the trusted peers with their health (last contact, queue,
 // consecutive failures), a peer's outage history (/admin/exchange/{id}),
-// a form trusting a peer (URL and pasted PEM certificate) and a button
-// removing one. exchange asks access.Can and audits.
+// a form trusting a peer (URL and pasted PEM certificate), a button
+// removing one and one marking it a parent node (statistics roll-up,
+// /admin/exchange/stats). exchange asks access.Can and audits.
 type ExchangePage struct {
 	rd *renderer
 	ex *exchange.Service
@@ -33,6 +34,8 @@ func (p *ExchangePage) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/exchange", p.add)
 	mux.HandleFunc("GET /admin/exchange/{id}", p.list)
 	mux.HandleFunc("POST /admin/exchange/{id}/remove", p.remove)
+	mux.HandleFunc("POST /admin/exchange/{id}/parent", p.parent)
+	mux.HandleFunc("GET /admin/exchange/stats", p.stats)
 	mux.HandleFunc("GET /admin/exchange/messages/{id}/{part}", p.download)
 }
 
@@ -42,6 +45,7 @@ type exchangeData struct {
 	Node     *exchange.Node
 	NodeErr  string // why this node's certificate is not available
 	Peers    []*exchange.Peer
+	Parents  map[int64]bool // the peers this node sends its statistics to
 	Form     exchangeForm
 	Error    string
 	Notice   string // catalog key
@@ -67,6 +71,8 @@ func (p *ExchangePage) list(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "exchange.removed"
 	case "added":
 		d.Notice = "exchange.added"
+	case "parent":
+		d.Notice = "exchange.parent.saved"
 	}
 	p.page(w, r, a, http.StatusOK, d)
 }
@@ -78,6 +84,10 @@ func (p *ExchangePage) page(w http.ResponseWriter, r *http.Request, a *actor.Act
 		return
 	}
 	d.Peers = peers
+	if d.Parents, err = p.ex.Parents(r.Context(), a); err != nil {
+		p.rd.errorPage(w, r, err)
+		return
+	}
 	if d.Node, err = p.ex.Node(r.Context(), a); err != nil {
 		d.NodeErr = apperr.MessageOf(err)
 	}
