@@ -28,7 +28,7 @@ var _ = func() bool {
 func init() {
 	register(&command{name: "exchange node", summary: "in địa chỉ, chứng thư số (PEM) và các mã định danh của nút này (this node: URL, certificate, agency codes)", run: exchangeNode})
 	register(&command{name: "exchange peer", summary: "các nút kết nối tin cậy: add, list, remove (trusted peer nodes)", run: exchangePeer})
-	register(&command{name: "exchange peer add", summary: "tin cậy một nút: ghim chứng thư số, đọc danh bạ đã ký (--url URL --cert FILE [--name NAME])", run: exchangePeerAdd})
+	register(&command{name: "exchange peer add", summary: "tin cậy một nút: ghim chứng thư số, đọc danh bạ đã ký (--url URL --cert FILE [--name NAME] [--parent])", run: exchangePeerAdd})
 	register(&command{name: "exchange peer list", summary: "liệt kê các nút kết nối, tình trạng và mã định danh (list peers with their health)", run: exchangePeerList})
 	register(&command{name: "exchange peer refresh", summary: "đọc lại danh bạ đã ký của một nút: cơ quan mới hoặc đã bỏ (re-read a peer's directory)", run: exchangePeerRefresh})
 	register(&command{name: "exchange peer remove", summary: "gỡ một nút kết nối (remove a peer by its number)", run: exchangePeerRemove})
@@ -68,11 +68,13 @@ func exchangeNode(ctx context.Context, e *env, args []string) error {
 func exchangePeerAdd(ctx context.Context, e *env, args []string) error {
 	var cfg app.Config
 	var url, certFile, name string
+	var parent bool
 	b := config.NewBinder(newFlags(e, "exchange peer add", ""))
 	cfg.BindDatabase(b)
 	b.FS.StringVar(&url, "url", "", "the peer's exchange base URL, https://… (required)")
 	b.FS.StringVar(&certFile, "cert", "", "the peer's node certificate, PEM or DER, as its `exchange node` printed it (required)")
 	b.FS.StringVar(&name, "name", "", "a name for the peer (default: the certificate's common name)")
+	b.FS.BoolVar(&parent, "parent", false, "make it a parent node: this node pushes its statistics to it every hour")
 	if err := parseFlags(b, args); err != nil {
 		return err
 	}
@@ -99,6 +101,12 @@ func exchangePeerAdd(ctx context.Context, e *env, args []string) error {
 		p.ID, p.ID, p.Name, p.URL, p.Fingerprint, len(p.Agencies))
 	for _, g := range p.Agencies {
 		fmt.Fprintf(e.stdout, "    %-24s %s\n", g.Code, g.Name)
+	}
+	if parent {
+		if err := a.Exchange.SetParent(ctx, operator, p.ID, true); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "  nút cấp trên / parent: thống kê được gửi tới nút này mỗi giờ / statistics are pushed to it every hour\n")
 	}
 	return nil
 }

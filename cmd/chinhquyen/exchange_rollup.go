@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/chinhquyen/chinhquyen/internal/app"
+	"github.com/chinhquyen/chinhquyen/internal/config"
+)
+
+// parent joins the peer group's list (package variables are initialised
+// before any init function builds the group).
+var _ = func() bool {
+	exchangePeerCommands = append(exchangePeerCommands, "parent")
+	return true
+}()
+
+func init() {
+	register(&command{name: "exchange peer parent", summary: "đặt một nút làm nút cấp trên: nút này gửi thống kê một cửa và văn bản tới nút đó mỗi giờ ([--off] ID; make a peer a parent node for the statistics roll-up)", run: exchangePeerParent})
+}
+
+func exchangePeerParent(ctx context.Context, e *env, args []string) error {
+	var cfg app.Config
+	var off bool
+	b := config.NewBinder(newFlags(e, "exchange peer parent", "ID"))
+	cfg.BindDatabase(b)
+	b.FS.BoolVar(&off, "off", false, "no longer a parent: stop sending statistics to it")
+	if err := parseFlags(b, args); err != nil {
+		return err
+	}
+	if b.FS.NArg() != 1 {
+		return usageError(e, b, "cần đúng một số hiệu nút (xem exchange peer list)")
+	}
+	id, err := strconv.ParseInt(b.FS.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return usageError(e, b, "số hiệu nút không hợp lệ")
+	}
+	a, ctx, operator, err := openOperator(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Exchange.SetParent(ctx, operator, id, !off); err != nil {
+		return err
+	}
+	if off {
+		fmt.Fprintf(e.stdout, "Nút số %d không còn là nút cấp trên / peer %d is no longer a parent.\n", id, id)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Nút số %d là nút cấp trên: thống kê được gửi tới nút này mỗi giờ / peer %d is a parent: statistics are pushed to it every hour.\n", id, id)
+	return nil
+}
