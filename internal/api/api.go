@@ -18,6 +18,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/calendar/calstore"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/documents"
+	"github.com/chinhquyen/chinhquyen/internal/exchange"
 	"github.com/chinhquyen/chinhquyen/internal/exchange/docex"
 	"github.com/chinhquyen/chinhquyen/internal/identity"
 	"github.com/chinhquyen/chinhquyen/internal/onestop"
@@ -55,6 +56,9 @@ type Deps struct {
 	// Exchange carries documents to and from peer nodes; nil answers
 	// EUNAVAILABLE.
 	Exchange *docex.Service
+	// ExchangeNode is this node of the exchange (statistics rolled up
+	// from child nodes); nil answers EUNAVAILABLE.
+	ExchangeNode *exchange.Service
 }
 
 // API holds the services and the route table.
@@ -98,6 +102,7 @@ func New(deps Deps) *API {
 	a.routes = append(a.routes, a.taskRoutes()...)
 	a.routes = append(a.routes, a.outgoingRoutes()...)
 	a.routes = append(a.routes, a.exchangeRoutes()...)
+	a.routes = append(a.routes, a.exchangeStatsRoutes()...)
 	a.routes = append(a.routes, a.searchRoutes()...)
 	a.routes = append(a.routes, a.deskRoutes()...)
 	a.routes = append(a.routes, a.dossierRoutes()...)

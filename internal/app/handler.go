@@ -45,7 +45,7 @@ func (a *App) Handlers() (public, metricsHandler http.Handler, err error) {
 	mux.HandleFunc("GET /readyz", a.ready)
 
 	auditViewer := auditview.New(a.DB, a.Audit)
-	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer, Uploads: a.Blob, Documents: a.Documents, Search: a.Search, Tasks: a.Tasks, Dossiers: a.Dossiers, Catalogue: a.Catalogue, Outreach: a.Outreach, Exchange: a.Docex}).Register(mux)
+	api.New(api.Deps{Org: a.Org, Identity: a.Identity, Now: a.Now, Calendar: a.Calendar, Signing: a.Signing, Audit: auditViewer, Uploads: a.Blob, Documents: a.Documents, Search: a.Search, Tasks: a.Tasks, Dossiers: a.Dossiers, Catalogue: a.Catalogue, Outreach: a.Outreach, Exchange: a.Docex, ExchangeNode: a.Exchange}).Register(mux)
 	pages, err := web.New(web.Deps{Catalog: a.Catalog, Org: a.Org, Now: a.Now, Calendar: a.Calendar})
 	if err != nil {
 		return nil, nil, err

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"strings"
@@ -147,6 +148,29 @@ func TestAdminExchangeStatsPage(t *testing.T) {
 			}
 			if code, _ := agencyAdmin.get("/admin/exchange/stats"); code != 403 {
 				t.Fatalf("agency admin reads the combined statistics: %d", code)
+			}
+			code, body = admin.get("/api/v1/exchange/stats")
+			var api struct {
+				Months []string `json:"months"`
+				Total  exchange.Figures
+				Nodes  []struct {
+					PeerID      int64      `json:"peer_id"`
+					Name        string     `json:"name"`
+					GeneratedAt *time.Time `json:"generated_at"`
+					Rows        []struct {
+						Agency  string           `json:"agency"`
+						Figures exchange.Figures `json:"figures"`
+					} `json:"rows"`
+					Total exchange.Figures `json:"total"`
+				} `json:"nodes"`
+			}
+			if err := json.Unmarshal([]byte(body), &api); code != 200 || err != nil || len(api.Nodes) != 2 || api.Nodes[0].GeneratedAt != nil ||
+				api.Nodes[1].PeerID != 1 || api.Nodes[1].GeneratedAt == nil || len(api.Nodes[1].Rows) == 0 || api.Nodes[1].Total != api.Nodes[0].Total ||
+				api.Total.Incoming != 2*api.Nodes[0].Total.Incoming {
+				t.Fatalf("getExchangeStats: %d %v\n%s", code, err, body)
+			}
+			if code, _ := agencyAdmin.get("/api/v1/exchange/stats"); code != 403 {
+				t.Fatalf("agency admin reads getExchangeStats: %d", code)
 			}
 			if code, _, _ := admin.post("/admin/exchange/1/parent", nil); code != 303 {
 				t.Fatalf("unmark: %d", code)
