@@ -151,41 +151,65 @@ func decodePart(part *multipart.Part, max int64, scratch *[]byte, size int) ([]b
 		}
 		return b, nil
 	case "base64":
-		// The base64 text of max bytes: longer text is past the limit or is
-		// not base64.
-		encMax := (max + 2) / 3 * 4
-		if int64(cap(*scratch)) < min(int64(size), encMax+1) {
-			*scratch = make([]byte, 0, min(int64(size), encMax+1, 4<<20)+512)
-		}
-		enc, err := readAtMost(part, (*scratch)[:0], encMax, true)
-		*scratch = enc[:0]
-		if err != nil {
-			return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
-		}
-		return decodeBase64(enc, encMax, max)
+		return readBase64(part, max, scratch, size)
 	default:
 		return nil, fail(ReasonMalformed, "mã hóa %q của một phần MIME không được hỗ trợ", cte)
 	}
 }
 
-// decodeBase64 decodes enc (padded, without spaces), at most max bytes.
-func decodeBase64(enc []byte, encMax, max int64) ([]byte, error) {
-	n := int64(len(enc)) / 4 * 3
-	if len(enc) >= 2 && enc[len(enc)-1] == '=' {
-		n--
-		if enc[len(enc)-2] == '=' {
-			n--
+// readBase64 reads and decodes base64 text from r (see decodePart).
+func readBase64(r io.Reader, max int64, scratch *[]byte, size int) ([]byte, error) {
+	// The base64 text of max bytes: longer text is past the limit, or not
+	// plain base64.
+	encMax := (max + 2) / 3 * 4
+	if int64(cap(*scratch)) < min(int64(size), encMax+1) {
+		*scratch = make([]byte, 0, min(int64(size), encMax+1, 4<<20)+512)
+	}
+	enc, err := readAtMost(r, (*scratch)[:0], encMax, true)
+	*scratch = enc[:0]
+	if err != nil {
+		return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
+	}
+	if int64(len(enc)) <= encMax {
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+		if k, err := base64.StdEncoding.Decode(out, enc); err == nil {
+			if int64(k) > max {
+				return nil, fail(ReasonTooLarge, "một phần của gói tin quá %d byte", max)
+			}
+			return out[:k], nil
 		}
 	}
-	if int64(len(enc)) > encMax || n > max {
+	// Text past that length, or that one Decode refuses, is read as before
+	// through the streaming decoder, which stops one byte past the limit: it
+	// accepts some text one Decode refuses (padded groups one after another,
+	// as writers concatenating chunks give, when they fall in separate
+	// reads), and a part must read the same as it did.
+	return decodeStream(io.MultiReader(bytes.NewReader(enc), &noSpace{r: r}), max)
+}
+
+// decodeStream decodes base64 read from r, refusing more than max bytes.
+func decodeStream(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(base64.NewDecoder(base64.StdEncoding, r), max+1))
+	if err != nil {
+		return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
+	}
+	if int64(len(b)) > max {
 		return nil, fail(ReasonTooLarge, "một phần của gói tin quá %d byte", max)
 	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
-	k, err := base64.StdEncoding.Decode(out, enc)
-	if err != nil || len(enc)%4 != 0 {
-		return nil, fail(ReasonMalformed, "một phần MIME không giải mã được: base64 không hợp lệ")
+	return b, nil
+}
+
+// noSpace drops the line breaks and spaces of base64 text.
+type noSpace struct{ r io.Reader }
+
+func (n *noSpace) Read(p []byte) (int, error) {
+	for {
+		k, err := n.r.Read(p)
+		k = len(stripSpace(p[:k]))
+		if k > 0 || err != nil {
+			return k, err
+		}
 	}
-	return out[:k], nil
 }
 
 // readAtMost appends r's bytes to dst (without CR, LF, space and tab when

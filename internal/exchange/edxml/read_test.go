@@ -3,6 +3,7 @@ package edxml
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func mimePackage(cte string, bodies ...string) []byte {
 // TestReadBase64Parts: attachments decoded in bulk give the bytes written,
 // line breaks and spaces anywhere, several parts of different sizes one
 // after the other (the text buffer is reused); the decoded-size limit holds
-// to the byte, whitespace does not count towards it, and text that is not
+// to the byte, whitespace does not count towards it, text that is not
 // padded base64 is refused as malformed.
 func TestReadBase64Parts(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
@@ -109,6 +110,7 @@ func TestReadBase64Parts(t *testing.T) {
 		{"unpadded", strings.TrimRight(base64.StdEncoding.EncodeToString(data(10)), "="), ReasonMalformed},
 		{"bad character", "QUJD!EVG", ReasonMalformed},
 		{"data after padding", "QQ==QUJD", ReasonMalformed},
+		{"padding inside a group", "QQ=A", ReasonMalformed},
 	} {
 		_, err := Parse(mimePackage("base64", c.body), lim)
 		if ReasonOf(err) != c.want {
@@ -181,3 +183,37 @@ func TestCertificateCache(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBase64Part: reading a base64 part in bulk gives what decoding it
+// through a streaming reader that stops one byte past the limit (how parts
+// were read before) gives: the same bytes, or the same refusal (too large,
+// malformed), whatever the sizes the part arrives in.
+func FuzzBase64Part(f *testing.F) {
+	f.Add([]byte("QUJD\r\nREVG\r\n"), uint16(6), uint8(0))
+	f.Add([]byte("QUJD REVG\tRw=="), uint16(6), uint8(1))
+	f.Add([]byte("QQ==QQ=="), uint16(10), uint8(3))
+	f.Add([]byte("000=000="), uint16(4), uint8(0))
+	f.Add([]byte("QUJDREVG!"), uint16(3), uint8(2))
+	f.Add([]byte(""), uint16(0), uint8(0))
+	f.Fuzz(func(t *testing.T, text []byte, max16 uint16, chunk uint8) {
+		max := int64(max16)
+		want, werr := decodeStream(&noSpace{r: bytes.NewReader(text)}, max)
+		var r io.Reader = bytes.NewReader(text)
+		if chunk > 0 {
+			r = &chunked{r: r, n: int(chunk)}
+		}
+		var scratch []byte
+		got, err := readBase64(r, max, &scratch, len(text))
+		if ReasonOf(err) != ReasonOf(werr) || !bytes.Equal(got, want) {
+			t.Fatalf("%q max %d: got %q %v, stream %q %v", text, max, got, err, want, werr)
+		}
+	})
+}
+
+// chunked returns at most n bytes a read.
+type chunked struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunked) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
