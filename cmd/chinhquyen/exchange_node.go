@@ -107,6 +107,7 @@ func exchangePeerAdd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "  nút cấp trên / parent: thống kê được gửi tới nút này mỗi giờ / statistics are pushed to it every hour\n")
+		pushNow(ctx, e, a)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/chinhquyen/chinhquyen/internal/app"
+	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/config"
 )
 
@@ -49,5 +50,17 @@ func exchangePeerParent(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "Nút số %d là nút cấp trên: thống kê được gửi tới nút này mỗi giờ / peer %d is a parent: statistics are pushed to it every hour.\n", id, id)
+	pushNow(ctx, e, a)
 	return nil
+}
+
+// pushNow sends the statistics once at once, so the operator sees whether
+// the parent accepts them without waiting for the hour; a failure is only
+// reported (the hourly job tries again).
+func pushNow(ctx context.Context, e *env, a *app.App) {
+	if err := a.Exchange.PushStats(ctx); err != nil {
+		fmt.Fprintf(e.stdout, "Chưa gửi được thống kê, sẽ thử lại mỗi giờ / not sent yet, retried every hour: %s\n", apperr.MessageOf(err))
+		return
+	}
+	fmt.Fprintln(e.stdout, "Đã gửi thống kê tới các nút cấp trên / statistics sent to the parent nodes.")
 }
