@@ -3,6 +3,8 @@ package edxml
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/xml"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -217,3 +219,69 @@ type chunked struct {
 }
 
 func (c *chunked) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
+
+// precheckTwoPasses is how the envelope was checked before: a raw
+// tokenizer pass for the limits, then a full pass for well-formedness.
+func precheckTwoPasses(x []byte, lim Limits) error {
+	if int64(len(x)) > lim.MaxXMLBytes {
+		return fail(ReasonTooLarge, "")
+	}
+	up := bytes.ToUpper(x)
+	if bytes.Contains(up, []byte("<!DOCTYPE")) || bytes.Contains(up, []byte("<!ENTITY")) {
+		return fail(ReasonDTD, "")
+	}
+	d := xml.NewDecoder(bytes.NewReader(x))
+	d.Strict = true
+	depth, elems := 0, 0
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(ReasonMalformed, "")
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+			elems++
+			if depth > lim.MaxDepth || elems > lim.MaxElements {
+				return fail(ReasonTooLarge, "")
+			}
+		case xml.EndElement:
+			depth--
+		case xml.Directive:
+			return fail(ReasonDTD, "")
+		}
+	}
+	d = xml.NewDecoder(bytes.NewReader(x))
+	d.Strict = true
+	d.CharsetReader = func(string, io.Reader) (io.Reader, error) { return nil, errors.New("encoding") }
+	for {
+		if _, err := d.Token(); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fail(ReasonMalformed, "")
+		}
+	}
+}
+
+// FuzzPrecheck: the one-pass check accepts exactly what the two passes
+// accepted, and refuses for the same reason, except that a document
+// malformed before the point where it goes past a limit or holds a
+// directive is now refused as malformed (the tags are matched as they come).
+func FuzzPrecheck(f *testing.F) {
+	f.Add([]byte(`<?xml version="1.0" encoding="UTF-8"?><a xmlns:x="u"><x:b c="d">t</x:b><e/></a>`))
+	f.Add([]byte(`<?xml version="1.0" encoding="latin1"?><a/>`))
+	f.Add([]byte(`<a><b></a></b>`))
+	f.Add([]byte(`<a><b><c><d><e/></d></c></b></a>`))
+	f.Add([]byte(`<!doctype a><a/>`))
+	f.Add([]byte(`<a><!-- x --><![CDATA[y]]><?p q?></a>`))
+	lim := Limits{MaxXMLBytes: 1 << 16, MaxDepth: 4, MaxElements: 6}
+	f.Fuzz(func(t *testing.T, x []byte) {
+		old, now := ReasonOf(precheckTwoPasses(x, lim)), ReasonOf(precheck(x, lim))
+		if old != now && !((old == ReasonTooLarge || old == ReasonDTD) && now == ReasonMalformed) {
+			t.Fatalf("%q: two passes %q, one pass %q", x, old, now)
+		}
+	})
+}
