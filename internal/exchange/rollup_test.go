@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/db/dbtest"
 	"github.com/chinhquyen/chinhquyen/internal/exchange"
+	"github.com/chinhquyen/chinhquyen/internal/jobs"
 	"github.com/chinhquyen/chinhquyen/internal/locale"
 )
 
@@ -188,12 +190,17 @@ func TestRollupPush(t *testing.T) {
 			t.Fatal("report not audited")
 		}
 
-		// A later push replaces the figures; a month without rows is emptied.
+		// A later push, by the roll-up job the node registered, replaces the
+		// figures; a month without rows is emptied.
 		child.set(exchange.AgencyFigures{Agency: "H24", Month: cur, Figures: exchange.Figures{Received: 6}})
-		if err := prov.svc.PushStats(ctx); err != nil {
+		if err := prov.db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := jobs.Enqueue(ctx, tx, jobs.Job{Kind: exchange.KindRollup})
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
-		if f, _ := childLine(t, min, "H24", cur); f.Received != 6 || f.InProcess != 0 {
+		waitFor(t, "the roll-up job", func() bool { f, _ := childLine(t, min, "H24", cur); return f.Received == 6 })
+		if f, _ := childLine(t, min, "H24", cur); f.InProcess != 0 {
 			t.Fatalf("after the second push %+v", f)
 		}
 		if f, n := childLine(t, min, "H24", prev); n != nil {
