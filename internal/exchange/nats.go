@@ -429,17 +429,16 @@ func (t *natsTransport) deliver(ctx context.Context, j jobs.Job, m *outMessage, 
 	return jobs.RetryAt(s.now().Add(t.opts.Resend), errAwaitingReceipt)
 }
 
-// markSent records the hand-over to JetStream, audited.
+// markSent records the hand-over to JetStream, audited even when the
+// receipt was quicker than this transaction (the message is then left as
+// the receipt finished it).
 func (t *natsTransport) markSent(ctx context.Context, m *outMessage, peer *Peer, subject string) error {
 	s := t.s
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE exchange_messages SET state = 'sent', attempts = attempts + 1, reason = ''
+		_, err := tx.ExecContext(ctx, `UPDATE exchange_messages SET state = 'sent', attempts = attempts + 1, reason = ''
 			WHERE id = $1 AND state IN ('queued', 'sent', 'failed')`, m.ID)
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // the receipt came first
 		}
 		return s.opts.Audit.Record(ctx, tx, audit.Entry{Action: "exchange.package.publish", ObjectType: "exchange_message", ObjectID: strconv.FormatInt(m.ID, 10),
 			After:   map[string]any{"peer": peer.ID, "subject": subject, "attempt": m.Attempts + 1, "sha256": m.Digest},

@@ -271,9 +271,8 @@ func TestNATSOversized(t *testing.T) {
 		if recv.count("H24,2026,901") != 0 || countRows(t, min.db, "direction = 'in'") != 0 {
 			t.Fatal("an oversized package was registered")
 		}
-		if m := outbound(t, prov.db, "H24,2026,901"); m.State != "sent" {
-			t.Fatalf("outbound %+v", m)
-		}
+		// Handed over, waiting for a receipt that will not come.
+		waitFor(t, "hand-over", func() bool { return outbound(t, prov.db, "H24,2026,901").State == "sent" })
 	})
 }
 
