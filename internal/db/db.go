@@ -53,7 +53,8 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
-	group   *groupCommit // SQLite: Tx calls queued together share a transaction (group.go)
+	group   *groupCommit  // SQLite: Tx calls queued together share a transaction (group.go)
+	ckpt    *checkpointer // SQLite: copies the log into the file off the writer (checkpoint.go)
 	// Location describes the database for logs and messages without secrets:
 	// a file path or a host/database pair.
 	Location string
@@ -151,7 +152,14 @@ func openSQLite(cfg Config) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxIdleTime(0)
-	return &DB{Dialect: SQLite, write: write, read: read, group: newGroupCommit(write), Location: path}, nil
+	ckpt, err := openCached("sqlite", sqliteDSN(path, sync, false))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, apperr.Wrap(err, apperr.Internal, "Không mở được cơ sở dữ liệu SQLite")
+	}
+	ckpt.SetMaxOpenConns(1)
+	return &DB{Dialect: SQLite, write: write, read: read, group: newGroupCommit(write), ckpt: startCheckpointer(ckpt), Location: path}, nil
 }
 
 // check proves the database answers and, for SQLite, that the file really is
@@ -200,7 +208,11 @@ func (d *DB) Close() error {
 	if d.group != nil {
 		d.group.close()
 	}
-	err := d.write.Close()
+	var err error
+	if d.ckpt != nil {
+		err = d.ckpt.close()
+	}
+	err = errors.Join(err, d.write.Close())
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
 	}

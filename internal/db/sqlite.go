@@ -1,6 +1,7 @@
 package db
 
 import (
+	"fmt"
 	"net/url"
 
 	_ "modernc.org/sqlite" // registers "sqlite"
@@ -27,6 +28,7 @@ func sqliteDSN(path, sync string, readOnly bool) string {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
 		q.Set("_txlock", "immediate")
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", checkpointPages))
 	}
 	return "file:" + path + "?" + q.Encode()
 }
