@@ -238,7 +238,7 @@ func signedView(root, sig *etree.Element, pub crypto.PublicKey) (*etree.Element,
 	// goxmldsig refuses a Signature with two KeyInfo; with none left it could
 	// not see them.
 	if len(kids(sig, "KeyInfo")) > 1 {
-		return nil, fail(ReasonSignature, "chữ ký có hai KeyInfo")
+		return nil, fail(ReasonSignature, "chữ ký không hợp lệ: có hơn một KeyInfo")
 	}
 	parent := sig.Parent()
 	if parent == nil || sig == root {
