@@ -29,6 +29,11 @@
 // Receiver and writes the audit entry; a duplicate is answered with the
 // first answer again.
 //
+// Over NATS JetStream (UseNATS, --nats-url) packages and receipts travel
+// on per-node subjects of one work-queue stream instead, the receiving
+// replicas share a durable consumer, and the sender is the pinned peer
+// whose certificate signed the package (nats.go, docs/exchange.md).
+//
 // Every message in and out is audited with its SHA-256, and both the
 // package and the receipt are kept (exchange_messages): the evidence of a
 // dispute.
