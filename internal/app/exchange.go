@@ -158,6 +158,7 @@ func (a *App) buildExchange() error {
 	if err != nil {
 		return err
 	}
+	a.Exchange.SetStatsSource(rollupSource{a})
 	a.Exchange.Register(a.Jobs)
 	return nil
 }
