@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/blob/blobtest"
 	"github.com/chinhquyen/chinhquyen/internal/calendar"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
@@ -109,6 +111,9 @@ func benchExchange(o *opts) ([]row, error) {
 	send := func() error {
 		docID, pkg, err := build()
 		if err != nil {
+			return err
+		}
+		if err := a.svc.Stage(ctx, pkg); err != nil {
 			return err
 		}
 		err = a.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -305,12 +310,18 @@ func (n *exNode) latencies(ctx context.Context, after int64) ([]time.Duration, e
 }
 
 func newExNode(ctx context.Context, o *opts, name string, agencies []exchange.Agency, _ int) (*exNode, error) {
-	d, _, done, err := freshDB(ctx, o, db.Config{SQLiteSync: "FULL"}, "exchange", audit.Migrations, jobs.Migrations, exchange.Migrations)
+	d, dir, done, err := freshDB(ctx, o, db.Config{SQLiteSync: "FULL"}, "exchange", audit.Migrations, jobs.Migrations, exchange.Migrations)
 	if err != nil {
 		return nil, err
 	}
 	n := &exNode{db: d, done: done}
 	if n.id, err = exIdentity(name); err != nil {
+		done()
+		return nil, err
+	}
+	// Packages kept as files of the node's store, as serve keeps them.
+	store, err := blob.NewLocal(filepath.Join(dir, "files"))
+	if err != nil {
 		done()
 		return nil, err
 	}
@@ -328,7 +339,7 @@ func newExNode(ctx context.Context, o *opts, name string, agencies []exchange.Ag
 	n.svc, err = exchange.New(d, exchange.Options{Logger: o.log, Audit: lg, URL: "https://" + n.addr, Codec: exchange.EDXML{},
 		Identity: func(context.Context) (*exchange.Identity, error) { return n.id, nil },
 		Agencies: func(context.Context) ([]exchange.Agency, error) { return agencies, nil },
-		Timeout:  time.Minute, MaxAttempts: 100_000})
+		Timeout:  time.Minute, MaxAttempts: 100_000, Store: store})
 	if err != nil {
 		lis.Close()
 		done()

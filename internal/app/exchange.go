@@ -154,7 +154,8 @@ func (a *App) buildExchange() error {
 	}}
 	var err error
 	a.Exchange, err = exchange.New(a.DB, exchange.Options{Now: a.Now, Logger: a.Log, Audit: a.Audit, URL: strings.TrimRight(a.Config.Exchange.URL, "/"),
-		Identity: node.get, Agencies: (&hostedAgencies{a: a}).get, Codec: codec, MaxPackage: int64(a.Config.Exchange.MaxPackageMB) << 20}) // 0: exchange.DefaultMaxPackage
+		Identity: node.get, Agencies: (&hostedAgencies{a: a}).get, Codec: codec, MaxPackage: int64(a.Config.Exchange.MaxPackageMB) << 20, // 0: exchange.DefaultMaxPackage
+		Store: a.Blob.Store()}) // packages as files, beside the uploads
 	if err != nil {
 		return err
 	}

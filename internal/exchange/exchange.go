@@ -55,6 +55,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/audit"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 	"github.com/chinhquyen/chinhquyen/internal/db"
 	"github.com/chinhquyen/chinhquyen/internal/jobs"
@@ -249,6 +250,9 @@ type Options struct {
 	Codec Codec
 	// MaxPackage bounds a received package [DefaultMaxPackage].
 	MaxPackage int64
+	// Store keeps packages as files named by their SHA-256 (store.go);
+	// nil keeps them in their rows.
+	Store blob.Store
 	// Timeout bounds one delivery or directory request [60s].
 	Timeout time.Duration
 	// MaxAttempts bounds the delivery of one package [DefaultMaxAttempts].

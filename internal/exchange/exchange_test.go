@@ -293,11 +293,16 @@ func countAudit(t *testing.T, d *db.DB, action, outcome string) int {
 
 // pair makes a province node and a ministry node that trust each other.
 func pair(t *testing.T, d *db.DB, opts exchange.Options) (prov, min *node) {
+	return pairWith(t, d, opts, opts)
+}
+
+// pairWith is pair with options of each node's own.
+func pairWith(t *testing.T, d *db.DB, provOpts, minOpts exchange.Options) (prov, min *node) {
 	t.Helper()
 	ctx := context.Background()
 	d2 := dbtest.Open(t, d.Dialect, modules...)
-	prov = newNode(t, d, "Nút tỉnh Lào Cai", []exchange.Agency{{Code: "H24", Name: "UBND tỉnh Lào Cai"}}, opts)
-	min = newNode(t, d2, "Nút Bộ Nội vụ", []exchange.Agency{{Code: "G09", Name: "Bộ Nội vụ"}, {Code: "G09.01", Name: "Văn phòng Bộ"}}, opts)
+	prov = newNode(t, d, "Nút tỉnh Lào Cai", []exchange.Agency{{Code: "H24", Name: "UBND tỉnh Lào Cai"}}, provOpts)
+	min = newNode(t, d2, "Nút Bộ Nội vụ", []exchange.Agency{{Code: "G09", Name: "Bộ Nội vụ"}, {Code: "G09.01", Name: "Văn phòng Bộ"}}, minOpts)
 	p, err := prov.svc.AddPeer(ctx, admin, exchange.AddPeerRequest{URL: min.url, CertPEM: certPEM(min.id.Cert)})
 	if err != nil {
 		t.Fatalf("add ministry peer: %v", err)

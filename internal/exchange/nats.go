@@ -375,6 +375,9 @@ func (s *Service) loadOutbound(ctx context.Context, id int64) (*outMessage, erro
 	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, peer_id, to_code, document_id, kind, digest, state, package, attempts
 		FROM exchange_messages WHERE id = $1 AND direction = 'out'`, id).
 		Scan(&m.ID, &m.PeerID, &m.ToCode, &m.DocID, &m.Kind, &m.Digest, &m.State, &m.Package, &m.Attempts)
+	if err == nil {
+		m.Package, err = s.readPackage(ctx, m.Package, m.Digest, false)
+	}
 	return &m, err
 }
 

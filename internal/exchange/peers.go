@@ -722,7 +722,7 @@ func (s *Service) Messages(ctx context.Context, a *actor.Actor, peer int64, limi
 		limit = 100
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, direction, peer_id, from_code, to_code, document_id, kind, state, digest,
-		LENGTH(package), receipt_status, receipt_digest, reason, attempts, created_at, done_at
+		size, receipt_status, receipt_digest, reason, attempts, created_at, done_at
 		FROM exchange_messages WHERE peer_id = $1 ORDER BY id DESC LIMIT $2`, peer, limit)
 	if err != nil {
 		return nil, err
@@ -750,7 +750,8 @@ func (s *Service) Messages(ctx context.Context, a *actor.Actor, peer int64, limi
 func (s *Service) MessageBytes(ctx context.Context, a *actor.Actor, id int64, receipt bool) ([]byte, error) {
 	var peer int64
 	var pkg, rec []byte
-	err := s.db.Reader().QueryRowContext(ctx, "SELECT peer_id, package, receipt FROM exchange_messages WHERE id = $1", id).Scan(&peer, &pkg, &rec)
+	var sum string
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT peer_id, package, receipt, digest FROM exchange_messages WHERE id = $1", id).Scan(&peer, &pkg, &rec, &sum)
 	if errors.Is(err, sql.ErrNoRows) {
 		if aerr := s.authorize(ctx, a, access.ExchangePeerView, 0); aerr != nil {
 			return nil, aerr
@@ -769,5 +770,5 @@ func (s *Service) MessageBytes(ctx context.Context, a *actor.Actor, id int64, re
 		}
 		return rec, nil
 	}
-	return pkg, nil
+	return s.packageOf(ctx, pkg, sum)
 }

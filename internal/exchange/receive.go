@@ -118,13 +118,17 @@ func (s *Service) receivePackage(ctx context.Context, peer *Peer, raw []byte) ([
 	if err != nil {
 		return nil, "", err
 	}
-	sum := digest(raw)
+	sum := envelopeDigest(env, raw)
+	col, err := s.keep(ctx, raw)
+	if err != nil {
+		return nil, "", err
+	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var mid int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO exchange_messages (direction, peer_id, from_code, to_code, document_id, kind, dedup_key, digest, package,
-				state, receipt, receipt_digest, receipt_status, created_at, done_at)
-			VALUES ('in', $1, $2, $3, $4, $5, $6, $7, $8, 'received', $9, $10, '01', $11, $11) RETURNING id`,
-			peer.ID, env.From, env.To, env.DocumentID, env.Kind, env.Key(), sum, raw, receipt, digest(receipt), db.Micros(now)).Scan(&mid)
+				state, receipt, receipt_digest, receipt_status, created_at, done_at, size)
+			VALUES ('in', $1, $2, $3, $4, $5, $6, $7, $8, 'received', $9, $10, '01', $11, $11, $12) RETURNING id`,
+			peer.ID, env.From, env.To, env.DocumentID, env.Kind, env.Key(), sum, col, receipt, digest(receipt), db.Micros(now), len(raw)).Scan(&mid)
 		if err != nil {
 			return err
 		}
@@ -267,14 +271,18 @@ func (s *Service) refuse(ctx context.Context, peer *Peer, env *Envelope, raw []b
 		return nil, "", err
 	}
 	sum := digest(raw)
+	col, err := s.keep(ctx, raw)
+	if err != nil {
+		return nil, "", err
+	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var mid int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO exchange_messages (direction, peer_id, from_code, to_code, document_id, kind, dedup_key, digest, package,
-				state, receipt, receipt_digest, receipt_status, reason, created_at, done_at)
-			VALUES ('in', $1, $2, $3, $4, $5, $6, $7, $8, 'refused', $9, $10, '02', $11, $12, $12)
+				state, receipt, receipt_digest, receipt_status, reason, created_at, done_at, size)
+			VALUES ('in', $1, $2, $3, $4, $5, $6, $7, $8, 'refused', $9, $10, '02', $11, $12, $12, $13)
 			ON CONFLICT DO NOTHING RETURNING id`,
-			peer.ID, env.From, env.To, truncate(env.DocumentID, 200), env.Kind, "refused|"+sum+"|"+digest([]byte(reason)), sum, raw, receipt, digest(receipt),
-			truncate(reason, 2000), db.Micros(now)).Scan(&mid)
+			peer.ID, env.From, env.To, truncate(env.DocumentID, 200), env.Kind, "refused|"+sum+"|"+digest([]byte(reason)), sum, col, receipt, digest(receipt),
+			truncate(reason, 2000), db.Micros(now), len(raw)).Scan(&mid)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

@@ -49,10 +49,14 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, out Outbound) (int64,
 	}
 	now := s.now()
 	sum := digest(out.Package)
+	col, err := s.column(ctx, out.Package, sum)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO exchange_messages (direction, peer_id, to_code, document_id, kind, digest, package, state, created_at)
-		VALUES ('out', $1, $2, $3, $4, $5, $6, 'queued', $7) RETURNING id`,
-		p.ID, out.ToCode, out.DocumentID, out.Kind, sum, out.Package, db.Micros(now)).Scan(&id)
+	err = tx.QueryRowContext(ctx, `INSERT INTO exchange_messages (direction, peer_id, to_code, document_id, kind, digest, package, size, state, created_at)
+		VALUES ('out', $1, $2, $3, $4, $5, $6, $7, 'queued', $8) RETURNING id`,
+		p.ID, out.ToCode, out.DocumentID, out.Kind, sum, col, len(out.Package), db.Micros(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store outbound message: %w", err)
 	}
@@ -81,10 +85,7 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil || p.MessageID == 0 {
 		return jobs.Permanent(fmt.Errorf("exchange.deliver: bad payload %s", j.Payload))
 	}
-	var m outMessage
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, peer_id, to_code, document_id, kind, digest, state, package, attempts
-		FROM exchange_messages WHERE id = $1 AND direction = 'out'`, p.MessageID).
-		Scan(&m.ID, &m.PeerID, &m.ToCode, &m.DocID, &m.Kind, &m.Digest, &m.State, &m.Package, &m.Attempts)
+	m, err := s.loadOutbound(ctx, p.MessageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return jobs.Permanent(fmt.Errorf("outbound message %d does not exist", p.MessageID))
 	}
@@ -98,12 +99,12 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 	peer, err := s.peerToSend(ctx, s.db.Reader(), m.PeerID)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.NotFound {
-			return jobs.Permanent(s.finish(ctx, &m, nil, "failed", nil, "", "nút kết nối đã bị gỡ"))
+			return jobs.Permanent(s.finish(ctx, m, nil, "failed", nil, "", "nút kết nối đã bị gỡ"))
 		}
 		return err
 	}
 	if t := s.natsFor(peer); t != nil {
-		return t.deliver(ctx, j, &m, peer)
+		return t.deliver(ctx, j, m, peer)
 	}
 	receipt, status, reason, err := s.post(ctx, peer, m.Package)
 	if err != nil {
@@ -111,7 +112,7 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 			s.log.Error("exchange: record peer failure", "peer", peer.ID, "err", rerr)
 		}
 		if jobs.IsPermanent(err) || j.Attempt >= j.MaxAttempts && j.MaxAttempts > 0 {
-			if ferr := s.finish(ctx, &m, peer, "failed", nil, "", err.Error()); ferr != nil {
+			if ferr := s.finish(ctx, m, peer, "failed", nil, "", err.Error()); ferr != nil {
 				return ferr
 			}
 		} else {
@@ -126,7 +127,7 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 	if status != StatusArrived {
 		state = "refused"
 	}
-	return s.finish(ctx, &m, peer, state, receipt, status, reason)
+	return s.finish(ctx, m, peer, state, receipt, status, reason)
 }
 
 func truncate(s string, n int) string {
