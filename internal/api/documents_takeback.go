@@ -83,4 +83,3 @@ func (a *API) refuseTakeBack(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
-
