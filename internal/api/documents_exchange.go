@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -67,11 +68,11 @@ func (a *API) registerExchanged(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusCreated, doc)
 }
 
-func (a *API) returnExchanged(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Reason string `json:"reason"`
-	}
-	act, ok := a.exchangeCall(w, r, &b, `{"reason": "Gửi nhầm cơ quan"}`)
+// exchangeStep reads the body into v, the document or package id from
+// the path, runs do and answers 204: the shape of every action that
+// changes a package and returns nothing.
+func (a *API) exchangeStep(w http.ResponseWriter, r *http.Request, v any, example string, do func(ctx context.Context, act *actor.Actor, id int64) error) {
+	act, ok := a.exchangeCall(w, r, v, example)
 	if !ok {
 		return
 	}
@@ -79,28 +80,28 @@ func (a *API) returnExchanged(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := a.deps.Exchange.Return(r.Context(), act, id, b.Reason); err != nil {
+	if err := do(r.Context(), act, id); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// reasonBody is the body of the actions that need a reason.
+type reasonBody struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) returnExchanged(w http.ResponseWriter, r *http.Request) {
+	var b reasonBody
+	a.exchangeStep(w, r, &b, `{"reason": "Gửi nhầm cơ quan"}`, func(ctx context.Context, act *actor.Actor, id int64) error {
+		return a.deps.Exchange.Return(ctx, act, id, b.Reason)
+	})
+}
+
 func (a *API) revokeExchanged(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Reason string `json:"reason"`
-	}
-	act, ok := a.exchangeCall(w, r, &b, `{"reason": "Ban hành nhầm nơi nhận"}`)
-	if !ok {
-		return
-	}
-	id, ok := outgoingID(w, r)
-	if !ok {
-		return
-	}
-	if err := a.deps.Exchange.Revoke(r.Context(), act, id, b.Reason); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	var b reasonBody
+	a.exchangeStep(w, r, &b, `{"reason": "Ban hành nhầm nơi nhận"}`, func(ctx context.Context, act *actor.Actor, id int64) error {
+		return a.deps.Exchange.Revoke(ctx, act, id, b.Reason)
+	})
 }

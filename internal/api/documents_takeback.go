@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/httpx"
 )
 
@@ -32,54 +34,23 @@ func (a *API) takeBack(w http.ResponseWriter, r *http.Request) {
 		To     string `json:"to"`
 		Reason string `json:"reason"`
 	}
-	act, ok := a.exchangeCall(w, r, &b, `{"to": "000.00.01.H22", "reason": "Gửi nhầm nơi nhận"}`)
-	if !ok {
-		return
-	}
-	id, ok := outgoingID(w, r)
-	if !ok {
-		return
-	}
-	if err := a.deps.Exchange.TakeBack(r.Context(), act, id, b.To, b.Reason); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	a.exchangeStep(w, r, &b, `{"to": "000.00.01.H22", "reason": "Gửi nhầm nơi nhận"}`, func(ctx context.Context, act *actor.Actor, id int64) error {
+		return a.deps.Exchange.TakeBack(ctx, act, id, b.To, b.Reason)
+	})
 }
 
 // acceptTakeBack lets the sender take a received package back (15).
 func (a *API) acceptTakeBack(w http.ResponseWriter, r *http.Request) {
-	act, ok := a.exchangeCall(w, r, nil, "")
-	if !ok {
-		return
-	}
-	id, ok := outgoingID(w, r)
-	if !ok {
-		return
-	}
-	if err := a.deps.Exchange.AcceptTakeBack(r.Context(), act, id); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	// A closure: the method value would panic when the exchange is off.
+	a.exchangeStep(w, r, nil, "", func(ctx context.Context, act *actor.Actor, id int64) error {
+		return a.deps.Exchange.AcceptTakeBack(ctx, act, id)
+	})
 }
 
 // refuseTakeBack refuses the sender's request with a reason (16).
 func (a *API) refuseTakeBack(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Reason string `json:"reason"`
-	}
-	act, ok := a.exchangeCall(w, r, &b, `{"reason": "Văn bản đã được giao xử lý"}`)
-	if !ok {
-		return
-	}
-	id, ok := outgoingID(w, r)
-	if !ok {
-		return
-	}
-	if err := a.deps.Exchange.RefuseTakeBack(r.Context(), act, id, b.Reason); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	var b reasonBody
+	a.exchangeStep(w, r, &b, `{"reason": "Văn bản đã được giao xử lý"}`, func(ctx context.Context, act *actor.Actor, id int64) error {
+		return a.deps.Exchange.RefuseTakeBack(ctx, act, id, b.Reason)
+	})
 }
