@@ -182,9 +182,18 @@ func exchangePeerRemove(ctx context.Context, e *env, args []string) error {
 
 // withPeerID runs a command taking the database flags and one peer number.
 func withPeerID(ctx context.Context, e *env, name string, args []string, fn func(context.Context, *app.App, *actor.Actor, int64) error) error {
+	return withPeerIDFlags(ctx, e, name, args, nil, fn)
+}
+
+// withPeerIDFlags is withPeerID for a command with flags of its own, bound
+// by flags.
+func withPeerIDFlags(ctx context.Context, e *env, name string, args []string, flags func(*config.Binder), fn func(context.Context, *app.App, *actor.Actor, int64) error) error {
 	var cfg app.Config
 	b := config.NewBinder(newFlags(e, name, "ID"))
 	cfg.BindDatabase(b)
+	if flags != nil {
+		flags(b)
+	}
 	if err := parseFlags(b, args); err != nil {
 		return err
 	}

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/app"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/config"
@@ -22,36 +22,22 @@ func init() {
 }
 
 func exchangePeerParent(ctx context.Context, e *env, args []string) error {
-	var cfg app.Config
 	var off bool
-	b := config.NewBinder(newFlags(e, "exchange peer parent", "ID"))
-	cfg.BindDatabase(b)
-	b.FS.BoolVar(&off, "off", false, "no longer a parent: stop sending statistics to it")
-	if err := parseFlags(b, args); err != nil {
-		return err
+	flags := func(b *config.Binder) {
+		b.FS.BoolVar(&off, "off", false, "no longer a parent: stop sending statistics to it")
 	}
-	if b.FS.NArg() != 1 {
-		return usageError(e, b, "cần đúng một số hiệu nút (xem exchange peer list)")
-	}
-	id, err := strconv.ParseInt(b.FS.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		return usageError(e, b, "số hiệu nút không hợp lệ")
-	}
-	a, ctx, operator, err := openOperator(ctx, &cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.Exchange.SetParent(ctx, operator, id, !off); err != nil {
-		return err
-	}
-	if off {
-		fmt.Fprintf(e.stdout, "Nút số %d không còn là nút cấp trên / peer %d is no longer a parent.\n", id, id)
+	return withPeerIDFlags(ctx, e, "exchange peer parent", args, flags, func(ctx context.Context, a *app.App, operator *actor.Actor, id int64) error {
+		if err := a.Exchange.SetParent(ctx, operator, id, !off); err != nil {
+			return err
+		}
+		if off {
+			fmt.Fprintf(e.stdout, "Nút số %d không còn là nút cấp trên / peer %d is no longer a parent.\n", id, id)
+			return nil
+		}
+		fmt.Fprintf(e.stdout, "Nút số %d là nút cấp trên: thống kê được gửi tới nút này mỗi giờ / peer %d is a parent: statistics are pushed to it every hour.\n", id, id)
+		pushNow(ctx, e, a)
 		return nil
-	}
-	fmt.Fprintf(e.stdout, "Nút số %d là nút cấp trên: thống kê được gửi tới nút này mỗi giờ / peer %d is a parent: statistics are pushed to it every hour.\n", id, id)
-	pushNow(ctx, e, a)
-	return nil
+	})
 }
 
 // pushNow sends the statistics once at once, so the operator sees whether
