@@ -351,25 +351,9 @@ func (p *Office) show(w http.ResponseWriter, r *http.Request) {
 
 // revoke revokes an issued document sent to peer nodes, with a reason.
 func (p *Office) revoke(w http.ResponseWriter, r *http.Request) {
-	a := signedIn(w, r)
-	if a == nil {
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 || p.remote == nil {
-		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không tìm thấy văn bản"))
-		return
-	}
-	if err := p.remote.Revoke(r.Context(), a, id, r.PostFormValue("reason")); err != nil {
-		if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Unauthorized || c == apperr.Forbidden {
-			p.rd.errorPage(w, r, err)
-			return
-		}
-		msg, _, _ := formFailure(r, err)
-		http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(id, 10)+"?error="+url.QueryEscape(msg), http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, "/office/documents/"+strconv.FormatInt(id, 10)+"?ok=revoked", http.StatusSeeOther)
+	p.remoteStep(w, r, "revoked", func(a *actor.Actor, id int64) error {
+		return p.remote.Revoke(r.Context(), a, id, r.PostFormValue("reason"))
+	})
 }
 
 // timeline merges the document's events (drafting, signing, issue,

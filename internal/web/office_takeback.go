@@ -5,12 +5,23 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 )
 
 // takeBack asks a recipient on a peer node to give an issued document
 // back (QCVN 102:2016/BTTTT status 13), with a reason.
 func (p *Office) takeBack(w http.ResponseWriter, r *http.Request) {
+	p.remoteStep(w, r, "takeback", func(a *actor.Actor, id int64) error {
+		return p.remote.TakeBack(r.Context(), a, id, r.PostFormValue("to"), r.PostFormValue("reason"))
+	})
+}
+
+// remoteStep runs an action on an issued document's remote recipients
+// and goes back to the document's page with ok or the error beside the
+// form; a document that is not there, or not the official's, is an error
+// page.
+func (p *Office) remoteStep(w http.ResponseWriter, r *http.Request, ok string, do func(a *actor.Actor, id int64) error) {
 	a := signedIn(w, r)
 	if a == nil {
 		return
@@ -21,7 +32,7 @@ func (p *Office) takeBack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := "/office/documents/" + strconv.FormatInt(id, 10)
-	if err := p.remote.TakeBack(r.Context(), a, id, r.PostFormValue("to"), r.PostFormValue("reason")); err != nil {
+	if err := do(a, id); err != nil {
 		if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Unauthorized || c == apperr.Forbidden {
 			p.rd.errorPage(w, r, err)
 			return
@@ -30,7 +41,7 @@ func (p *Office) takeBack(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(msg), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, back+"?ok=takeback", http.StatusSeeOther)
+	http.Redirect(w, r, back+"?ok="+ok, http.StatusSeeOther)
 }
 
 // answerTakeBack accepts (15) or refuses with a reason (16) a sender's
