@@ -142,6 +142,12 @@ func (p *ExchangePage) add(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *ExchangePage) remove(w http.ResponseWriter, r *http.Request) {
+	p.peerStep(w, r, "removed", func(a *actor.Actor, id int64) error { return p.ex.RemovePeer(r.Context(), a, id) })
+}
+
+// peerStep runs an action on the peer of the path and goes back to the
+// list with ok; a failure is an error page.
+func (p *ExchangePage) peerStep(w http.ResponseWriter, r *http.Request, ok string, do func(a *actor.Actor, id int64) error) {
 	a := signedIn(w, r)
 	if a == nil {
 		return
@@ -151,11 +157,11 @@ func (p *ExchangePage) remove(w http.ResponseWriter, r *http.Request) {
 		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không có nút kết nối này"))
 		return
 	}
-	if err := p.ex.RemovePeer(r.Context(), a, id); err != nil {
+	if err := do(a, id); err != nil {
 		p.rd.errorPage(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/exchange?ok=removed", http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/exchange?ok="+ok, http.StatusSeeOther)
 }
 
 // download serves a kept package or its receipt (the evidence of a

@@ -2,9 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
-	"github.com/chinhquyen/chinhquyen/internal/apperr"
+	"github.com/chinhquyen/chinhquyen/internal/actor"
 	"github.com/chinhquyen/chinhquyen/internal/exchange"
 )
 
@@ -72,18 +71,7 @@ func (p *ExchangePage) stats(w http.ResponseWriter, r *http.Request) {
 // parent marks or unmarks a peer as a parent node (the form's "parent"
 // is "1" to mark).
 func (p *ExchangePage) parent(w http.ResponseWriter, r *http.Request) {
-	a := signedIn(w, r)
-	if a == nil {
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		p.rd.errorPage(w, r, apperr.New(apperr.NotFound, "Không có nút kết nối này"))
-		return
-	}
-	if err := p.ex.SetParent(r.Context(), a, id, r.PostFormValue("parent") == "1"); err != nil {
-		p.rd.errorPage(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/exchange?ok=parent", http.StatusSeeOther)
+	p.peerStep(w, r, "parent", func(a *actor.Actor, id int64) error {
+		return p.ex.SetParent(r.Context(), a, id, r.PostFormValue("parent") == "1")
+	})
 }
