@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chinhquyen/chinhquyen/internal/app"
+	"github.com/chinhquyen/chinhquyen/internal/blob"
 	"github.com/chinhquyen/chinhquyen/internal/blob/blobtest"
 	"github.com/chinhquyen/chinhquyen/internal/clock"
 )
@@ -100,6 +101,11 @@ func benchBlob(o *opts) ([]row, error) {
 		label := fmt.Sprintf("%d KB", size>>10)
 		if size >= 1<<20 {
 			label = fmt.Sprintf("%d MB", size>>20)
+		}
+		if size <= blob.DefaultInlineMax {
+			label += " (kept in the database with its row: one fsync, the commit's)"
+		} else {
+			label += " (a file of the store)"
 		}
 		rows = append(rows, row{Name: "upload " + label + " through the API", Value: api, Unit: "uploads/s",
 			Limit: "write the same bytes with the same fsync", LimitV: limit, Goal: "≥ 0.50"})
