@@ -511,7 +511,10 @@ func TestRefusals(t *testing.T) {
 		tampered := bytes.Replace(pkg, []byte("nội dung"), []byte("NỘI DUNG"), 1)
 		enqueue(t, prov, exchange.Outbound{ToCode: "G09", DocumentID: "H24,2026,1", Kind: exchange.KindDocument, Package: tampered})
 		enqueue(t, prov, exchange.Outbound{ToCode: "G09", DocumentID: "H24,2026,2", Kind: exchange.KindDocument, Package: docPackage(prov, "H24", "G77", "H24,2026,2")})
-		for doc, want := range map[string]string{"H24,2026,1": "Chữ ký số không khớp", "H24,2026,2": exchange.ReasonNotHosted} {
+		// Signed by the province's node, but in the name of an agency its
+		// directory does not list.
+		enqueue(t, prov, exchange.Outbound{ToCode: "G09", DocumentID: "H24,2026,4", Kind: exchange.KindDocument, Package: docPackage(prov, "H99", "G09", "H24,2026,4")})
+		for doc, want := range map[string]string{"H24,2026,1": "Chữ ký số không khớp", "H24,2026,2": exchange.ReasonNotHosted, "H24,2026,4": exchange.ReasonSenderNotHosted} {
 			waitFor(t, doc, func() bool { return outbound(t, prov.db, doc).State != "queued" })
 			m := outbound(t, prov.db, doc)
 			if m.State != "refused" || m.ReceiptStatus != exchange.StatusRefused || !strings.Contains(m.Reason, want) {
@@ -532,13 +535,13 @@ func TestRefusals(t *testing.T) {
 		if len(min.recv.docs) != 0 {
 			t.Fatalf("registered %v", min.recv.docs)
 		}
-		if n := countAudit(t, min.db, "exchange.package.refuse", audit.OutcomeFailed); n != 5 {
-			t.Fatalf("%d refusals audited, want 5", n)
+		if n := countAudit(t, min.db, "exchange.package.refuse", audit.OutcomeFailed); n != 6 {
+			t.Fatalf("%d refusals audited, want 6", n)
 		}
 		var kept int
 		min.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM exchange_messages WHERE direction = 'in' AND state = 'refused' AND receipt_status = '02'").Scan(&kept)
-		if kept != 3 {
-			t.Fatalf("%d refused packages kept, want 3", kept)
+		if kept != 4 {
+			t.Fatalf("%d refused packages kept, want 4", kept)
 		}
 		// The receiver accepts it later: a refusal does not hold the document id.
 		enqueue(t, prov, exchange.Outbound{ToCode: "G09", DocumentID: "H24,2026,3", Kind: exchange.KindDocument, Package: docPackage(prov, "H24", "G09", "H24,2026,3")})

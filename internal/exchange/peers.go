@@ -607,6 +607,13 @@ func (s *Service) peerAgencies(ctx context.Context, q db.Querier, where string, 
 	return out, rows.Err()
 }
 
+// peerHosts says whether the peer's directory lists the agency code.
+func (s *Service) peerHosts(ctx context.Context, peer int64, code string) (bool, error) {
+	var n int
+	err := s.db.Reader().QueryRowContext(ctx, "SELECT COUNT(*) FROM exchange_peer_agencies WHERE peer_id = $1 AND code = $2", peer, code).Scan(&n)
+	return n > 0, err
+}
+
 // Peers lists the trusted peers with their health.
 func (s *Service) Peers(ctx context.Context, a *actor.Actor) ([]*Peer, error) {
 	if err := s.authorize(ctx, a, access.ExchangePeerView, 0); err != nil {

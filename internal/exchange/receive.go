@@ -19,6 +19,11 @@ import (
 // does not host.
 const ReasonNotHosted = "Mã định danh không thuộc nút này"
 
+// ReasonSenderNotHosted is the refusal of a package whose sending agency
+// is not one the delivering peer's signed directory lists: a pinned node
+// speaks for its own agencies only.
+const ReasonSenderNotHosted = "Cơ quan gửi không thuộc nút đã chuyển gói tin (nếu nút đó mới thêm cơ quan, hãy cập nhật nút kết nối)"
+
 // ServerTLS is the TLS configuration of the exchange listener: this
 // node's certificate, and a client certificate requested (the handler
 // admits only pinned ones; the directory is open to any caller so a new
@@ -93,6 +98,11 @@ func (s *Service) receivePackage(ctx context.Context, peer *Peer, raw []byte) ([
 	}
 	if err != nil {
 		return s.refuse(ctx, peer, env, raw, apperr.MessageOf(err))
+	}
+	if ok, err := s.peerHosts(ctx, peer.ID, env.From); err != nil {
+		return nil, "", err
+	} else if !ok {
+		return s.refuse(ctx, peer, env, raw, ReasonSenderNotHosted+" ("+env.From+")")
 	}
 	to, err := s.hostedRecipient(ctx, env)
 	if err != nil {
