@@ -157,10 +157,13 @@ func decodePart(part *multipart.Part, max int64, scratch *[]byte, size int) ([]b
 	}
 }
 
-// readBase64 reads and decodes base64 text from r (see decodePart).
+// readBase64 reads and decodes base64 text from r (see decodePart). A
+// part is one base64 text (RFC 2045 §6.8: "=" pads its end only), decoded
+// as a whole: the streaming decoder used before accepted padded groups in
+// the middle or not depending on how the bytes arrived, so a package read
+// differently with the network's chunking. Text longer than the base64 of
+// max bytes is too large, whatever else it holds.
 func readBase64(r io.Reader, max int64, scratch *[]byte, size int) ([]byte, error) {
-	// The base64 text of max bytes: longer text is past the limit, or not
-	// plain base64.
 	encMax := (max + 2) / 3 * 4
 	if int64(cap(*scratch)) < min(int64(size), encMax+1) {
 		*scratch = make([]byte, 0, min(int64(size), encMax+1, 4<<20)+512)
@@ -170,46 +173,24 @@ func readBase64(r io.Reader, max int64, scratch *[]byte, size int) ([]byte, erro
 	if err != nil {
 		return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
 	}
-	if int64(len(enc)) <= encMax {
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
-		if k, err := base64.StdEncoding.Decode(out, enc); err == nil {
-			if int64(k) > max {
-				return nil, fail(ReasonTooLarge, "một phần của gói tin quá %d byte", max)
-			}
-			return out[:k], nil
-		}
-	}
-	// Text past that length, or that one Decode refuses, is read as before
-	// through the streaming decoder, which stops one byte past the limit: it
-	// accepts some text one Decode refuses (padded groups one after another,
-	// as writers concatenating chunks give, when they fall in separate
-	// reads), and a part must read the same as it did.
-	return decodeStream(io.MultiReader(bytes.NewReader(enc), &noSpace{r: r}), max)
+	return decodeBase64(enc, max)
 }
 
-// decodeStream decodes base64 read from r, refusing more than max bytes.
-func decodeStream(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(base64.NewDecoder(base64.StdEncoding, r), max+1))
+// decodeBase64 decodes base64 text without spaces, refusing more than max
+// bytes (or text longer than theirs).
+func decodeBase64(enc []byte, max int64) ([]byte, error) {
+	if int64(len(enc)) > (max+2)/3*4 {
+		return nil, fail(ReasonTooLarge, "một phần của gói tin quá %d byte", max)
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+	k, err := base64.StdEncoding.Decode(out, enc)
 	if err != nil {
 		return nil, failWrap(err, ReasonMalformed, "một phần MIME không giải mã được")
 	}
-	if int64(len(b)) > max {
+	if int64(k) > max {
 		return nil, fail(ReasonTooLarge, "một phần của gói tin quá %d byte", max)
 	}
-	return b, nil
-}
-
-// noSpace drops the line breaks and spaces of base64 text.
-type noSpace struct{ r io.Reader }
-
-func (n *noSpace) Read(p []byte) (int, error) {
-	for {
-		k, err := n.r.Read(p)
-		k = len(stripSpace(p[:k]))
-		if k > 0 || err != nil {
-			return k, err
-		}
-	}
+	return out[:k], nil
 }
 
 // readAtMost appends r's bytes to dst (without CR, LF, space and tab when
