@@ -3,6 +3,7 @@ package exchange
 import (
 	"context"
 	"crypto/x509"
+	"encoding/hex"
 	"strconv"
 	"time"
 
@@ -69,6 +70,14 @@ func (c EDXML) Open(raw []byte, sender *x509.Certificate) (*Envelope, error) {
 
 // envelopeOf reads what the exchange needs from a parsed package.
 func envelopeOf(p *edxml.Package) *Envelope {
+	env := envelopeFields(p)
+	if env != nil {
+		env.Digest = hex.EncodeToString(p.Digest[:])
+	}
+	return env
+}
+
+func envelopeFields(p *edxml.Package) *Envelope {
 	switch {
 	case p.Message != nil:
 		m := p.Message

@@ -177,6 +177,18 @@ type Envelope struct {
 	Code string
 	// Package is the parsed package (*edxml.Package with the edXML codec).
 	Package any
+	// Digest is the SHA-256 of the raw package in hex when the codec
+	// computed it while reading; empty otherwise.
+	Digest string
+}
+
+// digestOf is the package's SHA-256 in hex: the codec's when it has one,
+// rather than a second pass over the bytes.
+func (e *Envelope) digestOf(raw []byte) string {
+	if e.Digest != "" {
+		return e.Digest
+	}
+	return digest(raw)
 }
 
 // Key is the deduplication key of the envelope.

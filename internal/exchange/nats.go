@@ -370,17 +370,6 @@ func (t *natsTransport) receipt(ctx context.Context, msg jetstream.Msg) error {
 	return s.finish(ctx, m, peer, state, raw, status, reason)
 }
 
-func (s *Service) loadOutbound(ctx context.Context, id int64) (*outMessage, error) {
-	var m outMessage
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, peer_id, to_code, document_id, kind, digest, state, package, attempts
-		FROM exchange_messages WHERE id = $1 AND direction = 'out'`, id).
-		Scan(&m.ID, &m.PeerID, &m.ToCode, &m.DocID, &m.Kind, &m.Digest, &m.State, &m.Package, &m.Attempts)
-	if err == nil {
-		m.Package, err = s.readPackage(ctx, m.Package, m.Digest, false)
-	}
-	return &m, err
-}
-
 var errAwaitingReceipt = errors.New("đã chuyển gói tin qua NATS, chờ biên nhận")
 
 // deliver publishes an outbound message on the peer's subject. The publish

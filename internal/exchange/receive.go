@@ -128,7 +128,7 @@ func (s *Service) receivePackage(ctx context.Context, peer *Peer, raw []byte) ([
 	if err != nil {
 		return nil, "", err
 	}
-	sum := envelopeDigest(env, raw)
+	sum := env.digestOf(raw)
 	col, err := s.keep(ctx, raw)
 	if err != nil {
 		return nil, "", err
@@ -280,7 +280,7 @@ func (s *Service) refuse(ctx context.Context, peer *Peer, env *Envelope, raw []b
 		s.auditReject(ctx, peer, raw, err)
 		return nil, "", err
 	}
-	sum := digest(raw)
+	sum := env.digestOf(raw)
 	col, err := s.keep(ctx, raw)
 	if err != nil {
 		return nil, "", err

@@ -79,6 +79,20 @@ type outMessage struct {
 	Attempts            int
 }
 
+// loadOutbound reads an outbound message with its package (from the
+// store unchecked: the receiver checks the signature and the files'
+// digests).
+func (s *Service) loadOutbound(ctx context.Context, id int64) (*outMessage, error) {
+	var m outMessage
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, peer_id, to_code, document_id, kind, digest, state, package, attempts
+		FROM exchange_messages WHERE id = $1 AND direction = 'out'`, id).
+		Scan(&m.ID, &m.PeerID, &m.ToCode, &m.DocID, &m.Kind, &m.Digest, &m.State, &m.Package, &m.Attempts)
+	if err == nil {
+		m.Package, err = s.readPackage(ctx, m.Package, m.Digest, false)
+	}
+	return &m, err
+}
+
 // deliver is the job posting one outbound message to its peer.
 func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 	var p deliverPayload

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 
 	"github.com/chinhquyen/chinhquyen/internal/apperr"
 	"github.com/chinhquyen/chinhquyen/internal/blob"
-	"github.com/chinhquyen/chinhquyen/internal/exchange/edxml"
 )
 
 // Packages are kept whole as evidence. With Options.Store they are files
@@ -25,9 +23,6 @@ import (
 // enqueues it, so that Enqueue's row only names it. Without a store it
 // does nothing and Enqueue keeps the bytes in the row.
 func (s *Service) Stage(ctx context.Context, pkg []byte) error {
-	if s.opts.Store == nil {
-		return nil
-	}
 	_, err := s.keep(ctx, pkg)
 	return err
 }
@@ -59,15 +54,6 @@ func (s *Service) column(ctx context.Context, raw []byte, sum string) ([]byte, e
 		return raw, nil
 	}
 	return []byte{}, nil
-}
-
-// envelopeDigest is the package's SHA-256 in hex: the one the edXML codec
-// computed while parsing it, rather than a second pass over the bytes.
-func envelopeDigest(env *Envelope, raw []byte) string {
-	if p, ok := env.Package.(*edxml.Package); ok && len(raw) > 0 {
-		return hex.EncodeToString(p.Digest[:])
-	}
-	return digest(raw)
 }
 
 // packageOf returns a row's package: its column, or the store's file
